@@ -5,6 +5,7 @@
 #   make sim MODULE=<m>      one RTL module's cocotb tests under Verilator (WAVES=1 dumps FST)
 #   make regress             every RTL testbench (pytest, parallel)
 #   make lint                verilator --lint-only -Wall on the hand-written RTL
+#   make hls                 regenerate rtl/gen (XLS datapaths, register-map package) and docs/regmap.md
 #
 # Nothing here depends on state left on a machine by hand: .venv is built from pyproject.toml.
 
@@ -20,7 +21,7 @@ PROMPT ?= Once upon a time
 STEPS ?= 64
 BACKEND ?= golden
 
-.PHONY: all venv run test sim regress lint clean
+.PHONY: all venv run test sim regress lint hls clean
 
 all: test
 
@@ -38,6 +39,24 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS)
+
+# RTL verification (verif/README.md). Sources, toolchain environment and Verilator options
+# come from hlstransform.verif, shared with the pytest entries.
+sim: $(STAMP)
+	@test -n "$(MODULE)" || { echo "make sim: name the testbench: make sim MODULE=<m> (verif/tests/<m>/)" >&2; exit 2; }
+	$(MAKE) --no-print-directory -f verif/Makefile.sim MODULE=$(MODULE) PY=$(abspath $(PY)) SIM_JOBS=$(JOBS) sim
+
+regress: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) verif/tests
+
+lint: $(STAMP)
+	$(PY) -m hlstransform.verif.lint
+
+# XLS HLS: hls/*.x -> rtl/gen/*.v per hls/blocks.toml (cached in build/hls-cache).
+# HLS_FLAGS=--check compares a fresh build with rtl/gen; --no-cache rebuilds from scratch.
+hls: $(STAMP)
+	$(PY) hls/build.py $(HLS_FLAGS)
+	$(PY) -m hlstransform.host.regmap
 
 clean:
 	rm -rf sim_build build .pytest_cache

@@ -20,6 +20,7 @@ import sys
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from hlstransform.model.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from hlstransform.model.errors import ModelError
@@ -50,11 +51,8 @@ def open_model(path: str) -> Checkpoint:
 
 
 def open_tokenizer(path: str, ckpt: Checkpoint) -> Tokenizer:
-    tok = load_tokenizer(path)
-    if tok.vocab_size != ckpt.config.vocab_size:
-        raise ModelError(f"{path}: tokenizer has {tok.vocab_size} tokens but the model's vocabulary is "
-                         f"{ckpt.config.vocab_size}: they do not belong together")
-    return tok
+    """The tokenizer, which must have exactly the model's vocabulary size."""
+    return load_tokenizer(path, vocab_size=ckpt.config.vocab_size)
 
 
 def model_quant(ckpt: Checkpoint, quant: str | None) -> str:
@@ -114,10 +112,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     ck = open_model(args.model)
     tok = open_tokenizer(args.tokenizer, ck)
-    sampler = Sampler(ck.config.vocab_size, args.temperature, args.topp, args.seed)
+    sampler = Sampler(args.temperature, args.topp, args.seed, vocab_size=ck.config.vocab_size)
     backend = open_backend(args.backend, ck.weights, model_quant(ck, args.quant), args.kv)
 
     def stream(piece: bytes) -> None:
+        # Raw bytes, so UTF-8 characters split over byte-fallback tokens print whole; lone
+        # control bytes (other than whitespace) are dropped as llama2.c's safe_printf does.
+        if len(piece) == 1 and (piece[0] < 0x20 and piece not in b"\t\n\v\f\r" or piece[0] == 0x7F):
+            return
         sys.stdout.buffer.write(piece)
         sys.stdout.flush()
 
@@ -234,6 +236,11 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # One token at a time is a chain of small matrix-vector products: extra intra-op threads
+    # buy little and, on a loaded 2-core machine, cost up to 100x in spin-waiting. Use one
+    # unless the user asked for more through OMP_NUM_THREADS.
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(1)
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)

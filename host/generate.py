@@ -13,7 +13,7 @@ from typing import Callable
 
 from hlstransform.model.errors import ModelError
 from hlstransform.model.sampler import Sampler
-from hlstransform.model.tokenizer import BOS, Tokenizer
+from hlstransform.model.tokenizer import BOS_ID, Tokenizer
 
 from .backends import Backend
 
@@ -65,7 +65,7 @@ def generate(backend: Backend, tokenizer: Tokenizer, sampler: Sampler, prompt: s
         step_seconds.append(time.perf_counter() - t0)
         if generating:
             nxt = sampler.sample(logits)
-            if nxt == BOS:
+            if nxt == BOS_ID:
                 stopped = "bos"
                 break
             tokens.append(nxt)

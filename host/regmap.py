@@ -1,0 +1,191 @@
+"""The kernel control register map, loaded from ``rtl/regmap.toml`` (its one definition).
+
+The host driver, the testbenches and the generators of the RTL constants package and of
+``docs/regmap.md`` all read offsets from here; nothing else spells an offset.
+
+Usage::
+
+    rm = load_regmap()
+    rm.reg("AP_CTRL").offset, rm.bit("AP_CTRL", "DONE")   # 0x00, 1 << 1
+    rm.kernel("matmul").arg("rows").offset                  # 0x28
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .paths import REPO_ROOT
+
+REGMAP_PATH = REPO_ROOT / "rtl" / "regmap.toml"
+ARG_TYPES = ("ptr", "u32")
+
+
+@dataclass(frozen=True)
+class Bit:
+    name: str
+    bit: int
+    access: str     # rw | ro | cor (clear on read) | tow (toggle on write)
+    doc: str
+
+    @property
+    def mask(self) -> int:
+        return 1 << self.bit
+
+
+@dataclass(frozen=True)
+class Register:
+    name: str
+    offset: int
+    doc: str
+    bits: tuple[Bit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    type: str       # ptr (64-bit, two words) | u32
+    offset: int
+    doc: str
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    id: int
+    doc: str
+    args: tuple[Arg, ...]
+
+    def arg(self, name: str) -> Arg:
+        for a in self.args:
+            if a.name == name:
+                return a
+        raise KeyError(f"kernel {self.name} has no argument '{name}'")
+
+
+@dataclass(frozen=True)
+class RegMap:
+    addr_width: int
+    registers: tuple[Register, ...]
+    kernels: tuple[Kernel, ...]
+
+    def reg(self, name: str) -> Register:
+        for r in self.registers:
+            if r.name == name:
+                return r
+        raise KeyError(f"no register '{name}'")
+
+    def bit(self, reg: str, bit: str) -> int:
+        """Mask of ``bit`` in register ``reg``."""
+        for b in self.reg(reg).bits:
+            if b.name == bit:
+                return b.mask
+        raise KeyError(f"register {reg} has no bit '{bit}'")
+
+    def kernel(self, name: str) -> Kernel:
+        for k in self.kernels:
+            if k.name == name:
+                return k
+        raise KeyError(f"no kernel '{name}'")
+
+
+def parse_regmap(text: str, source: str = "regmap.toml") -> RegMap:
+    """Parse and check the map: unique offsets, arguments within the argument window."""
+    raw = tomllib.loads(text)
+    regs = tuple(
+        Register(name, int(r["offset"]), r.get("doc", ""),
+                 tuple(Bit(b["name"], int(b["bit"]), b["access"], b.get("doc", "")) for b in r.get("bits", [])))
+        for name, r in raw["registers"].items())
+    base, stride, max_args = int(raw["arg_base"]), int(raw["arg_stride"]), int(raw["max_args"])
+    kernels = []
+    for name, k in raw.get("kernels", {}).items():
+        args = k.get("args", [])
+        if len(args) > max_args:
+            raise ValueError(f"{source}: kernel {name} has {len(args)} arguments, at most {max_args} fit")
+        for a in args:
+            if a["type"] not in ARG_TYPES:
+                raise ValueError(f"{source}: kernel {name} argument {a['name']}: type must be one of {ARG_TYPES}")
+        kernels.append(Kernel(name, int(k["id"]), k.get("doc", ""),
+                              tuple(Arg(a["name"], a["type"], base + stride * i, a.get("doc", ""))
+                                    for i, a in enumerate(args))))
+    offsets = [r.offset for r in regs]
+    if len(set(offsets)) != len(offsets):
+        raise ValueError(f"{source}: two registers share an offset")
+    window = range(base, base + stride * max_args)
+    for r in regs:
+        if r.offset in window or r.offset % 4:
+            raise ValueError(f"{source}: register {r.name} at {r.offset:#x} is misaligned or inside the argument window")
+    return RegMap(int(raw["addr_width"]), regs, tuple(kernels))
+
+
+@cache
+def load_regmap(path: Path = REGMAP_PATH) -> RegMap:
+    return parse_regmap(Path(path).read_text(), str(path))
+
+
+# ----------------------------------------------------------------------------- generators
+
+GEN_BANNER = "Generated from rtl/regmap.toml by `python -m hlstransform.host.regmap` (make hls). Do not edit."
+
+
+def render_sv_package(rm: RegMap) -> str:
+    """SystemVerilog package ``kernel_regs_pkg``: every offset, bit index and kernel id as a localparam."""
+    out = [f"// {GEN_BANNER}", "// SPDX-License-Identifier: Apache-2.0", "", "`default_nettype none", "",
+           "// A constants package: no single kernel uses every constant.",
+           "/* verilator lint_off UNUSEDPARAM */",
+           "package kernel_regs_pkg;", "",
+           f"    localparam int unsigned CTRL_ADDR_WIDTH = {rm.addr_width};", ""]
+    for r in rm.registers:
+        out.append(f"    // {r.doc}")
+        out.append(f"    localparam logic [{rm.addr_width - 1}:0] REG_{r.name} = {rm.addr_width}'h{r.offset:02X};")
+        for b in r.bits:
+            out.append(f"    localparam int unsigned {r.name}_{b.name}_BIT = {b.bit};  // {b.access}: {b.doc}")
+        out.append("")
+    for k in rm.kernels:
+        up = k.name.upper()
+        out.append(f"    // kernel {k.name}: {k.doc}")
+        out.append(f"    localparam logic [31:0] {up}_KERNEL_ID = 32'h{k.id:08X};")
+        for a in k.args:
+            out.append(f"    localparam logic [{rm.addr_width - 1}:0] {up}_ARG_{a.name.upper()} = "
+                       f"{rm.addr_width}'h{a.offset:02X};  // {a.type}: {a.doc}")
+        out.append("")
+    out += ["endpackage", "/* verilator lint_on UNUSEDPARAM */", "", "`default_nettype wire", ""]
+    return "\n".join(out)
+
+
+def render_markdown(rm: RegMap) -> str:
+    """docs/regmap.md: the register tables, generated so the docs cannot drift from the RTL."""
+    out = [f"<!-- {GEN_BANNER} -->", "# Kernel control register map (s_axi_control)", "",
+           "Every kernel, per-layer and forward, has the same control block; arguments differ.", "",
+           "| offset | register | bits | description |", "|---|---|---|---|"]
+    for r in rm.registers:
+        bits = "<br>".join(f"{b.bit} {b.name} ({b.access})" for b in r.bits) or "31:0"
+        out.append(f"| 0x{r.offset:02X} | {r.name} | {bits} | {r.doc} |")
+    out += ["", "Access: rw read/write, ro read-only, cor clear on read, tow toggle on write.", ""]
+    for k in rm.kernels:
+        out += [f"## {k.name} (KERNEL_ID 0x{k.id:08X})", "", k.doc, "", "| offset | argument | type | description |",
+                "|---|---|---|---|"]
+        for a in k.args:
+            where = f"0x{a.offset:02X} (lo), 0x{a.offset + 4:02X} (hi)" if a.type == "ptr" else f"0x{a.offset:02X}"
+            out.append(f"| {where} | {a.name} | {a.type} | {a.doc} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(description="Generate the register-map SystemVerilog package and docs.")
+    p.add_argument("--sv", type=Path, default=REPO_ROOT / "rtl" / "gen" / "kernel_regs_pkg.sv")
+    p.add_argument("--md", type=Path, default=REPO_ROOT / "docs" / "regmap.md")
+    args = p.parse_args(argv)
+    rm = load_regmap()
+    args.sv.write_text(render_sv_package(rm))
+    args.md.write_text(render_markdown(rm))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

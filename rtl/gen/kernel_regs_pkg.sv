@@ -1,0 +1,59 @@
+// Generated from rtl/regmap.toml by `python -m hlstransform.host.regmap` (make hls). Do not edit.
+// SPDX-License-Identifier: Apache-2.0
+
+`default_nettype none
+
+// A constants package: no single kernel uses every constant.
+/* verilator lint_off UNUSEDPARAM */
+package kernel_regs_pkg;
+
+    localparam int unsigned CTRL_ADDR_WIDTH = 8;
+
+    // Kernel handshake (ap_ctrl_hs).
+    localparam logic [7:0] REG_AP_CTRL = 8'h00;
+    localparam int unsigned AP_CTRL_START_BIT = 0;  // rw: Write 1 to start; reads 1 until the kernel accepts the start (ap_ready).
+    localparam int unsigned AP_CTRL_DONE_BIT = 1;  // cor: The last run finished; cleared when AP_CTRL is read.
+    localparam int unsigned AP_CTRL_IDLE_BIT = 2;  // ro: No run in progress.
+    localparam int unsigned AP_CTRL_READY_BIT = 3;  // cor: The kernel took its arguments and can accept a new start; cleared on read.
+    localparam int unsigned AP_CTRL_AUTO_RESTART_BIT = 7;  // rw: Start again automatically when a run finishes.
+
+    // Global interrupt enable.
+    localparam logic [7:0] REG_GIE = 8'h04;
+    localparam int unsigned GIE_ENABLE_BIT = 0;  // rw: Drive `interrupt` from ISR & IER.
+
+    // Interrupt enable, per source.
+    localparam logic [7:0] REG_IER = 8'h08;
+    localparam int unsigned IER_DONE_BIT = 0;  // rw: Interrupt when a run finishes.
+    localparam int unsigned IER_READY_BIT = 1;  // rw: Interrupt when the kernel accepts a start.
+
+    // Interrupt status; writing 1 to a bit toggles it (Vitis HLS semantics).
+    localparam logic [7:0] REG_ISR = 8'h0C;
+    localparam int unsigned ISR_DONE_BIT = 0;  // tow: Set when a run finishes (if enabled in IER).
+    localparam int unsigned ISR_READY_BIT = 1;  // tow: Set when the kernel accepts a start (if enabled in IER).
+
+    // Errors of the last run; cleared when a run starts. A run with an error still finishes (DONE).
+    localparam logic [7:0] REG_STATUS = 8'h80;
+    localparam int unsigned STATUS_AXI_READ_ERROR_BIT = 0;  // ro: An m_axi read returned SLVERR or DECERR.
+    localparam int unsigned STATUS_AXI_WRITE_ERROR_BIT = 1;  // ro: An m_axi write returned SLVERR or DECERR.
+    localparam int unsigned STATUS_CONFIG_ERROR_BIT = 2;  // ro: An argument is out of range; memory was not touched.
+    localparam int unsigned STATUS_TIMEOUT_BIT = 3;  // ro: A memory transaction did not complete in time.
+
+    // Clock cycles from start to done of the last run (saturates at 2**32 - 1).
+    localparam logic [7:0] REG_CYCLES = 8'h84;
+
+    // Constant identifying the kernel: the kernel's `id` below.
+    localparam logic [7:0] REG_KERNEL_ID = 8'h88;
+
+    // kernel matmul: Q8_0 matrix-vector product: out[r] = sum over groups of ((float) dot(w_q, x_q) * w_s) * x_s.
+    localparam logic [31:0] MATMUL_KERNEL_ID = 32'h4D4D554C;
+    localparam logic [7:0] MATMUL_ARG_W = 8'h10;  // ptr: Weight image: rows x cols int8 values then scales, model-image layout.
+    localparam logic [7:0] MATMUL_ARG_X = 8'h18;  // ptr: Quantized input vector: cols int8 values then cols / group_size fp32 scales.
+    localparam logic [7:0] MATMUL_ARG_OUT = 8'h20;  // ptr: rows fp32 results.
+    localparam logic [7:0] MATMUL_ARG_ROWS = 8'h28;  // u32: Output rows, 1 .. MAX_ROWS.
+    localparam logic [7:0] MATMUL_ARG_COLS = 8'h30;  // u32: Input columns, a multiple of group_size, 1 .. MAX_COLS.
+    localparam logic [7:0] MATMUL_ARG_GROUP_SIZE = 8'h38;  // u32: 32 or 64.
+
+endpackage
+/* verilator lint_on UNUSEDPARAM */
+
+`default_nettype wire

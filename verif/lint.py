@@ -1,0 +1,96 @@
+"""``make lint``: ``verilator --lint-only -Wall`` on every registered RTL top.
+
+Each top in :mod:`hlstransform.verif.sources` is linted as it elaborates (its own source
+list, default parameters), so cross-file problems (a missing module, a port width
+mismatch) are caught as well as per-file ones. Hand-written RTL takes no waivers but inline
+ones; XLS output under ``rtl/gen`` is waived by ``verif/verilator/waivers.vlt``. Lint fails
+too when a hand-written file under ``rtl/common``, ``rtl/kernels``, ``rtl/forward`` or
+``rtl/shell`` is in no source list (it would never be linted, simulated or synthesised),
+or when a listed file does not exist.
+
+The simulation builds (:mod:`hlstransform.verif.runner`, ``make sim``) use the same
+:func:`warning_args`, so a warning that lint rejects also stops a build at any parameter set.
+
+Usage::
+
+    python -m hlstransform.verif.lint [TOP ...]     # default: every registered top
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hlstransform.verif import sources as rtl_sources
+from hlstransform.verif import toolchain
+
+WAIVERS: Path = Path(__file__).resolve().parent / "verilator" / "waivers.vlt"
+"""Project-wide Verilator control file (only the ``rtl/gen`` waiver)."""
+
+
+def warning_args() -> list[str]:
+    """Return the Verilator warning options every lint and simulation build uses.
+
+    ``-Wall`` and the project waiver file; never ``-Wno-fatal`` (Verilator reports an
+    elaboration ``$error`` as a warning, so ``-Wno-fatal`` would let illegal parameters through).
+    """
+    return ["-Wall", str(WAIVERS)]
+
+
+def lint_command(top: str) -> list[str]:
+    """Return the ``verilator --lint-only`` command line for *top*."""
+    cmd = [str(toolchain.verilator_bin_dir() / "verilator"), "--lint-only", *warning_args(), "--top-module", top]
+    cmd += [f"-I{path}" for path in rtl_sources.includes(top)]
+    cmd += [str(path) for path in rtl_sources.sources(top)]
+    return cmd
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m hlstransform.verif.lint",
+        description=__doc__.split("\n\n", 1)[0],
+    )
+    parser.add_argument("tops", nargs="*", help="tops to lint (default: every registered top)")
+    args = parser.parse_args(argv)
+
+    try:
+        toolchain.apply()
+        root = toolchain.repo_root()
+        tops = args.tops or sorted(rtl_sources.TOPS)
+        for top in tops:
+            rtl_sources.get_top(top)
+    except (KeyError, toolchain.ToolchainError) as exc:
+        print(f"lint: error: {exc.args[0]}", file=sys.stderr)
+        return 1
+
+    problems = 0
+    for top, path in rtl_sources.missing_files():
+        print(f"lint: {top}: listed source {path.relative_to(root)} does not exist", file=sys.stderr)
+        problems += 1
+    for path in rtl_sources.unlisted_files():
+        print(f"lint: {path.relative_to(root)} is in no source list (add it to verif/sources.py)", file=sys.stderr)
+        problems += 1
+    if problems:
+        return 1
+
+    failed: list[str] = []
+    start = time.monotonic()
+    for top in tops:
+        result = subprocess.run(lint_command(top), cwd=root, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            failed.append(top)
+            sys.stderr.write(result.stderr)
+            print(f"lint: {top}: FAILED", file=sys.stderr)
+    elapsed = time.monotonic() - start
+    if failed:
+        print(f"lint: {len(failed)} of {len(tops)} tops failed: {' '.join(failed)}", file=sys.stderr)
+        return 1
+    print(f"lint: {len(tops)} tops clean under verilator --lint-only -Wall ({elapsed:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

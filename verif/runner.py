@@ -1,0 +1,288 @@
+"""Build an RTL top with Verilator and run a cocotb test module on it, from pytest.
+
+Every testbench's pytest entry calls :func:`run_cocotb`. It
+
+- takes the top's sources from :mod:`hlstransform.verif.sources` and the environment
+  from :mod:`hlstransform.verif.toolchain`;
+- builds into ``sim_build/<test module>/<top>/<parameters>[-waves]`` at the repo root, one
+  folder per parameter set, so pytest-xdist workers never share a build;
+- passes each RTL parameter both as ``-G<NAME>=<value>`` and as ``PARAM_<NAME>`` in the
+  simulation's environment, so the Python side reads the values the RTL was built with;
+- dumps FST waves (``dump.fst`` in the build folder) when ``WAVES=1``;
+- seeds cocotb from ``COCOTB_RANDOM_SEED`` (or the older ``RANDOM_SEED``), else
+  :data:`DEFAULT_SEED`, and logs the seed; Verilator's initial register values come from
+  the same seed;
+- fails the calling pytest test when any cocotb test failed, no test ran, or the simulator crashed.
+
+``make sim`` builds with the same options: the Makefile reads them from this module's CLI::
+
+    python -m hlstransform.verif.runner --build-args [--waves]   # Verilator build options
+    python -m hlstransform.verif.runner --plusargs                # run-time plusargs (seeded)
+    python -m hlstransform.verif.runner --seed                    # the seed in force
+    python -m hlstransform.verif.runner --test-module MODULE      # dotted name of verif/tests/MODULE/test_MODULE.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from xml.etree import ElementTree
+
+from hlstransform.verif import lint, toolchain
+from hlstransform.verif import sources as rtl_sources
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SEED = 20240513
+"""cocotb seed when none is given: fixed, so a plain run is reproducible."""
+
+TIMESCALE = ("1ns", "1ps")
+"""Default time unit/precision (RTL files carry no `timescale; XLS output has none either)."""
+
+BUILD_JOBS_BUDGET = 2
+"""Compile jobs for all concurrent builds together (the CI machine has 2 cores)."""
+
+_PACKAGE = "hlstransform.verif"
+_VERIF_DIR = Path(__file__).resolve().parent
+
+
+class SimulationFailed(AssertionError):
+    """A cocotb run failed: a test failed, none ran, or the simulator exited abnormally."""
+
+
+def seed_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """Return ``COCOTB_RANDOM_SEED``, else ``RANDOM_SEED``, else :data:`DEFAULT_SEED`."""
+    env = os.environ if environ is None else environ
+    for name in ("COCOTB_RANDOM_SEED", "RANDOM_SEED"):
+        value = env.get(name, "").strip()
+        if value:
+            return int(value, 0)
+    return DEFAULT_SEED
+
+
+def waves_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Return whether ``WAVES`` asks for wave dumps (``1``, ``true``, ``yes``, ``on``)."""
+    env = os.environ if environ is None else environ
+    return env.get("WAVES", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def build_args(waves: bool = False) -> list[str]:
+    """Return the Verilator build options shared by pytest and ``make sim``.
+
+    ``-Wall`` with the project waivers (warnings stay fatal), unknown values
+    (``x`` assignments and initial register contents) randomised per run so a missing
+    reset shows up, and FST tracing with struct members when *waves*.
+    """
+    args = [*lint.warning_args(), "--x-assign", "unique", "--x-initial", "unique"]
+    if waves:
+        args += ["--trace-fst", "--trace-structs", *toolchain.fst_build_args()]
+    return args
+
+
+def plusargs(seed: int) -> list[str]:
+    """Return the simulator plusargs: initial register values random, drawn from *seed*."""
+    verilator_seed = seed % (2**31 - 1) or 1  # Verilator wants a non-zero 31-bit seed.
+    return ["+verilator+rand+reset+2", f"+verilator+seed+{verilator_seed}"]
+
+
+def param_env(parameters: Mapping[str, object]) -> dict[str, str]:
+    """Return ``{"PARAM_<NAME>": str(value)}`` for each RTL parameter."""
+    return {f"PARAM_{name}": str(value) for name, value in parameters.items()}
+
+
+def parameter_slug(parameters: Mapping[str, object]) -> str:
+    """Return a folder name for a parameter set: ``A-1__B-2``, hashed when long or odd."""
+    if not parameters:
+        return "default"
+    slug = "__".join(f"{name}-{value}" for name, value in sorted(parameters.items()))
+    if len(slug) > 80 or not re.fullmatch(r"[A-Za-z0-9_.\-]+", slug):
+        slug = "p-" + hashlib.sha1(slug.encode()).hexdigest()[:12]
+    return slug
+
+
+def dotted_module_name(test_module: str | os.PathLike[str]) -> str:
+    """Return the importable dotted name of a test module given as a name or a file path.
+
+    A path (``__file__`` of a test file under ``verif/``) maps to ``hlstransform.verif.<...>``,
+    whatever name pytest imported the file under.
+    """
+    text = os.fspath(test_module)
+    if not text.endswith(".py"):
+        return text
+    path = Path(text).resolve()
+    try:
+        rel = path.with_suffix("").relative_to(_VERIF_DIR)
+    except ValueError:
+        raise ValueError(f"test module {path} is not under {_VERIF_DIR}") from None
+    return ".".join((_PACKAGE, *rel.parts))
+
+
+def make_test_module(module: str) -> str:
+    """Return the dotted test module of ``make sim MODULE=<module>``: ``verif/tests/<m>/test_<m>.py``."""
+    return f"{_PACKAGE}.tests.{module}.test_{module}"
+
+
+def build_dir_for(top: str, parameters: Mapping[str, object], test_module: str, waves: bool) -> Path:
+    """Return the build folder of one (test module, top, parameter set, waves) combination."""
+    short = test_module.rsplit(".", 1)[-1]
+    name = parameter_slug(parameters) + ("-waves" if waves else "")
+    return toolchain.repo_root() / "sim_build" / short / top / name
+
+
+def build_jobs() -> int:
+    """Return make -j for one build: the 2-job budget shared among pytest-xdist workers."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    return max(1, min(BUILD_JOBS_BUDGET, os.cpu_count() or 1) // max(1, workers))
+
+
+def failed_testcases(results_xml: Path) -> list[str]:
+    """Return the names of the failed or errored test cases in a cocotb results file."""
+    failed = []
+    for case in ElementTree.parse(results_xml).getroot().iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.append(case.get("name", "?"))
+    return failed
+
+
+def check_results(results_xml: Path, seed: int) -> int:
+    """Raise :class:`SimulationFailed` unless *results_xml* holds at least one test and no failures.
+
+    Returns:
+        The number of tests that passed.
+    """
+    from cocotb_tools.check_results import get_results
+
+    hint = f"(COCOTB_RANDOM_SEED={seed}; results {results_xml})"
+    try:
+        num_tests, num_failed = get_results(results_xml)
+    except RuntimeError as exc:
+        raise SimulationFailed(f"{exc.args[0]} {hint}") from None
+    if num_tests == 0:
+        raise SimulationFailed(f"no cocotb test ran {hint}")
+    if num_failed:
+        names = ", ".join(failed_testcases(results_xml))
+        raise SimulationFailed(f"{num_failed} of {num_tests} cocotb tests failed: {names} {hint}")
+    return num_tests
+
+
+def run_cocotb(
+    top: str,
+    test_module: str | os.PathLike[str],
+    parameters: Mapping[str, object] | None = None,
+    *,
+    testcase: str | Sequence[str] | None = None,
+    waves: bool | None = None,
+    seed: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Path:
+    """Build *top* with *parameters* and run the cocotb tests in *test_module* on it.
+
+    Args:
+        top: Registered top (see :mod:`hlstransform.verif.sources`).
+        test_module: Dotted module name, or the test file's path (pass ``__file__``).
+        parameters: RTL parameters; also exported to the tests as ``PARAM_<NAME>``.
+        testcase: Run only these cocotb tests (default: all in the module).
+        waves: Dump ``dump.fst``; default from the ``WAVES`` environment variable.
+        seed: cocotb random seed; default from the environment (see :func:`seed_from_env`).
+        extra_env: More environment variables for the simulation.
+
+    Returns:
+        The results file (JUnit XML).
+
+    Raises:
+        SimulationFailed: A cocotb test failed, none ran, or the simulator crashed.
+    """
+    import cocotb_tools.runner
+
+    toolchain.apply()
+    parameters = dict(parameters or {})
+    module = dotted_module_name(test_module)
+    waves = waves_from_env() if waves is None else waves
+    seed = seed_from_env() if seed is None else seed
+    build_dir = build_dir_for(top, parameters, module, waves)
+
+    env = param_env(parameters)
+    clashes = {k: os.environ[k] for k in env if k in os.environ and os.environ[k] != env[k]}
+    if clashes:
+        # cocotb's runner lets os.environ override extra_env: refuse rather than mismatch.
+        raise SimulationFailed(f"environment {clashes} contradicts the RTL parameters {parameters}")
+    env.update(extra_env or {})
+
+    log.info("cocotb: top %s, parameters %s, module %s, seed %d, waves %s, build %s",
+             top, parameters or "default", module, seed, waves, build_dir)
+    print(f"cocotb seed: COCOTB_RANDOM_SEED={seed} (top {top}, parameters {parameters or 'default'})")
+
+    cocotb_tools.runner.MAX_PARALLEL_BUILD_JOBS = build_jobs()
+    runner = cocotb_tools.runner.get_runner("verilator")
+    runner.build(
+        sources=rtl_sources.sources(top),
+        includes=rtl_sources.includes(top),
+        hdl_toplevel=top,
+        parameters=parameters,
+        build_args=build_args(waves),
+        build_dir=build_dir,
+        timescale=TIMESCALE,
+        waves=waves,
+    )
+    results_xml = build_dir / "results.xml"
+    try:
+        results_xml = runner.test(
+            test_module=module,
+            hdl_toplevel=top,
+            testcase=testcase,
+            seed=seed,
+            plusargs=plusargs(seed),
+            extra_env=env,
+            waves=waves,
+            parameters=parameters,
+            build_dir=build_dir,
+            test_dir=build_dir,
+            results_xml=str(results_xml),
+            timescale=TIMESCALE,
+        )
+    except SystemExit as exc:
+        # cocotb's runner calls sys.exit() on a failed simulation; report it as a test failure.
+        if results_xml.is_file():
+            check_results(results_xml, seed)
+        raise SimulationFailed(f"simulator exited with status {exc.code} (COCOTB_RANDOM_SEED={seed})") from None
+    check_results(results_xml, seed)
+    if waves:
+        log.info("waves: %s", build_dir / "dump.fst")
+    return results_xml
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m hlstransform.verif.runner",
+        description="Print the simulation options make shares with pytest.",
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--build-args", action="store_true", help="Verilator build options")
+    what.add_argument("--plusargs", action="store_true", help="simulator plusargs for the seed in force")
+    what.add_argument("--seed", action="store_true", help="the seed in force (environment or default)")
+    what.add_argument("--test-module", metavar="MODULE", help="dotted name of MODULE's cocotb test module")
+    parser.add_argument("--waves", action="store_true", help="with --build-args: add FST tracing")
+    args = parser.parse_args(argv)
+    try:
+        if args.build_args:
+            print(" ".join(build_args(args.waves)))
+        elif args.plusargs:
+            print(" ".join(plusargs(seed_from_env())))
+        elif args.seed:
+            print(seed_from_env())
+        else:
+            print(make_test_module(args.test_module))
+    except ValueError as exc:
+        print(f"runner: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""RTL source lists: one per top, shared by make, pytest, lint and synthesis.
+
+Each entry names a top module and the files that elaborate it, repo-relative, in
+compile order (dependencies first, the top's own file last). ``make sim``, the pytest
+runner (:mod:`hlstransform.verif.runner`), ``make lint`` (:mod:`hlstransform.verif.lint`)
+and the synthesis scripts all read this table, so a file added to a design is added once.
+
+A new module: add a :class:`Top` to ``_TOPS``. Every hand-written file under ``rtl/common``,
+``rtl/kernels``, ``rtl/forward`` and ``rtl/shell`` must belong to at least one top, or
+``make lint`` fails naming it.
+
+CLI (the Makefile uses it)::
+
+    python -m hlstransform.verif.sources axis_skid_buffer   # absolute paths, one line, space-separated
+    python -m hlstransform.verif.sources --tops             # every registered top
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from hlstransform.verif.toolchain import ToolchainError, repo_root
+
+HAND_WRITTEN_DIRS: tuple[str, ...] = ("rtl/common", "rtl/kernels", "rtl/forward", "rtl/shell")
+"""Folders of hand-written RTL: linted with ``-Wall``, no waivers but inline ones. ``rtl/gen`` is XLS output."""
+
+HDL_SUFFIXES: tuple[str, ...] = (".sv", ".v")
+"""File suffixes that count as RTL sources (headers, ``.svh``/``.vh``, come in through includes)."""
+
+
+@dataclass(frozen=True)
+class Top:
+    """One elaboration top and what it needs.
+
+    Args:
+        name: Top module name (also the ``make sim MODULE=`` name when it has a testbench).
+        sources: Repo-relative source files in compile order, the top's own file last.
+        includes: Repo-relative include directories.
+    """
+
+    name: str
+    sources: tuple[str, ...]
+    includes: tuple[str, ...] = ()
+
+
+_TOPS: tuple[Top, ...] = (
+    Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),
+)
+
+TOPS: dict[str, Top] = {top.name: top for top in _TOPS}
+"""Every registered top, by module name."""
+
+
+def get_top(name: str) -> Top:
+    """Return the registered top *name*.
+
+    Raises:
+        KeyError: *name* is not registered; the message lists the known tops.
+    """
+    try:
+        return TOPS[name]
+    except KeyError:
+        raise KeyError(f"unknown RTL top {name!r}; known: {', '.join(sorted(TOPS))}") from None
+
+
+def sources(name: str) -> list[Path]:
+    """Return the absolute source files of top *name*, in compile order."""
+    root = repo_root()
+    return [root / rel for rel in get_top(name).sources]
+
+
+def includes(name: str) -> list[Path]:
+    """Return the absolute include directories of top *name*."""
+    root = repo_root()
+    return [root / rel for rel in get_top(name).includes]
+
+
+def hand_written_files() -> list[Path]:
+    """Return every hand-written RTL file (absolute), sorted."""
+    root = repo_root()
+    found: list[Path] = []
+    for folder in HAND_WRITTEN_DIRS:
+        found.extend(p for p in (root / folder).rglob("*") if p.suffix in HDL_SUFFIXES and p.is_file())
+    return sorted(found)
+
+
+def unlisted_files() -> list[Path]:
+    """Return hand-written RTL files that no top lists (so lint would never see them)."""
+    listed = {path for name in TOPS for path in sources(name)}
+    return [path for path in hand_written_files() if path not in listed]
+
+
+def missing_files() -> list[tuple[str, Path]]:
+    """Return ``(top, path)`` for every listed source that does not exist."""
+    return [(name, path) for name in TOPS for path in sources(name) if not path.is_file()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m hlstransform.verif.sources",
+        description=__doc__.split("\n\n", 1)[0],
+    )
+    parser.add_argument("top", nargs="?", help="print this top's source files")
+    parser.add_argument("--tops", action="store_true", help="print every registered top")
+    parser.add_argument("--includes", action="store_true", help="print the top's include directories instead")
+    args = parser.parse_args(argv)
+    try:
+        if args.tops:
+            print(" ".join(sorted(TOPS)))
+        elif args.top:
+            paths = includes(args.top) if args.includes else sources(args.top)
+            print(" ".join(str(p) for p in paths))
+        else:
+            parser.error("name a top or give --tops")
+    except (KeyError, ToolchainError) as exc:
+        print(f"sources: error: {exc.args[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

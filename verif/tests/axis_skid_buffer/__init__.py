@@ -1,0 +1,1 @@
+"""Testbench for rtl/common/axis_skid_buffer.sv."""
