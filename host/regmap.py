@@ -58,6 +58,16 @@ class Kernel:
     doc: str
     args: tuple[Arg, ...]
 
+    def arg_words(self, stride: int = 8) -> tuple[int, int]:
+        """(32-bit argument words up to the last one that carries bits, mask of those words).
+
+        A ptr fills both words of its slot; a u32 only the low one (its high word reads zero).
+        """
+        mask = 0
+        for i, a in enumerate(self.args):
+            mask |= (0b11 if a.type == "ptr" else 0b01) << (i * stride // 4)
+        return mask.bit_length(), mask
+
     def arg(self, name: str) -> Arg:
         for a in self.args:
             if a.name == name:
@@ -70,6 +80,8 @@ class RegMap:
     addr_width: int
     registers: tuple[Register, ...]
     kernels: tuple[Kernel, ...]
+    arg_base: int = 0x10        # byte offset of argument word 0
+    arg_stride: int = 8         # bytes per argument slot
 
     def reg(self, name: str) -> Register:
         for r in self.registers:
@@ -117,7 +129,7 @@ def parse_regmap(text: str, source: str = "regmap.toml") -> RegMap:
     for r in regs:
         if r.offset in window or r.offset % 4:
             raise ValueError(f"{source}: register {r.name} at {r.offset:#x} is misaligned or inside the argument window")
-    return RegMap(int(raw["addr_width"]), regs, tuple(kernels))
+    return RegMap(int(raw["addr_width"]), regs, tuple(kernels), base, stride)
 
 
 @cache
@@ -136,7 +148,9 @@ def render_sv_package(rm: RegMap) -> str:
            "// A constants package: no single kernel uses every constant.",
            "/* verilator lint_off UNUSEDPARAM */",
            "package kernel_regs_pkg;", "",
-           f"    localparam int unsigned CTRL_ADDR_WIDTH = {rm.addr_width};", ""]
+           f"    localparam int unsigned CTRL_ADDR_WIDTH = {rm.addr_width};",
+           f"    localparam logic [{rm.addr_width - 1}:0] CTRL_ARG_BASE = {rm.addr_width}'h{rm.arg_base:02X};"
+           "  // argument word 0; word i at CTRL_ARG_BASE + 4 * i", ""]
     for r in rm.registers:
         out.append(f"    // {r.doc}")
         out.append(f"    localparam logic [{rm.addr_width - 1}:0] REG_{r.name} = {rm.addr_width}'h{r.offset:02X};")
@@ -147,6 +161,9 @@ def render_sv_package(rm: RegMap) -> str:
         up = k.name.upper()
         out.append(f"    // kernel {k.name}: {k.doc}")
         out.append(f"    localparam logic [31:0] {up}_KERNEL_ID = 32'h{k.id:08X};")
+        words, mask = k.arg_words(rm.arg_stride)
+        out.append(f"    localparam int unsigned {up}_ARG_WORDS = {words};")
+        out.append(f"    localparam logic [31:0] {up}_ARG_WORD_MASK = 32'h{mask:08X};  // words that hold argument bits")
         for a in k.args:
             out.append(f"    localparam logic [{rm.addr_width - 1}:0] {up}_ARG_{a.name.upper()} = "
                        f"{rm.addr_width}'h{a.offset:02X};  // {a.type}: {a.doc}")

@@ -8,6 +8,7 @@
 package kernel_regs_pkg;
 
     localparam int unsigned CTRL_ADDR_WIDTH = 8;
+    localparam logic [7:0] CTRL_ARG_BASE = 8'h10;  // argument word 0; word i at CTRL_ARG_BASE + 4 * i
 
     // Kernel handshake (ap_ctrl_hs).
     localparam logic [7:0] REG_AP_CTRL = 8'h00;
@@ -46,6 +47,8 @@ package kernel_regs_pkg;
 
     // kernel matmul: Q8_0 matrix-vector product: out[r] = sum over groups of ((float) dot(w_q, x_q) * w_s) * x_s.
     localparam logic [31:0] MATMUL_KERNEL_ID = 32'h4D4D554C;
+    localparam int unsigned MATMUL_ARG_WORDS = 11;
+    localparam logic [31:0] MATMUL_ARG_WORD_MASK = 32'h0000057F;  // words that hold argument bits
     localparam logic [7:0] MATMUL_ARG_W = 8'h10;  // ptr: Weight image: rows x cols int8 values then scales, model-image layout.
     localparam logic [7:0] MATMUL_ARG_X = 8'h18;  // ptr: Quantized input vector: cols int8 values then cols / group_size fp32 scales.
     localparam logic [7:0] MATMUL_ARG_OUT = 8'h20;  // ptr: rows fp32 results.

@@ -1,0 +1,1 @@
+"""Testbench for rtl/common/axi_write_stream.sv."""

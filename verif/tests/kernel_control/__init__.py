@@ -1,0 +1,1 @@
+"""Testbench for rtl/common/kernel_control.sv."""
