@@ -46,12 +46,18 @@ class Top:
     includes: tuple[str, ...] = ()
 
 
+
 _TOPS: tuple[Top, ...] = (
     Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),
     Top("axi_read_stream", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv")),
     Top("axi_write_stream", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_write_stream.sv")),
     Top("kernel_control", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv",
                            "rtl/common/kernel_control_rd.sv", "rtl/common/kernel_control.sv")),
+    Top("matmul", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
+                   "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
+                   "rtl/common/axi_write_stream.sv", "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_acc.v",
+                   "rtl/kernels/matmul_engine.sv", "rtl/kernels/matmul.sv")),
+    # Elementwise kernels (docs/kernels/elementwise.md): control, stream movers, lane shell, lanes.
 )
 
 TOPS: dict[str, Top] = {top.name: top for top in _TOPS}

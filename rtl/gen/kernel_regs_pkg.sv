@@ -49,9 +49,9 @@ package kernel_regs_pkg;
     localparam logic [31:0] MATMUL_KERNEL_ID = 32'h4D4D554C;
     localparam int unsigned MATMUL_ARG_WORDS = 11;
     localparam logic [31:0] MATMUL_ARG_WORD_MASK = 32'h0000057F;  // words that hold argument bits
-    localparam logic [7:0] MATMUL_ARG_W = 8'h10;  // ptr: Weight image: rows x cols int8 values then scales, model-image layout.
-    localparam logic [7:0] MATMUL_ARG_X = 8'h18;  // ptr: Quantized input vector: cols int8 values then cols / group_size fp32 scales.
-    localparam logic [7:0] MATMUL_ARG_OUT = 8'h20;  // ptr: rows fp32 results.
+    localparam logic [7:0] MATMUL_ARG_W = 8'h10;  // ptr: Weight stream, host/image.py pack_matrix layout (16-row blocks; per group a scale beat then the weight beats), 64-byte aligned.
+    localparam logic [7:0] MATMUL_ARG_X = 8'h18;  // ptr: Quantized input vector, host/image.py pack_vector layout (int8 values, then fp32 scales, each padded to 64 bytes), 64-byte aligned.
+    localparam logic [7:0] MATMUL_ARG_OUT = 8'h20;  // ptr: ceil(rows / 16) beats of 16 fp32 (padded rows are written as 0.0): the buffer must hold ceil(rows / 16) * 64 bytes.
     localparam logic [7:0] MATMUL_ARG_ROWS = 8'h28;  // u32: Output rows, 1 .. MAX_ROWS.
     localparam logic [7:0] MATMUL_ARG_COLS = 8'h30;  // u32: Input columns, a multiple of group_size, 1 .. MAX_COLS.
     localparam logic [7:0] MATMUL_ARG_GROUP_SIZE = 8'h38;  // u32: 32 or 64.

@@ -1,0 +1,193 @@
+"""Tests for ``hlstransform.host.image``, the model-image layout.
+
+The decoders here are written from the layout's text (module docstring of host/image.py),
+byte by byte, without the module's own reshapes: an independent reading of the spec.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from hlstransform.host import image as im
+from hlstransform.model.quant import QTensor, quantize_activations, quantize_weights
+
+
+def random_matrix(rng: np.random.Generator, rows: int, cols: int, gs: int) -> QTensor:
+    q = rng.integers(-127, 128, size=(rows, cols), dtype=np.int8)
+    s = rng.uniform(-2.0, 2.0, size=(rows, cols // gs)).astype(np.float32)
+    return QTensor(torch.from_numpy(q), torch.from_numpy(s))
+
+
+def decode_matrix_by_spec(data: bytes, rows: int, cols: int, gs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Slow decoder following the spec literally (returns the padded rows too)."""
+    groups = cols // gs
+    blocks = (rows + 15) // 16
+    rows_per_beat = 64 // gs
+    beats_per_group = 1 + 16 // rows_per_beat
+    q = np.zeros((blocks * 16, cols), np.int8)
+    s = np.zeros((blocks * 16, groups), np.float32)
+    beat = 0
+    for b in range(blocks):
+        for g in range(groups):
+            scale_beat = data[64 * beat : 64 * (beat + 1)]
+            for r in range(16):
+                s[16 * b + r, g] = struct.unpack("<f", scale_beat[4 * r : 4 * r + 4])[0]
+            beat += 1
+            for j in range(16 // rows_per_beat):
+                w = data[64 * beat : 64 * (beat + 1)]
+                for half in range(rows_per_beat):
+                    row = 16 * b + rows_per_beat * j + half
+                    for k in range(gs):
+                        q[row, g * gs + k] = struct.unpack("<b", w[half * gs + k : half * gs + k + 1])[0]
+                beat += 1
+            assert beats_per_group == 1 + 16 // rows_per_beat
+    assert 64 * beat == len(data), "image longer than the spec says"
+    return q, s
+
+
+@pytest.mark.parametrize(("rows", "cols", "gs"), [(1, 32, 32), (1, 64, 64), (16, 64, 64), (21, 96, 32),
+                                                  (40, 192, 64), (33, 64, 32)])
+def test_matrix_matches_spec(rows: int, cols: int, gs: int) -> None:
+    rng = np.random.default_rng(rows * 1000 + cols + gs)
+    w = random_matrix(rng, rows, cols, gs)
+    data = im.pack_matrix(w, gs)
+    lay = im.MatrixLayout(rows, cols, gs)
+    assert len(data) == lay.nbytes == lay.beats * 64
+    q, s = decode_matrix_by_spec(data, rows, cols, gs)
+    np.testing.assert_array_equal(q[:rows], w.q.numpy())
+    np.testing.assert_array_equal(s[:rows].view(np.uint32), w.s.numpy().view(np.uint32))
+    assert not q[rows:].any() and not s[rows:].view(np.uint32).any(), "padded rows must be zero"
+
+
+def test_sizes_by_hand() -> None:
+    # 1 row, 1 group of 32: one block = 1 scale beat + 8 weight beats.
+    assert im.MatrixLayout(1, 32, 32).nbytes == 9 * 64
+    # 512 x 768 GS 64: 32 blocks x 12 groups x 17 beats.
+    lay = im.MatrixLayout(512, 768, 64)
+    assert (lay.blocks, lay.groups, lay.beats_per_group, lay.beats) == (32, 12, 17, 32 * 12 * 17)
+    # 288 x 288 GS 32 (stories15M dim): 18 blocks x 9 groups x 9 beats.
+    assert im.MatrixLayout(288, 288, 32).beats == 18 * 9 * 9
+    assert im.output_nbytes(1) == 64 and im.output_nbytes(16) == 64 and im.output_nbytes(17) == 128
+    assert im.MatrixLayout(17, 64, 64).output_nbytes == 128
+    v = im.VectorLayout(768, 32)
+    assert (v.value_beats, v.scale_beats, v.scale_offset, v.nbytes) == (12, 2, 768, 14 * 64)
+    assert im.VectorLayout(32, 32).nbytes == 128
+
+
+def test_beat_index_helpers_match_spec() -> None:
+    for gs in (32, 64):
+        lay = im.MatrixLayout(40, 4 * gs, gs)
+        data = bytearray(lay.nbytes)
+        for row in range(lay.padded_rows):
+            for g in range(lay.groups):
+                beat = lay.beat_index(row, g)
+                half = row % lay.rows_per_beat
+                data[64 * beat + half * gs] = (row * 7 + g) % 100 + 1
+        q, _ = decode_matrix_by_spec(bytes(data), lay.padded_rows, lay.cols, gs)
+        for row in range(lay.padded_rows):
+            for g in range(lay.groups):
+                assert q[row, g * gs] == (row * 7 + g) % 100 + 1
+        for b in range(lay.blocks):
+            for g in range(lay.groups):
+                assert lay.scale_beat_index(b, g) == lay.beat_index(16 * b, g) - 1
+
+
+@pytest.mark.parametrize("gs", [32, 64])
+def test_row_groups_are_at_least_8_beats_apart(gs: int) -> None:
+    """The property the RTL's pipelined accumulator relies on."""
+    lay = im.MatrixLayout(48, 8 * gs, gs)
+    gaps = [lay.beat_index(r, g + 1) - lay.beat_index(r, g) for r in range(lay.rows) for g in range(lay.groups - 1)]
+    assert min(gaps) >= 8 and min(gaps) == lay.beats_per_group
+
+
+@pytest.mark.parametrize(("rows", "cols", "gs"), [(1, 32, 32), (37, 288, 32), (64, 768, 64)])
+def test_round_trip(rows: int, cols: int, gs: int) -> None:
+    w = quantize_weights(torch.randn(rows, cols), gs)
+    q, s = im.unpack_matrix(im.pack_matrix(w), rows, cols, gs)
+    np.testing.assert_array_equal(q, w.q.numpy())
+    np.testing.assert_array_equal(s.view(np.uint32), w.s.numpy().view(np.uint32))
+
+    x = quantize_activations(torch.randn(cols), gs)
+    data = im.pack_vector(x.q, x.s)
+    assert len(data) == im.VectorLayout(cols, gs).nbytes
+    xq, xs = im.unpack_vector(data, cols, gs)
+    np.testing.assert_array_equal(xq, x.q.numpy())
+    np.testing.assert_array_equal(xs.view(np.uint32), x.s.numpy().view(np.uint32))
+
+    out = np.random.default_rng(1).standard_normal(rows).astype(np.float32)
+    buf = im.pack_output(out)
+    assert len(buf) == im.output_nbytes(rows)
+    np.testing.assert_array_equal(im.unpack_output(buf, rows), out)
+
+
+def test_vector_matches_spec() -> None:
+    x = quantize_activations(torch.randn(96), 32)
+    data = im.pack_vector(x.q.numpy(), x.s.numpy())
+    assert len(data) == 3 * 64  # 96 values -> 2 beats, 3 scales -> 1 beat
+    assert bytes(data[:96]) == x.q.numpy().tobytes() and not any(data[96:128])
+    assert struct.unpack("<3f", data[128:140]) == tuple(float(v) for v in x.s.numpy())
+    assert not any(data[140:])
+
+
+def test_numpy_and_torch_inputs_agree() -> None:
+    w = quantize_weights(torch.randn(5, 128), 64)
+    np_w = QTensor(w.q.numpy(), w.s.numpy())
+    assert im.pack_matrix(w) == im.pack_matrix(np_w, 64)
+
+
+def test_corrupted_layout_is_detected() -> None:
+    rng = np.random.default_rng(7)
+    rows, cols, gs = 20, 128, 32
+    w = random_matrix(rng, rows, cols, gs)
+    data = bytearray(im.pack_matrix(w))
+    lay = im.MatrixLayout(rows, cols, gs)
+
+    # One weight byte changed: exactly that value differs after decoding.
+    flipped = bytearray(data)
+    offset = 64 * lay.beat_index(3, 2) + (3 % lay.rows_per_beat) * gs + 5  # row 3: the odd half
+    flipped[offset] ^= 0x10
+    q, _ = im.unpack_matrix(bytes(flipped), rows, cols, gs)
+    assert np.argwhere(q != w.q.numpy()).tolist() == [[3, 2 * gs + 5]]
+
+    # Two beats swapped (a wrong interleave): the decode no longer equals the matrix.
+    swapped = bytearray(data)
+    a, b = lay.beat_index(0, 0), lay.beat_index(2, 0)
+    swapped[64 * a : 64 * a + 64], swapped[64 * b : 64 * b + 64] = data[64 * b : 64 * b + 64], data[64 * a : 64 * a + 64]
+    q, _ = im.unpack_matrix(bytes(swapped), rows, cols, gs)
+    assert not np.array_equal(q, w.q.numpy())
+
+    # Non-zero padding, wrong length: refused.
+    padded = bytearray(data)
+    padded[64 * lay.beat_index(rows, 0)] = 1  # row 20 is padding
+    with pytest.raises(im.ImageError, match="padding"):
+        im.unpack_matrix(bytes(padded), rows, cols, gs)
+    scale_pad = bytearray(data)
+    scale_pad[64 * lay.scale_beat_index(1, 0) + 4 * 15] = 1  # scale of row 31 (padding)
+    with pytest.raises(im.ImageError, match="padding"):
+        im.unpack_matrix(bytes(scale_pad), rows, cols, gs)
+    with pytest.raises(im.ImageError, match="bytes"):
+        im.unpack_matrix(bytes(data[:-64]), rows, cols, gs)
+    vec = bytearray(im.pack_vector(np.zeros(32, np.int8), np.ones(1, np.float32)))
+    vec[40] = 1
+    with pytest.raises(im.ImageError, match="padding"):
+        im.unpack_vector(bytes(vec), 32, 32)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(im.ImageError):
+        im.MatrixLayout(0, 64, 64)
+    with pytest.raises(im.ImageError):
+        im.MatrixLayout(4, 96, 64)
+    with pytest.raises(im.ImageError):
+        im.MatrixLayout(4, 96, 48)
+    w = quantize_weights(torch.randn(4, 64), 32)
+    with pytest.raises(im.ImageError, match="group size"):
+        im.pack_matrix(w, 64)
+    with pytest.raises(im.ImageError, match="int8"):
+        im.pack_matrix(QTensor(w.q.to(torch.int16), w.s))
+    with pytest.raises(im.ImageError):
+        im.unpack_output(bytes(60), 1)
