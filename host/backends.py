@@ -1,8 +1,9 @@
 """Backends: what turns (token, position) into logits.
 
 Every backend takes the same checkpoint, precision (``quant``) and KV-cache format (``kv``,
-default fp32 everywhere) and exposes ``reset()`` and ``forward(token, pos)``. Later issues add
-``numerics`` (bit-exact hardware model), ``sim`` (Verilated shell) and ``xrt`` (a board).
+default fp32 everywhere) and exposes ``reset()`` and ``forward(token, pos)``. ``numerics`` is the
+bit-exact hardware numerics model (Q8_0 only, as the hardware); later issues add ``sim``
+(Verilated shell) and ``xrt`` (a board).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import torch
 
 from hlstransform.model.errors import ModelError
 from hlstransform.model.golden import Transformer
+from hlstransform.model.hwmodel import HwTransformer
 from hlstransform.model.weights import LlamaWeights
 
 
 class Backend(Protocol):
     name: str
+    quants: tuple[str, ...]     # precisions it computes; the first is its default for other checkpoints
 
     def reset(self) -> None:
         """Start a new sequence at position 0."""
@@ -30,6 +33,7 @@ class GoldenBackend:
     """The PyTorch golden reference (llama2.c run.c / runq.c)."""
 
     name = "golden"
+    quants = ("fp32", "q8")
 
     def __init__(self, weights: LlamaWeights, quant: str, kv: str):
         self.model = Transformer(weights, quant=quant, kv=kv)
@@ -41,18 +45,51 @@ class GoldenBackend:
         return self.model.forward(token, pos)
 
 
+class NumericsBackend:
+    """The whole-model hardware numerics model (``model/hwmodel.py``): what the RTL must match bit
+    for bit. Q8_0 only; an fp32 checkpoint with ``--quant q8`` is quantized at load."""
+
+    name = "numerics"
+    quants = ("q8",)
+
+    def __init__(self, weights: LlamaWeights, quant: str, kv: str):
+        if quant != "q8":
+            raise ModelError(f"the numerics backend computes Q8_0 only, as the hardware does "
+                             f"(got --quant {quant}): use --quant q8 (an fp32 checkpoint is then quantized at load)")
+        self.model = HwTransformer(weights, kv=kv)
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def forward(self, token: int, pos: int) -> torch.Tensor:
+        return self.model.forward(token, pos)
+
+
 BACKENDS: dict[str, Callable[[LlamaWeights, str, str], Backend]] = {
     "golden": GoldenBackend,
+    "numerics": NumericsBackend,
 }
 
 
-def open_backend(name: str, weights: LlamaWeights, quant: str, kv: str = "fp32") -> Backend:
-    """Build backend ``name`` for these weights; ModelError for an unknown name."""
+def backend_class(name: str):
     try:
-        factory = BACKENDS[name]
+        return BACKENDS[name]
     except KeyError:
         raise ModelError(f"unknown backend '{name}' (available: {', '.join(BACKENDS)})") from None
-    return factory(weights, quant, kv)
+
+
+def default_quant(name: str, weights: LlamaWeights) -> str:
+    """--quant default: the checkpoint's own precision when the backend computes it, else the
+    backend's own (the hardware backends compute Q8_0 only: an fp32 file is quantized at load)."""
+    own = "q8" if weights.group_size else "fp32"
+    quants = backend_class(name).quants
+    return own if own in quants else quants[0]
+
+
+def open_backend(name: str, weights: LlamaWeights, quant: str | None = None, kv: str = "fp32") -> Backend:
+    """Build backend ``name`` for these weights (``quant`` None: ``default_quant``); ModelError for an unknown name."""
+    factory = backend_class(name)
+    return factory(weights, quant or default_quant(name, weights), kv)
 
 
 def sequence_logits(backend: Backend, tokens: list[int]) -> torch.Tensor:

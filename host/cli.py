@@ -30,7 +30,7 @@ from hlstransform.model.perplexity import perplexity, read_documents
 from hlstransform.model.sampler import Sampler
 from hlstransform.model.tokenizer import Tokenizer, load_tokenizer
 
-from .backends import BACKENDS, open_backend, sequence_logits
+from .backends import BACKENDS, default_quant, open_backend, sequence_logits
 from .generate import generate
 from .paths import DEFAULT_MODEL, DEFAULT_TOKENIZER
 
@@ -55,9 +55,9 @@ def open_tokenizer(path: str, ckpt: Checkpoint) -> Tokenizer:
     return load_tokenizer(path, vocab_size=ckpt.config.vocab_size)
 
 
-def model_quant(ckpt: Checkpoint, quant: str | None) -> str:
-    """--quant default: the checkpoint's own precision."""
-    return quant or ("q8" if ckpt.group_size else "fp32")
+def model_quant(ckpt: Checkpoint, args: argparse.Namespace) -> str:
+    """The precision a run uses: --quant, else the backend's default for this checkpoint."""
+    return args.quant or default_quant(args.backend, ckpt.weights)
 
 
 def parse_tokens(text: str, vocab_size: int) -> list[int]:
@@ -83,7 +83,8 @@ def add_model_args(p: argparse.ArgumentParser, tokenizer: bool = True) -> None:
 def add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="golden", choices=sorted(BACKENDS), help="what computes the logits")
     p.add_argument("--quant", choices=QUANT_MODES, default=None,
-                   help="arithmetic: fp32 (run.c) or q8 (runq.c); default: the checkpoint's own precision")
+                   help="arithmetic: fp32 (run.c) or q8 (runq.c); default: the checkpoint's own precision "
+                        "(the hardware backends compute q8 only)")
     p.add_argument("--kv", choices=KV_MODES, default="fp32", help="KV-cache format (default fp32, llama2.c-exact)")
 
 
@@ -113,7 +114,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     ck = open_model(args.model)
     tok = open_tokenizer(args.tokenizer, ck)
     sampler = Sampler(args.temperature, args.topp, args.seed, vocab_size=ck.config.vocab_size)
-    backend = open_backend(args.backend, ck.weights, model_quant(ck, args.quant), args.kv)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv)
 
     def stream(piece: bytes) -> None:
         # Raw bytes, so UTF-8 characters split over byte-fallback tokens print whole; lone
@@ -129,7 +130,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(json.dumps({
             "tokens": result.tokens, "n_prompt": result.n_prompt, "text": result.text,
             "tok_per_s": result.tok_per_s, "stopped": result.stopped, "backend": args.backend,
-            "quant": model_quant(ck, args.quant), "kv": args.kv,
+            "quant": model_quant(ck, args), "kv": args.kv,
         }))
     else:
         print()
@@ -143,7 +144,7 @@ def cmd_logits(args: argparse.Namespace) -> int:
     tokens = parse_tokens(args.tokens, ck.config.vocab_size)
     if len(tokens) > ck.config.seq_len:
         raise ModelError(f"{len(tokens)} tokens do not fit the context (seq_len {ck.config.seq_len})")
-    backend = open_backend(args.backend, ck.weights, model_quant(ck, args.quant), args.kv)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv)
     logits = sequence_logits(backend, tokens).numpy().astype(np.float32)
     try:
         np.save(args.out, logits)
@@ -171,11 +172,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     ck = open_model(args.model)
     tok = open_tokenizer(args.tokenizer, ck)
     docs = read_documents(args.data)
-    backend = open_backend(args.backend, ck.weights, model_quant(ck, args.quant), args.kv)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv)
     result = perplexity(lambda t: sequence_logits(backend, t), (tok.encode(d, bos=True) for d in docs),
                         ck.config.seq_len, args.max_tokens)
     out = {"perplexity": result.perplexity, "nll": result.nll, "tokens": result.tokens,
-           "documents": result.documents, "backend": args.backend, "quant": model_quant(ck, args.quant),
+           "documents": result.documents, "backend": args.backend, "quant": model_quant(ck, args),
            "kv": args.kv}
     if args.json:
         print(json.dumps(out))

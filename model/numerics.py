@@ -388,3 +388,128 @@ def dslx_table(name: str, table: np.ndarray, per_line: int = 6) -> str:
     for i in range(0, len(bits), per_line):
         rows.append("    " + ", ".join(f"u32:0x{int(b):08x}" for b in bits[i : i + per_line]) + ",")
     return f"const {name} = u32[{len(bits)}]:[\n" + "\n".join(rows) + "\n];"
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise kernels (hls/elementwise.x; rtl/kernels/{residual,embed,swiglu,rope}.sv)
+#
+# Each lane function is the twin of one DSLX function (one RTL lane); the vector functions
+# apply it the way the kernel does, so the whole-model numerics model (hwmodel.py) and the
+# kernel scoreboards read the same definitions. Definitions: docs/kernels/elementwise.md.
+# ---------------------------------------------------------------------------------------------
+
+__all__ += [
+    "ew_add",
+    "ew_dequant",
+    "ew_swiglu",
+    "ew_rope_pair",
+    "residual",
+    "embed_row",
+    "swiglu",
+    "rope",
+    "rope_table_row",
+]
+
+
+def _neg(x) -> np.ndarray:
+    """-x as the hardware does it: the sign bit flipped (NaN payloads and zeros included)."""
+    return (as_bits(x) ^ _SIGN).astype(np.uint32).view(np.float32)
+
+
+def ew_add(x, y) -> np.ndarray:
+    """``elementwise::ew_add``: x + y, one fp32 add (RNE, FTZ, canonical NaN). The residual lane."""
+    return fp32_add(x, y)
+
+
+def ew_dequant(q, s) -> np.ndarray:
+    """``elementwise::ew_dequant``: ``(float) q * s`` for int8 q (the conversion is exact), one
+    fp32 multiply. The embed lane."""
+    return fp32_mul(from_int32(np.asarray(q, dtype=np.int32)), s)
+
+
+def ew_swiglu(h1, h3) -> np.ndarray:
+    """``elementwise::ew_swiglu``: ``(h1 * recip(1 + exp(-h1))) * h3``. The swiglu lane.
+
+    Steps (each one fp32 operation or hardware function): ``e = exp(-h1)`` with ``-h1`` a sign
+    flip; ``d = 1 + e``; ``r = recip(d)``; ``a = h1 * r``; ``out = a * h3``. For h1 < -88.7,
+    e = +inf, r = +0 and the result is a signed zero (llama2.c: -0.0 or 0.0 too); a NaN in
+    either input gives the canonical NaN.
+    """
+    e = exp(_neg(h1))
+    r = recip(fp32_add(ONE, e))
+    return fp32_mul(fp32_mul(h1, r), h3)
+
+
+def ew_rope_pair(v0, v1, c, s) -> tuple[np.ndarray, np.ndarray]:
+    """``elementwise::ew_rope_pair``: rotate the pair (v0, v1) by the angle with cosine c, sine s.
+
+    ``o0 = (v0 * c) - (v1 * s)``, ``o1 = (v0 * s) + (v1 * c)``: four fp32 multiplies, each
+    rounded, then one fp32 sub and one add (no fused multiply-add), as run.c computes it.
+    """
+    o0 = fp32_sub(fp32_mul(v0, c), fp32_mul(v1, s))
+    o1 = fp32_add(fp32_mul(v0, s), fp32_mul(v1, c))
+    return o0, o1
+
+
+def residual(x, y) -> np.ndarray:
+    """The residual kernel: ``out[i] = ew_add(x[i], y[i])``."""
+    return ew_add(x, y)
+
+
+def swiglu(h1, h3) -> np.ndarray:
+    """The swiglu kernel: ``out[i] = ew_swiglu(h1[i], h3[i])``."""
+    return ew_swiglu(h1, h3)
+
+
+def embed_row(q_table, s_table, token: int, dim: int, group_size: int) -> np.ndarray:
+    """The embed kernel: row ``token`` of a Q8_0 table, dequantized.
+
+    ``out[i] = ew_dequant(q[token * dim + i], s[(token * dim + i) // group_size])`` for i < dim.
+
+    Args:
+        q_table: int8 values, the whole table flattened row-major (``vocab * dim``), or
+            ``[vocab, dim]``.
+        s_table: fp32 scales, flattened row-major (``vocab * dim / group_size``), or
+            ``[vocab, dim / group_size]``.
+        token: Row index.
+        dim: Row length (a multiple of *group_size*).
+        group_size: Q8_0 group size.
+    """
+    q = np.asarray(q_table, dtype=np.int8).reshape(-1)
+    s = np.asarray(s_table, dtype=np.float32).reshape(-1)
+    i = token * dim + np.arange(dim)
+    return ew_dequant(q[i], s[i // group_size])
+
+
+def rope_table_row(cos, sin) -> np.ndarray:
+    """One position's row of the rope kernel's table: ``[c0, s0, c1, s1, ...]`` (head_size fp32).
+
+    *cos*, *sin*: the head_size / 2 values of ``golden.rope_cos_sin`` at that position.
+    Rows of consecutive positions follow each other (row ``pos`` at byte ``pos * head_size * 4``).
+    """
+    c = np.asarray(cos, dtype=np.float32).reshape(-1)
+    s = np.asarray(sin, dtype=np.float32).reshape(-1)
+    if c.shape != s.shape:
+        raise ValueError(f"cos and sin differ in length: {c.shape} vs {s.shape}")
+    return np.stack([c, s], axis=-1).reshape(-1)
+
+
+def rope(x, table_row, head_size: int) -> np.ndarray:
+    """The rope kernel on one vector: pair j (elements 2j, 2j+1) rotated by entry j % (head_size / 2).
+
+    Args:
+        x: fp32 vector of even length n (q, k, or q and k back to back: every head uses the
+            same angles, so one run covers both).
+        table_row: :func:`rope_table_row` of the position (head_size values, or more: only
+            the first head_size are read).
+        head_size: Elements per head (even).
+
+    Returns:
+        The rotated vector, shaped like *x*.
+    """
+    v = np.asarray(x, dtype=np.float32)
+    pairs = v.reshape(-1, 2)
+    t = np.asarray(table_row, dtype=np.float32).reshape(-1)[:head_size].reshape(-1, 2)
+    j = np.arange(pairs.shape[0]) % (head_size // 2)
+    o0, o1 = ew_rope_pair(pairs[:, 0], pairs[:, 1], t[j, 0], t[j, 1])
+    return np.stack([o0, o1], axis=-1).reshape(v.shape)

@@ -240,3 +240,17 @@ def test_installed_command_reports_errors_without_traceback(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("hlstransform: error: ")
     assert "Traceback" not in proc.stderr
+
+
+def test_hardware_backend_defaults_to_q8_on_an_fp32_file(capsysbinary, tmp_path, tiny_files):
+    """The numerics backend computes Q8_0 only: an fp32 file is quantized at load unless --quant fp32 is asked."""
+    out = tmp_path / "n.npy"
+    code, _, err = run(capsysbinary, "logits", "--model", tiny_files["fp32"], "--backend", "numerics",
+                       "--tokens", "1,40,300", "--out", out)
+    assert code == 0, err
+    from hlstransform.model.hwmodel import HwTransformer
+    ref = np.asarray(HwTransformer(load_checkpoint(tiny_files["fp32"]).weights).logits([1, 40, 300]), np.float32)
+    assert np.array_equal(np.load(out), ref)
+    code, _, err = run(capsysbinary, "logits", "--model", tiny_files["fp32"], "--backend", "numerics",
+                       "--quant", "fp32", "--tokens", "1", "--out", out)
+    assert_one_line_error(code, err, "Q8_0 only")

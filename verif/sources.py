@@ -46,6 +46,11 @@ class Top:
     includes: tuple[str, ...] = ()
 
 
+_EW_COMMON: tuple[str, ...] = (
+    "rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
+    "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
+    "rtl/common/axi_write_stream.sv", "rtl/kernels/elementwise_core.sv",
+)
 
 _TOPS: tuple[Top, ...] = (
     Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),
@@ -58,6 +63,14 @@ _TOPS: tuple[Top, ...] = (
                    "rtl/common/axi_write_stream.sv", "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_acc.v",
                    "rtl/kernels/matmul_engine.sv", "rtl/kernels/matmul.sv")),
     # Elementwise kernels (docs/kernels/elementwise.md): control, stream movers, lane shell, lanes.
+    Top("residual", _EW_COMMON + ("rtl/gen/ew_add.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/residual.sv")),
+    Top("swiglu", _EW_COMMON + ("rtl/gen/ew_swiglu.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/swiglu.sv")),
+    Top("rope", _EW_COMMON + ("rtl/gen/ew_rope_pair.v", "rtl/kernels/rope.sv")),
+    Top("embed", _EW_COMMON + ("rtl/gen/ew_dequant.v", "rtl/kernels/embed.sv")),
+    Top("quantize", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
+                     "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
+                     "rtl/common/axi_write_stream.sv", "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v",
+                     "rtl/kernels/quantize.sv")),
 )
 
 TOPS: dict[str, Top] = {top.name: top for top in _TOPS}

@@ -56,6 +56,55 @@ package kernel_regs_pkg;
     localparam logic [7:0] MATMUL_ARG_COLS = 8'h30;  // u32: Input columns, a multiple of group_size, 1 .. MAX_COLS.
     localparam logic [7:0] MATMUL_ARG_GROUP_SIZE = 8'h38;  // u32: 32 or 64.
 
+    // kernel residual: Residual add: out[i] = x[i] + y[i] (one fp32 add), i < n.
+    localparam logic [31:0] RESIDUAL_KERNEL_ID = 32'h52455344;
+    localparam int unsigned RESIDUAL_ARG_WORDS = 7;
+    localparam logic [31:0] RESIDUAL_ARG_WORD_MASK = 32'h0000007F;  // words that hold argument bits
+    localparam logic [7:0] RESIDUAL_ARG_X = 8'h10;  // ptr: n fp32 values, 64-byte aligned.
+    localparam logic [7:0] RESIDUAL_ARG_Y = 8'h18;  // ptr: n fp32 values, 64-byte aligned.
+    localparam logic [7:0] RESIDUAL_ARG_OUT = 8'h20;  // ptr: n fp32 results, 64-byte aligned; may be x or y, must not overlap them otherwise.
+    localparam logic [7:0] RESIDUAL_ARG_N = 8'h28;  // u32: Elements, a multiple of 16 in 16 .. MAX_N.
+
+    // kernel embed: Embedding row: out[i] = (float) q[token * dim + i] * s[(token * dim + i) / group_size], i < dim.
+    localparam logic [31:0] EMBED_KERNEL_ID = 32'h454D4244;
+    localparam int unsigned EMBED_ARG_WORDS = 13;
+    localparam logic [31:0] EMBED_ARG_WORD_MASK = 32'h0000157F;  // words that hold argument bits
+    localparam logic [7:0] EMBED_ARG_Q = 8'h10;  // ptr: Table values: vocab x dim int8, row-major, 64-byte aligned.
+    localparam logic [7:0] EMBED_ARG_S = 8'h18;  // ptr: Table scales: vocab x dim / group_size fp32, row-major, 64-byte aligned.
+    localparam logic [7:0] EMBED_ARG_OUT = 8'h20;  // ptr: dim fp32 results, 64-byte aligned.
+    localparam logic [7:0] EMBED_ARG_TOKEN = 8'h28;  // u32: Row, 0 .. vocab - 1.
+    localparam logic [7:0] EMBED_ARG_DIM = 8'h30;  // u32: Row length, a multiple of group_size in 32 .. MAX_DIM.
+    localparam logic [7:0] EMBED_ARG_VOCAB = 8'h38;  // u32: Rows in the table (token < vocab).
+    localparam logic [7:0] EMBED_ARG_GROUP_SIZE = 8'h40;  // u32: 32 or 64.
+
+    // kernel swiglu: SwiGLU: out[i] = (h1[i] * recip(1 + exp(-h1[i]))) * h3[i], i < n.
+    localparam logic [31:0] SWIGLU_KERNEL_ID = 32'h53574947;
+    localparam int unsigned SWIGLU_ARG_WORDS = 7;
+    localparam logic [31:0] SWIGLU_ARG_WORD_MASK = 32'h0000007F;  // words that hold argument bits
+    localparam logic [7:0] SWIGLU_ARG_H1 = 8'h10;  // ptr: n fp32 values (w1 x), 64-byte aligned.
+    localparam logic [7:0] SWIGLU_ARG_H3 = 8'h18;  // ptr: n fp32 values (w3 x), 64-byte aligned.
+    localparam logic [7:0] SWIGLU_ARG_OUT = 8'h20;  // ptr: n fp32 results, 64-byte aligned; may be h1 or h3, must not overlap them otherwise.
+    localparam logic [7:0] SWIGLU_ARG_N = 8'h28;  // u32: Elements, a multiple of 16 in 16 .. MAX_N.
+
+    // kernel rope: RoPE in place: pair j of vec rotated by table[pos][j % (head_size / 2)] (cos, sin), j < n / 2.
+    localparam logic [31:0] ROPE_KERNEL_ID = 32'h524F5045;
+    localparam int unsigned ROPE_ARG_WORDS = 9;
+    localparam logic [31:0] ROPE_ARG_WORD_MASK = 32'h0000015F;  // words that hold argument bits
+    localparam logic [7:0] ROPE_ARG_VEC = 8'h10;  // ptr: n fp32 values, rotated in place, 64-byte aligned (q and k back to back: one run).
+    localparam logic [7:0] ROPE_ARG_TABLE = 8'h18;  // ptr: Rows of head_size fp32 (c0, s0, c1, s1, ...), row pos at table + pos * head_size * 4; 64-byte aligned.
+    localparam logic [7:0] ROPE_ARG_POS = 8'h20;  // u32: Position, 0 .. MAX_SEQ_LEN - 1.
+    localparam logic [7:0] ROPE_ARG_N = 8'h28;  // u32: Elements, a multiple of 16 in 16 .. MAX_N.
+    localparam logic [7:0] ROPE_ARG_HEAD_SIZE = 8'h30;  // u32: A multiple of 16 in 16 .. MAX_HEAD_SIZE.
+
+    // kernel quantize: Q8_0 activation quantization (runq quantize): n fp32 values to the matmul input-vector layout (int8 values, then n / group_size fp32 scales).
+    localparam logic [31:0] QUANTIZE_KERNEL_ID = 32'h51554E54;
+    localparam int unsigned QUANTIZE_ARG_WORDS = 7;
+    localparam logic [31:0] QUANTIZE_ARG_WORD_MASK = 32'h0000005F;  // words that hold argument bits
+    localparam logic [7:0] QUANTIZE_ARG_X = 8'h10;  // ptr: n fp32 values, 64-byte aligned.
+    localparam logic [7:0] QUANTIZE_ARG_OUT = 8'h18;  // ptr: Quantized vector, host/image.py pack_vector layout (ceil(n / 64) + ceil(n / group_size / 16) beats), 64-byte aligned; must not overlap x.
+    localparam logic [7:0] QUANTIZE_ARG_N = 8'h20;  // u32: Values, a multiple of group_size in 1 .. MAX_N.
+    localparam logic [7:0] QUANTIZE_ARG_GROUP_SIZE = 8'h28;  // u32: 32 or 64.
+
 endpackage
 /* verilator lint_on UNUSEDPARAM */
 

@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/*
+ * embed kernel: dequantize one row of a Q8_0 embedding table
+ *
+ *   out[i] = (float) q[token * dim + i] * s[(token * dim + i) / group_size],  i < dim
+ *
+ * (one fp32 multiply per element; numerics: hlstransform.model.numerics.embed_row,
+ * docs/kernels/elementwise.md). The table is int8 values, vocab x dim,
+ * row-major from q, and fp32 scales, vocab x dim / group_size, row-major
+ * from s (the canonical image puts s right after the values, at
+ * q + align_up(vocab * dim, 64)).
+ *
+ * The per-layer kernel of DESIGN.md section 7 with the HLS kernel interface
+ * of section 6: s_axi_control (kernel_control; arguments q, s, out, token,
+ * dim, vocab, group_size of rtl/regmap.toml), interrupt, and one 512-bit
+ * AXI4 master m_axi_gmem0 that reads the scales and values and writes out.
+ *
+ * A run: the arguments are checked (group_size 32 or 64, dim a multiple of
+ * group_size in group_size..MAX_DIM, token < vocab, pointers 64-byte aligned
+ * and inside the AXI address width); a bad one sets STATUS.CONFIG_ERROR and
+ * ends the run at once, before any memory access. Otherwise one read stream
+ * fetches the beats holding the row's dim / group_size scales into an
+ * on-chip buffer, then the beats holding its dim values. A row need not
+ * start on a beat: its values start at a 16-byte quarter of a beat (dim is a
+ * multiple of 32) and its scales at any word. Each value beat gives up to
+ * four quarters of 16 int8 values; each quarter, with its group's scale,
+ * goes through 16 ew_dequant lanes (rtl/gen/ew_dequant.v, latency 3) and
+ * makes one result beat, so results leave at one beat per cycle while a
+ * value beat is read every fourth cycle. SLVERR/DECERR sets
+ * STATUS.AXI_READ_ERROR / AXI_WRITE_ERROR and the run still ends with done.
+ */
+
+`default_nettype none
+
+module embed #(
+    // Largest dim argument, elements (a multiple of 64, 64..65536); sizes the scale buffer
+    parameter int MAX_DIM        = 8192,
+    // Width of the m_axi data bus, bits (512: 64 int8 values, 16 fp32 results per beat)
+    parameter int AXI_DATA_WIDTH = 512,
+    // Width of the m_axi address bus, bits (13..64)
+    parameter int AXI_ADDR_WIDTH = 64,
+    // Width of the m_axi ID fields, bits (>= 1; every burst uses ID 0)
+    parameter int AXI_ID_WIDTH   = 1
+) (
+    input  wire                        clk,
+    input  wire                        rst,  // active-high, synchronous
+
+    /*
+     * AXI4-Lite slave: s_axi_control (rtl/regmap.toml)
+     */
+    input  wire  [kernel_regs_pkg::CTRL_ADDR_WIDTH-1:0] s_axi_control_awaddr,
+    input  wire  [2:0]                 s_axi_control_awprot,
+    input  wire                        s_axi_control_awvalid,
+    output wire                        s_axi_control_awready,
+    input  wire  [31:0]                s_axi_control_wdata,
+    input  wire  [3:0]                 s_axi_control_wstrb,
+    input  wire                        s_axi_control_wvalid,
+    output wire                        s_axi_control_wready,
+    output wire  [1:0]                 s_axi_control_bresp,
+    output wire                        s_axi_control_bvalid,
+    input  wire                        s_axi_control_bready,
+    input  wire  [kernel_regs_pkg::CTRL_ADDR_WIDTH-1:0] s_axi_control_araddr,
+    input  wire  [2:0]                 s_axi_control_arprot,
+    input  wire                        s_axi_control_arvalid,
+    output wire                        s_axi_control_arready,
+    output wire  [31:0]                s_axi_control_rdata,
+    output wire  [1:0]                 s_axi_control_rresp,
+    output wire                        s_axi_control_rvalid,
+    input  wire                        s_axi_control_rready,
+
+    /*
+     * Interrupt to the host
+     */
+    // Vitis HLS names this port `interrupt`; Verilator renames the C++ member, harmlessly.
+    /* verilator lint_off SYMRSVDWORD */
+    output wire                        interrupt,
+    /* verilator lint_on SYMRSVDWORD */
+
+    /*
+     * AXI4 master: m_axi_gmem0 (scale and value reads, result writes)
+     */
+    output wire  [AXI_ID_WIDTH-1:0]    m_axi_gmem0_arid,
+    output wire  [AXI_ADDR_WIDTH-1:0]  m_axi_gmem0_araddr,
+    output wire  [7:0]                 m_axi_gmem0_arlen,
+    output wire  [2:0]                 m_axi_gmem0_arsize,
+    output wire  [1:0]                 m_axi_gmem0_arburst,
+    output wire                        m_axi_gmem0_arlock,
+    output wire  [3:0]                 m_axi_gmem0_arcache,
+    output wire  [2:0]                 m_axi_gmem0_arprot,
+    output wire  [3:0]                 m_axi_gmem0_arqos,
+    output wire  [3:0]                 m_axi_gmem0_arregion,
+    output wire                        m_axi_gmem0_arvalid,
+    input  wire                        m_axi_gmem0_arready,
+    input  wire  [AXI_ID_WIDTH-1:0]    m_axi_gmem0_rid,
+    input  wire  [AXI_DATA_WIDTH-1:0]  m_axi_gmem0_rdata,
+    input  wire  [1:0]                 m_axi_gmem0_rresp,
+    input  wire                        m_axi_gmem0_rlast,
+    input  wire                        m_axi_gmem0_rvalid,
+    output wire                        m_axi_gmem0_rready,
+    output wire  [AXI_ID_WIDTH-1:0]    m_axi_gmem0_awid,
+    output wire  [AXI_ADDR_WIDTH-1:0]  m_axi_gmem0_awaddr,
+    output wire  [7:0]                 m_axi_gmem0_awlen,
+    output wire  [2:0]                 m_axi_gmem0_awsize,
+    output wire  [1:0]                 m_axi_gmem0_awburst,
+    output wire                        m_axi_gmem0_awlock,
+    output wire  [3:0]                 m_axi_gmem0_awcache,
+    output wire  [2:0]                 m_axi_gmem0_awprot,
+    output wire  [3:0]                 m_axi_gmem0_awqos,
+    output wire  [3:0]                 m_axi_gmem0_awregion,
+    output wire                        m_axi_gmem0_awvalid,
+    input  wire                        m_axi_gmem0_awready,
+    output wire  [AXI_DATA_WIDTH-1:0]  m_axi_gmem0_wdata,
+    output wire  [AXI_DATA_WIDTH/8-1:0] m_axi_gmem0_wstrb,
+    output wire                        m_axi_gmem0_wlast,
+    output wire                        m_axi_gmem0_wvalid,
+    input  wire                        m_axi_gmem0_wready,
+    input  wire  [AXI_ID_WIDTH-1:0]    m_axi_gmem0_bid,
+    input  wire  [1:0]                 m_axi_gmem0_bresp,
+    input  wire                        m_axi_gmem0_bvalid,
+    output wire                        m_axi_gmem0_bready
+);
+
+import kernel_regs_pkg::*;
+
+localparam int BEAT_BYTES      = 64;                          // 64 int8 values, 16 fp32 results
+localparam int MAX_BURST_BEATS = 4096 / BEAT_BYTES;           // one 4 KiB page per burst at most
+localparam int LANES           = 16;                          // results per beat
+localparam int LANE_LATENCY    = 3;                           // rtl/gen/ew_dequant.v: in_valid to out_valid
+localparam int SC_BEATS        = (MAX_DIM / 32 + 15 + 15) / 16;  // scale buffer: word offset + groups, beats
+localparam int SC_WORD_WIDTH   = $clog2(SC_BEATS * 16);       // scale word index in the buffer
+localparam int SC_IDX_WIDTH    = SC_BEATS > 1 ? $clog2(SC_BEATS) : 1;
+localparam int DIM_WIDTH       = $clog2(MAX_DIM + 1);         // holds 0..MAX_DIM
+localparam int K_WIDTH         = $clog2(MAX_DIM / 16 + 1);    // result beat index
+
+// Argument word indexes in core_args (rtl/regmap.toml via kernel_regs_pkg).
+localparam int ARG_Q     = (int'(EMBED_ARG_Q) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_S     = (int'(EMBED_ARG_S) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_OUT   = (int'(EMBED_ARG_OUT) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_TOKEN = (int'(EMBED_ARG_TOKEN) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_DIM   = (int'(EMBED_ARG_DIM) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_VOCAB = (int'(EMBED_ARG_VOCAB) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_GS    = (int'(EMBED_ARG_GROUP_SIZE) - int'(CTRL_ARG_BASE)) / 4;
+
+// Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
+// formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
+if (MAX_DIM < 64 || MAX_DIM > 65536 || MAX_DIM % 64 != 0) begin : g_check_max_dim
+    $error("embed: MAX_DIM must be a multiple of 64 in 64..65536");
+end
+if (AXI_DATA_WIDTH != 8 * BEAT_BYTES) begin : g_check_data_width
+    $error("embed: AXI_DATA_WIDTH must be 512 (16 fp32 lanes)");
+end
+if (AXI_ADDR_WIDTH < 13 || AXI_ADDR_WIDTH > 64) begin : g_check_addr_width
+    $error("embed: AXI_ADDR_WIDTH must be in 13..64");
+end
+if (AXI_ID_WIDTH < 1) begin : g_check_id_width
+    $error("embed: AXI_ID_WIDTH must be >= 1");
+end
+
+/*
+ * Control block
+ */
+wire                          core_start;
+wire [EMBED_ARG_WORDS*32-1:0] core_args;
+logic                         core_done;
+logic [3:0]                   core_status;
+
+// The high words of the u32 arguments read as zero (ARG_WORD_MASK) and carry nothing.
+wire unused_args = &{1'b0, core_args};
+
+kernel_control #(
+    .ARG_WORDS(EMBED_ARG_WORDS),
+    .ARG_WORD_MASK(EMBED_ARG_WORD_MASK),
+    .KERNEL_ID(EMBED_KERNEL_ID)
+) kernel_control_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_axi_control_awaddr(s_axi_control_awaddr),
+    .s_axi_control_awprot(s_axi_control_awprot),
+    .s_axi_control_awvalid(s_axi_control_awvalid),
+    .s_axi_control_awready(s_axi_control_awready),
+    .s_axi_control_wdata(s_axi_control_wdata),
+    .s_axi_control_wstrb(s_axi_control_wstrb),
+    .s_axi_control_wvalid(s_axi_control_wvalid),
+    .s_axi_control_wready(s_axi_control_wready),
+    .s_axi_control_bresp(s_axi_control_bresp),
+    .s_axi_control_bvalid(s_axi_control_bvalid),
+    .s_axi_control_bready(s_axi_control_bready),
+    .s_axi_control_araddr(s_axi_control_araddr),
+    .s_axi_control_arprot(s_axi_control_arprot),
+    .s_axi_control_arvalid(s_axi_control_arvalid),
+    .s_axi_control_arready(s_axi_control_arready),
+    .s_axi_control_rdata(s_axi_control_rdata),
+    .s_axi_control_rresp(s_axi_control_rresp),
+    .s_axi_control_rvalid(s_axi_control_rvalid),
+    .s_axi_control_rready(s_axi_control_rready),
+    .interrupt(interrupt),
+    .core_start(core_start),
+    .core_args(core_args),
+    .core_done(core_done),
+    .core_status(core_status)
+);
+
+/*
+ * Run state
+ */
+typedef enum logic [2:0] {
+    STATE_IDLE,   // waits for core_start
+    STATE_CHECK,  // checks the arguments
+    STATE_ROW,    // multiplies out the row's first element index, token * dim
+    STATE_SIZE,   // derives the scale and value transfers from it
+    STATE_RUN     // waits for the commands to be taken, both reads and the last write
+} state_t;
+
+state_t                     state_reg, state_next;
+
+// Arguments (snapshot at core_start) and derived values: datapath, not reset.
+logic [63:0]                q_ptr_reg, q_ptr_next;
+logic [63:0]                s_ptr_reg, s_ptr_next;
+logic [63:0]                out_ptr_reg, out_ptr_next;
+logic [31:0]                token_reg, token_next;
+logic [31:0]                dim_reg, dim_next;
+logic [31:0]                vocab_reg, vocab_next;
+logic [31:0]                gs_reg, gs_next;
+logic                       gs64_reg, gs64_next;
+logic [47:0]                first_reg, first_next;       // token * dim: the row's first element
+logic [63:0]                q_addr_reg, q_addr_next;     // first value beat
+logic [31:0]                q_beats_reg, q_beats_next;
+logic [1:0]                 q_quarter_reg, q_quarter_next;  // the row's first quarter in it
+logic [63:0]                s_addr_reg, s_addr_next;     // first scale beat
+logic [31:0]                s_beats_reg, s_beats_next;
+logic [3:0]                 s_word_reg, s_word_next;     // the row's first scale word in it
+
+// Transfers: command pending (scales first, then values), finished; errors.
+logic                       s_cmd_reg, s_cmd_next;
+logic                       q_cmd_reg, q_cmd_next;
+logic                       o_cmd_reg, o_cmd_next;
+logic [1:0]                 rd_dones_reg, rd_dones_next;  // read commands finished (2: both)
+logic                       o_done_reg, o_done_next;
+logic                       rd_err_reg, rd_err_next;
+logic                       wr_err_reg, wr_err_next;
+logic                       cfg_err_reg, cfg_err_next;
+logic                       done_reg, done_next;
+
+// Scale buffer (first read frame) and the value-beat splitter.
+logic [AXI_DATA_WIDTH-1:0]  sc_mem [0:SC_BEATS-1];
+logic                       sc_loaded_reg, sc_loaded_next;
+logic [SC_IDX_WIDTH-1:0]    sc_wr_reg, sc_wr_next;        // next scale beat to load
+logic                       sc_wr_en;
+logic [1:0]                 quarter_reg, quarter_next;    // quarter of the value beat for the next result
+logic [K_WIDTH-1:0]         k_reg, k_next;                // index of the next result beat
+logic                       last_k;
+logic [SC_WORD_WIDTH-1:0]   sc_word;                      // buffer word of result beat k's scale
+logic [AXI_DATA_WIDTH-1:0]  sc_beat;
+logic [31:0]                scale;
+
+// Streams.
+wire                        rd_cmd_ready, o_cmd_ready;
+wire                        rd_error, o_wr_error;
+wire                        rd_done, o_wr_done;
+wire                        rd_busy, o_wr_busy;
+wire [AXI_DATA_WIDTH-1:0]   rd_tdata, o_tdata;
+wire                        rd_tvalid, o_tvalid, o_tready;
+logic                       rd_tready;
+wire                        rd_tlast;
+logic                       rd_cmd_valid;
+logic [63:0]                rd_cmd_addr;
+logic [31:0]                rd_cmd_beats;
+
+// The streams are framed by the beat counts; busy/tlast are not needed.
+wire unused_stream = &{1'b0, rd_tlast, rd_busy, o_wr_busy};
+
+// Lanes.
+wire                        a_tready, b_tready;
+wire                        lane_valid;
+wire [127:0]                lane_a;                        // 16 int8 values
+wire [31:0]                 lane_b;                        // their scale
+wire [AXI_DATA_WIDTH-1:0]   lane_out;
+wire [LANES-1:0]            lane_out_valid;
+
+// All lanes run in lockstep; lane 0's valid stands for all of them. The scale side is
+// always valid once loaded, and a value quarter moves exactly when lane_valid rises, which
+// is what pops a value beat: neither ready says anything new.
+wire unused_lanes = &{1'b0, lane_out_valid[LANES-1:1], a_tready, b_tready};
+
+// Argument check and sizes (combinational, used in STATE_CHECK / STATE_SIZE).
+logic                       args_ok;
+logic [63:0]                ptr_or;
+logic [63:0]                q_start, s_start;
+logic [47:0]                s_first;                      // the row's first scale index
+
+// A scale address is a whole word: its two low bits are always zero.
+wire unused_s_start = &{1'b0, s_start[1:0]};
+
+always_comb begin
+    state_next      = state_reg;
+    q_ptr_next      = q_ptr_reg;
+    s_ptr_next      = s_ptr_reg;
+    out_ptr_next    = out_ptr_reg;
+    token_next      = token_reg;
+    dim_next        = dim_reg;
+    vocab_next      = vocab_reg;
+    gs_next         = gs_reg;
+    gs64_next       = gs64_reg;
+    first_next      = first_reg;
+    q_addr_next     = q_addr_reg;
+    q_beats_next    = q_beats_reg;
+    q_quarter_next  = q_quarter_reg;
+    s_addr_next     = s_addr_reg;
+    s_beats_next    = s_beats_reg;
+    s_word_next     = s_word_reg;
+    s_cmd_next      = s_cmd_reg;
+    q_cmd_next      = q_cmd_reg;
+    o_cmd_next      = o_cmd_reg && !o_cmd_ready;
+    rd_dones_next   = rd_dones_reg + 2'(rd_done);
+    o_done_next     = o_done_reg || o_wr_done;
+    rd_err_next     = rd_err_reg || (rd_done && rd_error);
+    wr_err_next     = wr_err_reg || (o_wr_done && o_wr_error);
+    cfg_err_next    = cfg_err_reg;
+    done_next       = 1'b0;
+    sc_loaded_next  = sc_loaded_reg;
+    sc_wr_next      = sc_wr_reg;
+    sc_wr_en        = 1'b0;
+    quarter_next    = quarter_reg;
+    k_next          = k_reg;
+
+    // One read stream, two commands: the scales, then the values.
+    rd_cmd_valid = s_cmd_reg || q_cmd_reg;
+    rd_cmd_addr  = s_cmd_reg ? s_addr_reg : q_addr_reg;
+    rd_cmd_beats = s_cmd_reg ? s_beats_reg : q_beats_reg;
+    if (rd_cmd_ready) begin
+        if (s_cmd_reg) begin
+            s_cmd_next = 1'b0;
+        end else begin
+            q_cmd_next = 1'b0;
+        end
+    end
+
+    // Result beat k takes scale word s_word + k / (group_size / 16) of the buffer.
+    sc_word = SC_WORD_WIDTH'(s_word_reg) + SC_WORD_WIDTH'(gs64_reg ? k_reg >> 2 : k_reg >> 1);
+    sc_beat = sc_mem[sc_word[SC_WORD_WIDTH-1:4]];
+    scale   = sc_beat[32 * sc_word[3:0] +: 32];
+    last_k  = 32'(k_reg) == (dim_reg >> 4) - 32'd1;
+
+    // The first s_beats beats fill the scale buffer; then each value beat is held until its
+    // last needed quarter went to the lanes.
+    rd_tready = !sc_loaded_reg || (lane_valid && (quarter_reg == 2'd3 || last_k));
+    if (!sc_loaded_reg && rd_tvalid) begin
+        sc_wr_en   = 1'b1;
+        sc_wr_next = sc_wr_reg + 1'b1;
+        if (32'(sc_wr_reg) == s_beats_reg - 32'd1) begin
+            sc_loaded_next = 1'b1;
+        end
+    end
+    if (lane_valid) begin
+        quarter_next = quarter_reg + 2'd1;
+        k_next       = k_reg + 1'b1;
+    end
+
+    // Pointers beat aligned and inside the address width; sizes in range.
+    ptr_or  = q_ptr_reg | s_ptr_reg | out_ptr_reg;
+    args_ok = ptr_or[5:0] == 6'd0 && (ptr_or >> AXI_ADDR_WIDTH) == 64'd0
+           && (gs_reg == 32'd32 || gs_reg == 32'd64)
+           && dim_reg >= gs_reg && dim_reg <= 32'(MAX_DIM) && (dim_reg & (gs_reg - 32'd1)) == 32'd0
+           && token_reg < vocab_reg;
+
+    // Row start: values at q + token * dim (a 32-byte multiple), scales at s + 4 * token * dim / GS.
+    s_first = gs64_reg ? first_reg >> 6 : first_reg >> 5;
+    q_start = q_ptr_reg + 64'(first_reg);
+    s_start = s_ptr_reg + (64'(s_first) << 2);
+
+    case (state_reg)
+        STATE_IDLE: begin
+            if (core_start) begin
+                q_ptr_next     = core_args[32 * ARG_Q +: 64];
+                s_ptr_next     = core_args[32 * ARG_S +: 64];
+                out_ptr_next   = core_args[32 * ARG_OUT +: 64];
+                token_next     = core_args[32 * ARG_TOKEN +: 32];
+                dim_next       = core_args[32 * ARG_DIM +: 32];
+                vocab_next     = core_args[32 * ARG_VOCAB +: 32];
+                gs_next        = core_args[32 * ARG_GS +: 32];
+                rd_dones_next  = 2'd0;
+                o_done_next    = 1'b0;
+                rd_err_next    = 1'b0;
+                wr_err_next    = 1'b0;
+                cfg_err_next   = 1'b0;
+                sc_loaded_next = 1'b0;
+                sc_wr_next     = '0;
+                k_next         = '0;
+                state_next     = STATE_CHECK;
+            end
+        end
+        STATE_CHECK: begin
+            gs64_next = gs_reg[6];
+            if (args_ok) begin
+                state_next = STATE_ROW;
+            end else begin
+                // Out of range: report and finish without any memory access.
+                cfg_err_next = 1'b1;
+                done_next    = 1'b1;
+                state_next   = STATE_IDLE;
+            end
+        end
+        STATE_ROW: begin
+            first_next = 48'(token_reg) * 48'(dim_reg[DIM_WIDTH-1:0]);
+            state_next = STATE_SIZE;
+        end
+        STATE_SIZE: begin
+            q_addr_next    = {q_start[63:6], 6'd0};
+            q_quarter_next = q_start[5:4];
+            q_beats_next   = (32'(q_start[5:0]) + dim_reg + 32'd63) >> 6;
+            s_addr_next    = {s_start[63:6], 6'd0};
+            s_word_next    = s_start[5:2];
+            s_beats_next   = (32'(s_start[5:2]) + (gs64_reg ? dim_reg >> 6 : dim_reg >> 5) + 32'd15) >> 4;
+            quarter_next   = q_start[5:4];
+            s_cmd_next     = 1'b1;
+            q_cmd_next     = 1'b1;
+            o_cmd_next     = 1'b1;
+            state_next     = STATE_RUN;
+        end
+        STATE_RUN: begin
+            if (!s_cmd_next && !q_cmd_next && !o_cmd_next && rd_dones_next == 2'd2 && o_done_next) begin
+                done_next  = 1'b1;
+                state_next = STATE_IDLE;
+            end
+        end
+        default: begin
+            state_next = STATE_IDLE;
+        end
+    endcase
+end
+
+always_ff @(posedge clk) begin
+    state_reg     <= state_next;
+    q_ptr_reg     <= q_ptr_next;
+    s_ptr_reg     <= s_ptr_next;
+    out_ptr_reg   <= out_ptr_next;
+    token_reg     <= token_next;
+    dim_reg       <= dim_next;
+    vocab_reg     <= vocab_next;
+    gs_reg        <= gs_next;
+    gs64_reg      <= gs64_next;
+    first_reg     <= first_next;
+    q_addr_reg    <= q_addr_next;
+    q_beats_reg   <= q_beats_next;
+    q_quarter_reg <= q_quarter_next;
+    s_addr_reg    <= s_addr_next;
+    s_beats_reg   <= s_beats_next;
+    s_word_reg    <= s_word_next;
+    s_cmd_reg     <= s_cmd_next;
+    q_cmd_reg     <= q_cmd_next;
+    o_cmd_reg     <= o_cmd_next;
+    rd_dones_reg  <= rd_dones_next;
+    o_done_reg    <= o_done_next;
+    rd_err_reg    <= rd_err_next;
+    wr_err_reg    <= wr_err_next;
+    cfg_err_reg   <= cfg_err_next;
+    done_reg      <= done_next;
+    sc_loaded_reg <= sc_loaded_next;
+    sc_wr_reg     <= sc_wr_next;
+    quarter_reg   <= quarter_next;
+    k_reg         <= k_next;
+
+    if (rst) begin
+        state_reg     <= STATE_IDLE;
+        s_cmd_reg     <= 1'b0;
+        q_cmd_reg     <= 1'b0;
+        o_cmd_reg     <= 1'b0;
+        rd_dones_reg  <= 2'd0;
+        o_done_reg    <= 1'b0;
+        rd_err_reg    <= 1'b0;
+        wr_err_reg    <= 1'b0;
+        cfg_err_reg   <= 1'b0;
+        done_reg      <= 1'b0;
+        sc_loaded_reg <= 1'b0;
+        sc_wr_reg     <= '0;
+        quarter_reg   <= 2'd0;
+        k_reg         <= '0;
+    end
+end
+
+// Scale buffer storage, without reset (distributed RAM, read asynchronously into the
+// lanes' input registers).
+always_ff @(posedge clk) begin
+    if (sc_wr_en) begin
+        sc_mem[sc_wr_reg] <= rd_tdata;
+    end
+end
+
+// kernel_control collects core_status from core_start to core_done, both included: the
+// error flags still hold the last run's values in the core_start cycle, so they only show
+// while a run is in progress or finishing.
+wire run_active = state_reg != STATE_IDLE || done_reg;
+
+always_comb begin
+    core_done   = done_reg;
+    core_status = 4'd0;
+    core_status[STATUS_AXI_READ_ERROR_BIT]  = rd_err_reg && run_active;
+    core_status[STATUS_AXI_WRITE_ERROR_BIT] = wr_err_reg && run_active;
+    core_status[STATUS_CONFIG_ERROR_BIT]    = cfg_err_reg && run_active;
+end
+
+/*
+ * Transfers: scales and values (gmem0 reads, one stream), results (gmem0 writes)
+ */
+axi_read_stream #(
+    .DATA_WIDTH(AXI_DATA_WIDTH),
+    .ADDR_WIDTH(AXI_ADDR_WIDTH),
+    .ID_WIDTH(AXI_ID_WIDTH),
+    .MAX_BURST_BEATS(MAX_BURST_BEATS),
+    .MAX_OUTSTANDING(2)  // values arrive at a quarter of the result rate: 128 beats in flight suffice
+) axi_read_stream_inst (
+    .clk(clk),
+    .rst(rst),
+    .cmd_addr(rd_cmd_addr[AXI_ADDR_WIDTH-1:0]),
+    .cmd_beats(rd_cmd_beats),
+    .cmd_valid(rd_cmd_valid),
+    .cmd_ready(rd_cmd_ready),
+    .busy(rd_busy),
+    .error(rd_error),
+    .done(rd_done),
+    .m_axis_tdata(rd_tdata),
+    .m_axis_tlast(rd_tlast),
+    .m_axis_tvalid(rd_tvalid),
+    .m_axis_tready(rd_tready),
+    .m_axi_arid(m_axi_gmem0_arid),
+    .m_axi_araddr(m_axi_gmem0_araddr),
+    .m_axi_arlen(m_axi_gmem0_arlen),
+    .m_axi_arsize(m_axi_gmem0_arsize),
+    .m_axi_arburst(m_axi_gmem0_arburst),
+    .m_axi_arlock(m_axi_gmem0_arlock),
+    .m_axi_arcache(m_axi_gmem0_arcache),
+    .m_axi_arprot(m_axi_gmem0_arprot),
+    .m_axi_arqos(m_axi_gmem0_arqos),
+    .m_axi_arregion(m_axi_gmem0_arregion),
+    .m_axi_arvalid(m_axi_gmem0_arvalid),
+    .m_axi_arready(m_axi_gmem0_arready),
+    .m_axi_rid(m_axi_gmem0_rid),
+    .m_axi_rdata(m_axi_gmem0_rdata),
+    .m_axi_rresp(m_axi_gmem0_rresp),
+    .m_axi_rlast(m_axi_gmem0_rlast),
+    .m_axi_rvalid(m_axi_gmem0_rvalid),
+    .m_axi_rready(m_axi_gmem0_rready)
+);
+
+axi_write_stream #(
+    .DATA_WIDTH(AXI_DATA_WIDTH),
+    .ADDR_WIDTH(AXI_ADDR_WIDTH),
+    .ID_WIDTH(AXI_ID_WIDTH),
+    .MAX_BURST_BEATS(MAX_BURST_BEATS),
+    .MAX_OUTSTANDING(8)
+) axi_write_stream_inst (
+    .clk(clk),
+    .rst(rst),
+    .cmd_addr(out_ptr_reg[AXI_ADDR_WIDTH-1:0]),
+    .cmd_beats(dim_reg >> 4),
+    .cmd_valid(o_cmd_reg),
+    .cmd_ready(o_cmd_ready),
+    .busy(o_wr_busy),
+    .error(o_wr_error),
+    .done(o_wr_done),
+    .s_axis_tdata(o_tdata),
+    .s_axis_tvalid(o_tvalid),
+    .s_axis_tready(o_tready),
+    .m_axi_awid(m_axi_gmem0_awid),
+    .m_axi_awaddr(m_axi_gmem0_awaddr),
+    .m_axi_awlen(m_axi_gmem0_awlen),
+    .m_axi_awsize(m_axi_gmem0_awsize),
+    .m_axi_awburst(m_axi_gmem0_awburst),
+    .m_axi_awlock(m_axi_gmem0_awlock),
+    .m_axi_awcache(m_axi_gmem0_awcache),
+    .m_axi_awprot(m_axi_gmem0_awprot),
+    .m_axi_awqos(m_axi_gmem0_awqos),
+    .m_axi_awregion(m_axi_gmem0_awregion),
+    .m_axi_awvalid(m_axi_gmem0_awvalid),
+    .m_axi_awready(m_axi_gmem0_awready),
+    .m_axi_wdata(m_axi_gmem0_wdata),
+    .m_axi_wstrb(m_axi_gmem0_wstrb),
+    .m_axi_wlast(m_axi_gmem0_wlast),
+    .m_axi_wvalid(m_axi_gmem0_wvalid),
+    .m_axi_wready(m_axi_gmem0_wready),
+    .m_axi_bid(m_axi_gmem0_bid),
+    .m_axi_bresp(m_axi_gmem0_bresp),
+    .m_axi_bvalid(m_axi_gmem0_bvalid),
+    .m_axi_bready(m_axi_gmem0_bready)
+);
+
+/*
+ * Datapath: a quarter of a value beat + its scale -> 16 lanes -> result beat
+ */
+elementwise_core #(
+    .A_WIDTH(128),
+    .B_WIDTH(32),
+    .OUT_WIDTH(AXI_DATA_WIDTH),
+    .LANE_LATENCY(LANE_LATENCY)
+) elementwise_core_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_a_tdata(rd_tdata[128 * quarter_reg +: 128]),
+    .s_axis_a_tvalid(rd_tvalid && sc_loaded_reg),
+    .s_axis_a_tready(a_tready),
+    .s_axis_b_tdata(scale),
+    .s_axis_b_tvalid(sc_loaded_reg),
+    .s_axis_b_tready(b_tready),
+    .lane_valid(lane_valid),
+    .lane_a(lane_a),
+    .lane_b(lane_b),
+    .lane_out_valid(lane_out_valid[0]),
+    .lane_out(lane_out),
+    .m_axis_tdata(o_tdata),
+    .m_axis_tvalid(o_tvalid),
+    .m_axis_tready(o_tready)
+);
+
+/*
+ * Lanes: result i of a beat is value i of the quarter (byte i) times the scale
+ */
+for (genvar i = 0; i < LANES; i++) begin : g_lane
+    ew_dequant ew_dequant_inst (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(lane_valid),
+        .q(lane_a[8 * i +: 8]),
+        .s(lane_b),
+        .out_valid(lane_out_valid[i]),
+        .out(lane_out[32 * i +: 32])
+    );
+end
+
+endmodule
+
+`default_nettype wire
