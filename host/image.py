@@ -370,3 +370,123 @@ def pack_output(values: Any) -> bytes:
     out = np.zeros(ceil_div(v.size, ROW_BLOCK) * ROW_BLOCK, "<f4")
     out[: v.size] = v
     return out.tobytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# KV cache (one layer's keys or values; the attention kernel reads it, the forward kernel writes it)
+# ---------------------------------------------------------------------------------------------
+
+KV_FORMATS = ("fp32", "int8")
+
+
+@dataclass(frozen=True)
+class KvLayout:
+    """Where one layer's key (or value) cache lives in device memory.
+
+    The cache is **head-major**: all positions of kv head 0, then of kv head 1, ..., so the
+    attention kernel reads one head's positions 0..pos as one sequential stream (long bursts)
+    instead of a strided gather. Per (kv head ``h``, position ``t``) there is one *slot*, slot
+    index ``h * seq_len + t``:
+
+    * ``fp32``: ``head_size`` fp32 values, ``head_size * 4`` bytes (a whole number of beats,
+      head_size being a multiple of 16).
+    * ``int8``: ``head_size`` int8 values (the Q8_0 quantization of the head vector, one group
+      of head_size), zero-padded to ``ceil(head_size / 64)`` beats. The fp32 scale of slot
+      (h, t) lives in a separate *scale region*: per kv head a row of ``seq_len`` fp32,
+      row stride ``ceil(seq_len / 16)`` beats (zero-padded), scale ``t`` at element ``t``, so
+      one head's scales are one stream too.
+
+    Args:
+        n_kv_heads, head_size (a multiple of 16), seq_len: the model's shape.
+        kv: ``"fp32"`` or ``"int8"``.
+    """
+
+    n_kv_heads: int
+    head_size: int
+    seq_len: int
+    kv: str
+
+    def __post_init__(self) -> None:
+        if self.kv not in KV_FORMATS:
+            raise ImageError(f"KV format must be one of {', '.join(KV_FORMATS)}, got {self.kv!r}")
+        if self.head_size < FP32_PER_BEAT or self.head_size % FP32_PER_BEAT:
+            raise ImageError(f"head_size must be a positive multiple of {FP32_PER_BEAT}, got {self.head_size}")
+        if self.n_kv_heads < 1 or self.seq_len < 1:
+            raise ImageError(f"n_kv_heads and seq_len must be >= 1, got {self.n_kv_heads}, {self.seq_len}")
+
+    @property
+    def slot_bytes(self) -> int:
+        """Bytes of one (head, position) slot."""
+        if self.kv == "fp32":
+            return 4 * self.head_size
+        return align_up(self.head_size)
+
+    @property
+    def values_nbytes(self) -> int:
+        """Bytes of the value region (all slots)."""
+        return self.n_kv_heads * self.seq_len * self.slot_bytes
+
+    @property
+    def scale_row_bytes(self) -> int:
+        """int8: bytes of one kv head's scale row (0 for fp32)."""
+        return align_up(4 * self.seq_len) if self.kv == "int8" else 0
+
+    @property
+    def scales_nbytes(self) -> int:
+        """int8: bytes of the scale region (0 for fp32)."""
+        return self.n_kv_heads * self.scale_row_bytes
+
+    def slot_offset(self, head: int, pos: int) -> int:
+        """Byte offset of slot (*head*, *pos*) in the value region."""
+        return (head * self.seq_len + pos) * self.slot_bytes
+
+    def scale_offset(self, head: int, pos: int) -> int:
+        """int8: byte offset of the scale of slot (*head*, *pos*) in the scale region."""
+        return head * self.scale_row_bytes + 4 * pos
+
+
+def pack_kv(layout: KvLayout, values: Any, scales: Any = None) -> tuple[bytes, bytes]:
+    """Lay out a cache: ``(value region, scale region)`` bytes (the scale region is empty for fp32).
+
+    Args:
+        values: ``[T, n_kv_heads, head_size]`` (T <= seq_len; positions from T on are zero):
+            fp32 for ``fp32``, int8 for ``int8``.
+        scales: int8 only, fp32 ``[T, n_kv_heads]``.
+    """
+    lay = layout
+    v = np.asarray(values)
+    if v.ndim != 3 or v.shape[1:] != (lay.n_kv_heads, lay.head_size) or v.shape[0] > lay.seq_len:
+        raise ImageError(f"KV values of shape {v.shape} do not fit [<= {lay.seq_len}, {lay.n_kv_heads}, {lay.head_size}]")
+    t = v.shape[0]
+    vals = np.zeros((lay.n_kv_heads, lay.seq_len, lay.slot_bytes), np.uint8)
+    if lay.kv == "fp32":
+        vals[:, :t, :] = np.ascontiguousarray(_numpy(v, np.float32).astype("<f4").transpose(1, 0, 2)).view(np.uint8)
+        return vals.tobytes(), b""
+    if scales is None:
+        raise ImageError("an int8 KV cache needs its scales")
+    s = _numpy(scales, np.float32)
+    if s.shape != (t, lay.n_kv_heads):
+        raise ImageError(f"KV scales of shape {s.shape}, expected {(t, lay.n_kv_heads)}")
+    vals[:, :t, : lay.head_size] = _numpy(v, np.int8).transpose(1, 0, 2).view(np.uint8)
+    srows = np.zeros((lay.n_kv_heads, lay.scale_row_bytes // 4), "<f4")
+    srows[:, :t] = s.T
+    return vals.tobytes(), srows.tobytes()
+
+
+def unpack_kv(layout: KvLayout, values: bytes, scales: bytes = b"", positions: int | None = None):
+    """Inverse of :func:`pack_kv` for the first *positions* positions (default seq_len).
+
+    Returns:
+        fp32: ``[T, n_kv_heads, head_size]`` float32; int8: ``(q int8 [T, H, hs], s float32 [T, H])``.
+    """
+    lay = layout
+    t = lay.seq_len if positions is None else positions
+    if len(values) != lay.values_nbytes or len(scales) != lay.scales_nbytes:
+        raise ImageError(f"KV regions are {len(values)} + {len(scales)} bytes, the layout needs "
+                         f"{lay.values_nbytes} + {lay.scales_nbytes}")
+    raw = np.frombuffer(values, np.uint8).reshape(lay.n_kv_heads, lay.seq_len, lay.slot_bytes)[:, :t]
+    if lay.kv == "fp32":
+        return np.ascontiguousarray(raw).view("<f4").astype(np.float32).transpose(1, 0, 2).copy()
+    q = raw[:, :, : lay.head_size].view(np.int8).transpose(1, 0, 2).copy()
+    s = np.frombuffer(scales, "<f4").reshape(lay.n_kv_heads, -1)[:, :t].T.astype(np.float32).copy()
+    return q, s

@@ -513,3 +513,82 @@ def rope(x, table_row, head_size: int) -> np.ndarray:
     j = np.arange(pairs.shape[0]) % (head_size // 2)
     o0, o1 = ew_rope_pair(pairs[:, 0], pairs[:, 1], t[j, 0], t[j, 1])
     return np.stack([o0, o1], axis=-1).reshape(v.shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reduction blocks and lanes (hls/reduce.x, hls/elementwise.x): rmsnorm, softmax, attention
+# ---------------------------------------------------------------------------------------------
+
+__all__ += [
+    "tree16",
+    "dot16",
+    "fmax",
+    "max16",
+    "ew_mul",
+    "ew_rms_scale",
+    "ew_exp_sub",
+    "ew_mac",
+    "ew_i8_to_f32",
+]
+
+
+def tree16(x) -> np.ndarray:
+    """``reduce::tree16`` over the last axis (16 values): balanced pairwise fp32 adder tree,
+    level 1 adds (0, 1), (2, 3), ..., each later level the previous sums pairwise in order."""
+    a = np.asarray(x, dtype=np.float32)
+    if a.shape[-1] != 16:
+        raise ValueError(f"tree16 needs 16 values on the last axis, got {a.shape[-1]}")
+    while a.shape[-1] > 1:
+        a = fp32_add(a[..., 0::2], a[..., 1::2])
+    return a[..., 0]
+
+
+def dot16(a, b) -> np.ndarray:
+    """``reduce::dot16``: ``tree16(a[k] * b[k])`` over the last axis, each product rounded.
+    One 16-lane chunk of ``hwmodel.sum16`` of products."""
+    return tree16(fp32_mul(a, b))
+
+
+def fmax(a, b) -> np.ndarray:
+    """``reduce::fmax``: max of the flushed operands; canonical NaN if either is NaN; ``a``
+    when they compare equal (so +0 vs -0 keeps the first)."""
+    fa, fb = ftz(a), ftz(b)
+    nan = np.isnan(fa) | np.isnan(fb)
+    with np.errstate(invalid="ignore"):
+        r = np.where(fb > fa, fb, fa).astype(np.float32)
+    return np.where(nan, from_bits(np.uint32(QNAN_BITS)), r).astype(np.float32)
+
+
+def max16(x) -> np.ndarray:
+    """``reduce::max16`` over the last axis (16 values): a balanced tree of :func:`fmax`."""
+    a = np.asarray(x, dtype=np.float32)
+    if a.shape[-1] != 16:
+        raise ValueError(f"max16 needs 16 values on the last axis, got {a.shape[-1]}")
+    while a.shape[-1] > 1:
+        a = fmax(a[..., 0::2], a[..., 1::2])
+    return a[..., 0]
+
+
+def ew_mul(x, y) -> np.ndarray:
+    """``elementwise::ew_mul``: ``x * y``, one fp32 multiply."""
+    return fp32_mul(x, y)
+
+
+def ew_rms_scale(x, w, inv) -> np.ndarray:
+    """``elementwise::ew_rms_scale``: ``w * (inv * x)``, the RMSNorm output lane."""
+    return fp32_mul(w, fp32_mul(inv, x))
+
+
+def ew_exp_sub(s, m) -> np.ndarray:
+    """``elementwise::ew_exp_sub``: ``exp(s - m)``, the softmax numerator lane."""
+    return exp(fp32_sub(s, m))
+
+
+def ew_mac(acc, a, v) -> np.ndarray:
+    """``elementwise::ew_mac``: ``acc + (a * v)``, two roundings (no fusion)."""
+    return fp32_add(acc, fp32_mul(a, v))
+
+
+def ew_i8_to_f32(q) -> np.ndarray:
+    """``elementwise::ew_i8_to_f32``: int8 to fp32 (exact)."""
+    return from_int32(np.asarray(q, dtype=np.int32))

@@ -191,3 +191,53 @@ def test_bad_arguments() -> None:
         im.pack_matrix(QTensor(w.q.to(torch.int16), w.s))
     with pytest.raises(im.ImageError):
         im.unpack_output(bytes(60), 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# KV cache layout
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kv", ["fp32", "int8"])
+@pytest.mark.parametrize("heads,hs,seq", [(1, 16, 1), (2, 48, 20), (3, 64, 33), (1, 128, 5)])
+def test_kv_round_trip_and_addresses(kv, heads, hs, seq):
+    from hlstransform.host.image import KvLayout, pack_kv, unpack_kv
+
+    rng = np.random.default_rng(heads * 1000 + hs + seq)
+    lay = KvLayout(heads, hs, seq, kv)
+    t = max(1, seq - 2)
+    if kv == "fp32":
+        v = rng.standard_normal((t, heads, hs)).astype(np.float32)
+        vals, scales = pack_kv(lay, v)
+        assert scales == b"" and len(vals) == lay.values_nbytes == heads * seq * hs * 4
+        assert (unpack_kv(lay, vals, scales, t) == v).all()
+        h, p = heads - 1, t - 1
+        assert vals[lay.slot_offset(h, p): lay.slot_offset(h, p) + 4 * hs] == v[p, h].tobytes()
+        # head-major: position p + 1 of the same head follows slot (h, p) directly
+        assert lay.slot_offset(h, p) + lay.slot_bytes == lay.slot_offset(h, p + 1)
+    else:
+        q = rng.integers(-127, 128, (t, heads, hs)).astype(np.int8)
+        s = rng.random((t, heads)).astype(np.float32)
+        vals, scales = pack_kv(lay, q, s)
+        assert lay.slot_bytes % 64 == 0 and lay.slot_bytes >= hs
+        assert len(vals) == lay.values_nbytes and len(scales) == lay.scales_nbytes
+        rq, rs = unpack_kv(lay, vals, scales, t)
+        assert (rq == q).all() and (rs == s).all()
+        h, p = heads - 1, t - 1
+        assert vals[lay.slot_offset(h, p): lay.slot_offset(h, p) + hs] == q[p, h].tobytes()
+        assert vals[lay.slot_offset(h, p) + hs: lay.slot_offset(h, p) + lay.slot_bytes] == bytes(lay.slot_bytes - hs)
+        assert scales[lay.scale_offset(h, p): lay.scale_offset(h, p) + 4] == s[p, h].tobytes()
+        assert lay.scale_row_bytes % 64 == 0
+
+
+def test_kv_layout_rejects_bad_shapes():
+    from hlstransform.host.image import ImageError, KvLayout, pack_kv
+
+    for args in [(1, 24, 4, "fp32"), (1, 0, 4, "fp32"), (0, 16, 4, "fp32"), (1, 16, 0, "int8"), (1, 16, 4, "bf16")]:
+        with pytest.raises(ImageError):
+            KvLayout(*args)
+    lay = KvLayout(2, 16, 4, "int8")
+    with pytest.raises(ImageError):
+        pack_kv(lay, np.zeros((5, 2, 16), np.int8), np.zeros((5, 2), np.float32))  # more positions than seq_len
+    with pytest.raises(ImageError):
+        pack_kv(lay, np.zeros((2, 2, 16), np.int8))  # no scales

@@ -52,6 +52,9 @@ _EW_COMMON: tuple[str, ...] = (
     "rtl/common/axi_write_stream.sv", "rtl/kernels/elementwise_core.sv",
 )
 
+# sum16 over a stream of beats: 16-lane dot tree (fp32_dot16) + sequential fp32 accumulate (ew_add).
+_SUM16: tuple[str, ...] = ("rtl/gen/fp32_dot16.v", "rtl/gen/ew_add.v", "rtl/kernels/sum16_accumulate.sv")
+
 _TOPS: tuple[Top, ...] = (
     Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),
     Top("axi_read_stream", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv")),
@@ -71,6 +74,7 @@ _TOPS: tuple[Top, ...] = (
                      "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
                      "rtl/common/axi_write_stream.sv", "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v",
                      "rtl/kernels/quantize.sv")),
+    Top("sum16_accumulate", _SUM16),
 )
 
 TOPS: dict[str, Top] = {top.name: top for top in _TOPS}

@@ -105,6 +105,42 @@ package kernel_regs_pkg;
     localparam logic [7:0] QUANTIZE_ARG_N = 8'h20;  // u32: Values, a multiple of group_size in 1 .. MAX_N.
     localparam logic [7:0] QUANTIZE_ARG_GROUP_SIZE = 8'h28;  // u32: 32 or 64.
 
+    // kernel rmsnorm: RMSNorm: out[i] = w[i] * (rsqrt(sum16(x * x) * inv_n + EPS) * x[i]), i < n (docs/numerics.md section 6).
+    localparam logic [31:0] RMSNORM_KERNEL_ID = 32'h524D534E;
+    localparam int unsigned RMSNORM_ARG_WORDS = 9;
+    localparam logic [31:0] RMSNORM_ARG_WORD_MASK = 32'h0000017F;  // words that hold argument bits
+    localparam logic [7:0] RMSNORM_ARG_X = 8'h10;  // ptr: n fp32 values, 64-byte aligned.
+    localparam logic [7:0] RMSNORM_ARG_W = 8'h18;  // ptr: n fp32 weights, 64-byte aligned.
+    localparam logic [7:0] RMSNORM_ARG_OUT = 8'h20;  // ptr: n fp32 results, 64-byte aligned; may be x, must not overlap x or w otherwise.
+    localparam logic [7:0] RMSNORM_ARG_N = 8'h28;  // u32: Elements, a multiple of 16 in 16 .. MAX_N.
+    localparam logic [7:0] RMSNORM_ARG_INV_N = 8'h30;  // u32: fp32 bit pattern of 1/n correctly rounded (host constant, hwmodel.inv_n).
+
+    // kernel softmax: Softmax: e[i] = exp(x[i] - max x); out[i] = e[i] * recip(sum16(e)), i < n.
+    localparam logic [31:0] SOFTMAX_KERNEL_ID = 32'h534F464D;
+    localparam int unsigned SOFTMAX_ARG_WORDS = 5;
+    localparam logic [31:0] SOFTMAX_ARG_WORD_MASK = 32'h0000001F;  // words that hold argument bits
+    localparam logic [7:0] SOFTMAX_ARG_X = 8'h10;  // ptr: n fp32 values, 64-byte aligned.
+    localparam logic [7:0] SOFTMAX_ARG_OUT = 8'h18;  // ptr: ceil(n / 16) beats of fp32 results (lanes past n written as 0.0), 64-byte aligned; may be x.
+    localparam logic [7:0] SOFTMAX_ARG_N = 8'h20;  // u32: Elements, 1 .. MAX_N.
+
+    // kernel attention: Attention of one position over a KV cache (GQA): per query head, scores, softmax and the weighted sum of values (hwmodel.attention_fp32 / attention_int8).
+    localparam logic [31:0] ATTENTION_KERNEL_ID = 32'h4154544E;
+    localparam int unsigned ATTENTION_ARG_WORDS = 25;
+    localparam logic [31:0] ATTENTION_ARG_WORD_MASK = 32'h01555FFF;  // words that hold argument bits
+    localparam logic [7:0] ATTENTION_ARG_Q = 8'h10;  // ptr: n_heads * head_size fp32 (rotated queries), 64-byte aligned.
+    localparam logic [7:0] ATTENTION_ARG_K = 8'h18;  // ptr: Key cache values, host/image.py KV layout (head-major: kv head h, position t at h * seq_len + t; fp32 head_size values or one int8 slot), 64-byte aligned.
+    localparam logic [7:0] ATTENTION_ARG_V = 8'h20;  // ptr: Value cache values, the same layout as k.
+    localparam logic [7:0] ATTENTION_ARG_KS = 8'h28;  // ptr: int8 KV only: key scales, per kv head seq_len fp32 (row stride ceil(seq_len / 16) beats), 64-byte aligned; ignored for fp32 KV.
+    localparam logic [7:0] ATTENTION_ARG_VS = 8'h30;  // ptr: int8 KV only: value scales, the same layout as ks; ignored for fp32 KV.
+    localparam logic [7:0] ATTENTION_ARG_OUT = 8'h38;  // ptr: n_heads * head_size fp32 results, 64-byte aligned; must not overlap the inputs.
+    localparam logic [7:0] ATTENTION_ARG_POS = 8'h40;  // u32: Query position: positions 0 .. pos of the cache are attended; pos < seq_len.
+    localparam logic [7:0] ATTENTION_ARG_N_HEADS = 8'h48;  // u32: Query heads, 1 .. MAX_HEADS, a multiple of n_kv_heads.
+    localparam logic [7:0] ATTENTION_ARG_N_KV_HEADS = 8'h50;  // u32: Key/value heads, 1 .. n_heads.
+    localparam logic [7:0] ATTENTION_ARG_HEAD_SIZE = 8'h58;  // u32: A multiple of 16 in 16 .. MAX_HEAD_SIZE.
+    localparam logic [7:0] ATTENTION_ARG_SEQ_LEN = 8'h60;  // u32: Cache capacity in positions (the layout's head stride), 1 .. MAX_SEQ_LEN.
+    localparam logic [7:0] ATTENTION_ARG_INV_SQRT_HS = 8'h68;  // u32: fp32 bit pattern of 1/sqrt(head_size) correctly rounded (host constant, hwmodel.inv_sqrt).
+    localparam logic [7:0] ATTENTION_ARG_KV_INT8 = 8'h70;  // u32: 0: fp32 KV cache; 1: int8 Q8_0 KV cache (one scale per head vector).
+
 endpackage
 /* verilator lint_on UNUSEDPARAM */
 
