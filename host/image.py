@@ -490,3 +490,245 @@ def unpack_kv(layout: KvLayout, values: bytes, scales: bytes = b"", positions: i
     q = raw[:, :, : lay.head_size].view(np.int8).transpose(1, 0, 2).copy()
     s = np.frombuffer(scales, "<f4").reshape(lay.n_kv_heads, -1)[:, :t].T.astype(np.float32).copy()
     return q, s
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole-model image: what the forward kernel reads (docs/forward-plan.md sections 1 and 3)
+# ---------------------------------------------------------------------------------------------
+
+N_CHANNELS = 4
+"""DDR4 channels A..D."""
+
+CHANNEL_SHIFT = 34
+"""Channel c is the device-address window ``[c << 34, (c + 1) << 34)`` (16 GiB each)."""
+
+LAYER_MATRICES = ("wqkv", "wo", "w13", "w2")
+"""A layer's matrices in execution order: wq|wk|wv and w1|w3 fused (rows stacked), as
+``hwmodel.HwTransformer`` computes them."""
+
+DESCRIPTOR_MAGIC = 0x3130_4457_4654_5348  # b"HSTFWD01" little-endian
+DESCRIPTOR_VERSION = 1
+
+DESCRIPTOR_FIELDS: tuple[tuple[str, str], ...] = (
+    ("magic", "DESCRIPTOR_MAGIC: the table is a forward-kernel descriptor"),
+    ("version", "DESCRIPTOR_VERSION"),
+    ("dim", "model dimension"),
+    ("hidden_dim", "FFN hidden dimension"),
+    ("n_layers", "decoder layers"),
+    ("n_heads", "query heads"),
+    ("n_kv_heads", "key/value heads"),
+    ("vocab_size", "vocabulary (logits) size"),
+    ("seq_len", "context length (KV-cache capacity)"),
+    ("head_size", "dim / n_heads"),
+    ("group_size", "Q8_0 group size, 32 or 64"),
+    ("kv_int8", "0: fp32 KV cache, 1: int8 Q8_0 (one scale per head vector)"),
+    ("inv_dim", "fp32 bits of hwmodel.inv_n(dim) (RMSNorm mean factor)"),
+    ("inv_sqrt_hs", "fp32 bits of hwmodel.inv_sqrt(head_size) (score scale)"),
+    ("weights_a", "channel A weight stream: its row blocks of every matrix in execution order"),
+    ("weights_b", "channel B weight stream"),
+    ("weights_c", "channel C weight stream"),
+    ("weights_d", "channel D weight stream"),
+    ("embed_q", "embedding values: vocab rows of dim int8, row stride embed_row_bytes (channel A)"),
+    ("embed_s", "embedding scales: vocab rows of dim/GS fp32, row stride embed_scale_row_bytes"),
+    ("embed_row_bytes", "align_up(dim)"),
+    ("embed_scale_row_bytes", "align_up(4 * dim / GS)"),
+    ("norms", "RMSNorm weights: per layer rms_att then rms_ffn, then rms_final; dim fp32 each, stride align_up(4 * dim)"),
+    ("rope", "RoPE table: seq_len rows of head_size fp32 (c0, s0, c1, s1, ...) (numerics.rope_table_row)"),
+    ("kv_a", "channel A KV region: kv heads h with h % 4 == 0 (see KvRegion)"),
+    ("kv_b", "channel B KV region"),
+    ("kv_c", "channel C KV region"),
+    ("kv_d", "channel D KV region"),
+    ("logits", "vocab fp32 logits, written by the kernel (channel A)"),
+)
+"""The descriptor: one little-endian 64-bit word per field, in this order. The one definition
+of its layout (the RTL package is generated from it)."""
+
+
+def channel_base(channel: int) -> int:
+    """Device address of channel *channel*'s window."""
+    if not 0 <= channel < N_CHANNELS:
+        raise ImageError(f"channel must be 0..{N_CHANNELS - 1}, got {channel}")
+    return channel << CHANNEL_SHIFT
+
+
+def channel_blocks(blocks: int, channel: int) -> range:
+    """The 16-row blocks of a matrix that live in *channel*: b with b % 4 == channel."""
+    return range(channel, blocks, N_CHANNELS)
+
+
+@dataclass(frozen=True)
+class KvRegion:
+    """One channel's KV cache: the kv heads ``h`` with ``h % 4 == channel``, local index
+    ``j = h // 4``. For each layer, each local head, in that order, a :class:`KvLayout` of one
+    head for the keys then one for the values (value region, then the scale region for int8):
+    a head's positions are one stream, as the attention pass reads them."""
+
+    n_kv_heads: int
+    head_size: int
+    seq_len: int
+    n_layers: int
+    kv: str
+    channel: int
+
+    @property
+    def heads(self) -> range:
+        return range(self.channel, self.n_kv_heads, N_CHANNELS)
+
+    @property
+    def head_layout(self) -> KvLayout:
+        return KvLayout(1, self.head_size, self.seq_len, self.kv)
+
+    @property
+    def cache_bytes(self) -> int:
+        """Bytes of one head's keys (or values): slots then scales."""
+        lay = self.head_layout
+        return lay.values_nbytes + lay.scales_nbytes
+
+    @property
+    def nbytes(self) -> int:
+        return self.n_layers * len(self.heads) * 2 * self.cache_bytes
+
+    def offset(self, layer: int, head: int, which: str) -> int:
+        """Byte offset of *head*'s keys (``"k"``) or values (``"v"``) of *layer* in the region."""
+        if head % N_CHANNELS != self.channel:
+            raise ImageError(f"kv head {head} does not live in channel {self.channel}")
+        j = head // N_CHANNELS
+        return ((layer * len(self.heads) + j) * 2 + (which == "v")) * self.cache_bytes
+
+
+@dataclass
+class ForwardImage:
+    """Device-memory image of a Q8_0 model for the forward kernel.
+
+    Build with :meth:`build`. ``regions`` lists ``(device address, bytes)`` the host DMAs once
+    per run; ``descriptor`` is the field dict (also in ``regions`` at ``descriptor_addr``);
+    KV regions and the logits buffer are reserved (``reserved``: address -> size), not written.
+    """
+
+    config: Any
+    group_size: int
+    kv: str
+    descriptor: dict[str, int]
+    descriptor_addr: int
+    regions: list[tuple[int, bytes]]
+    reserved: dict[int, int]
+    kv_regions: list[KvRegion]
+
+    @classmethod
+    def build(cls, weights: Any, kv: str = "fp32") -> "ForwardImage":
+        """Lay out *weights* (``LlamaWeights``, Q8_0) for the forward kernel.
+
+        Imports of the model stay local: host/ depends on model/, never the reverse.
+        """
+        from hlstransform.model import hwmodel
+        from hlstransform.model.golden import rope_cos_sin
+
+        if kv not in KV_FORMATS:
+            raise ImageError(f"KV format must be one of {', '.join(KV_FORMATS)}, got {kv!r}")
+        c = weights.config
+        gs = weights.group_size
+        if gs is None:
+            raise ImageError("the forward image needs Q8_0 weights (quantize the model first)")
+        hw = hwmodel.HwTransformer(weights, kv=kv)
+        mats = [[(name, layer[name]) for name in LAYER_MATRICES] for layer in hw.layers]
+        stream = [m for layer in mats for m in layer] + [("wcls", hw.classifier)]
+
+        # Per channel: the weight stream (its blocks of every matrix, in execution order).
+        streams = [bytearray() for _ in range(N_CHANNELS)]
+        for _, m in stream:
+            lay = MatrixLayout(m.shape[0], m.shape[1], gs)
+            packed = pack_matrix(m, gs)
+            bb = lay.beats_per_block * BEAT_BYTES
+            for ch in range(N_CHANNELS):
+                for b in channel_blocks(lay.blocks, ch):
+                    streams[ch] += packed[b * bb:(b + 1) * bb]
+
+        d, hs = c.dim, c.head_size
+        addr = [channel_base(ch) for ch in range(N_CHANNELS)]
+        regions: list[tuple[int, bytes]] = []
+        fields: dict[str, int] = {}
+        for ch in range(N_CHANNELS):
+            fields[f"weights_{'abcd'[ch]}"] = addr[ch]
+            regions.append((addr[ch], bytes(streams[ch])))
+            addr[ch] = align_up(addr[ch] + len(streams[ch]), REGION_ALIGN)
+
+        def place(ch: int, data: bytes) -> int:
+            at = addr[ch]
+            regions.append((at, data))
+            addr[ch] = align_up(at + len(data), REGION_ALIGN)
+            return at
+
+        # Embedding rows padded to whole beats, so a row is one aligned stream.
+        eq, es = hw.embedding.q, hw.embedding.s
+        row_b, srow_b = align_up(d), align_up(4 * es.shape[1])
+        q_img = np.zeros((c.vocab_size, row_b), np.uint8)
+        q_img[:, :d] = eq.view(np.uint8)
+        s_img = np.zeros((c.vocab_size, srow_b // 4), "<f4")
+        s_img[:, : es.shape[1]] = es
+        fields["embed_q"] = place(0, q_img.tobytes())
+        fields["embed_s"] = place(0, s_img.tobytes())
+        fields["embed_row_bytes"], fields["embed_scale_row_bytes"] = row_b, srow_b
+
+        vec_b = align_up(4 * d)
+        norms = np.zeros((2 * c.n_layers + 1, vec_b // 4), "<f4")
+        norms[0:-1:2, :d], norms[1:-1:2, :d], norms[-1, :d] = hw.rms_att, hw.rms_ffn, hw.rms_final
+        fields["norms"] = place(0, norms.tobytes())
+        rope = np.stack([nm_rope_row(*rope_cos_sin(c, p)) for p in range(c.seq_len)]).astype("<f4")
+        fields["rope"] = place(0, rope.tobytes())
+
+        reserved: dict[int, int] = {}
+        kv_regions = [KvRegion(c.n_kv_heads, hs, c.seq_len, c.n_layers, kv, ch) for ch in range(N_CHANNELS)]
+        for ch, reg in enumerate(kv_regions):
+            fields[f"kv_{'abcd'[ch]}"] = addr[ch]
+            if reg.nbytes:
+                reserved[addr[ch]] = reg.nbytes
+            addr[ch] = align_up(addr[ch] + reg.nbytes, REGION_ALIGN)
+        fields["logits"] = addr[0]
+        reserved[addr[0]] = align_up(4 * c.vocab_size)
+        addr[0] = align_up(addr[0] + reserved[addr[0]], REGION_ALIGN)
+
+        fields.update(
+            magic=DESCRIPTOR_MAGIC, version=DESCRIPTOR_VERSION, dim=d, hidden_dim=c.hidden_dim,
+            n_layers=c.n_layers, n_heads=c.n_heads, n_kv_heads=c.n_kv_heads, vocab_size=c.vocab_size,
+            seq_len=c.seq_len, head_size=hs, group_size=gs, kv_int8=int(kv == "int8"),
+            inv_dim=int(np.float32(hw.inv_dim).view(np.uint32)),
+            inv_sqrt_hs=int(np.float32(hw.inv_sqrt_hs).view(np.uint32)),
+        )
+        desc_addr = addr[0]
+        image = cls(c, gs, kv, fields, desc_addr, regions, reserved, kv_regions)
+        regions.append((desc_addr, image.descriptor_bytes()))
+        return image
+
+    def descriptor_bytes(self) -> bytes:
+        """The descriptor table: one ``<u8`` word per :data:`DESCRIPTOR_FIELDS` entry, padded to a beat."""
+        words = np.array([self.descriptor[name] for name, _ in DESCRIPTOR_FIELDS], "<u8")
+        return words.tobytes().ljust(align_up(8 * len(words)), b"\0")
+
+    @staticmethod
+    def parse_descriptor(data: bytes) -> dict[str, int]:
+        """Fields of a descriptor table (inverse of :meth:`descriptor_bytes`).
+
+        Raises:
+            ImageError: Too short, or not a descriptor of this version.
+        """
+        need = 8 * len(DESCRIPTOR_FIELDS)
+        if len(data) < need:
+            raise ImageError(f"descriptor is {len(data)} bytes, needs {need}")
+        words = np.frombuffer(bytes(data[:need]), "<u8")
+        fields = {name: int(w) for (name, _), w in zip(DESCRIPTOR_FIELDS, words)}
+        if fields["magic"] != DESCRIPTOR_MAGIC or fields["version"] != DESCRIPTOR_VERSION:
+            raise ImageError(f"not a version-{DESCRIPTOR_VERSION} forward descriptor "
+                             f"(magic {fields['magic']:#x}, version {fields['version']})")
+        return fields
+
+    def stream_bytes(self) -> list[int]:
+        """Bytes of each channel's weight stream (what one token reads from each channel)."""
+        starts = [self.descriptor[f"weights_{'abcd'[ch]}"] for ch in range(N_CHANNELS)]
+        return [len(data) for at, data in self.regions if at in starts]
+
+
+def nm_rope_row(cos: Any, sin: Any) -> np.ndarray:
+    """One RoPE table row (``numerics.rope_table_row``) from torch or numpy cos/sin."""
+    from hlstransform.model.numerics import rope_table_row
+
+    return rope_table_row(_numpy(cos, np.float32), _numpy(sin, np.float32))

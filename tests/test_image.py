@@ -241,3 +241,120 @@ def test_kv_layout_rejects_bad_shapes():
         pack_kv(lay, np.zeros((5, 2, 16), np.int8), np.zeros((5, 2), np.float32))  # more positions than seq_len
     with pytest.raises(ImageError):
         pack_kv(lay, np.zeros((2, 2, 16), np.int8))  # no scales
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole-model image for the forward kernel
+# ---------------------------------------------------------------------------------------------
+
+
+def _region(img, addr: int) -> bytes:
+    return next(data for at, data in img.regions if at == addr)
+
+
+@pytest.fixture(scope="module", params=["tiny", "gqa_gs32"])
+def forward_image(request):
+    from hlstransform.host.paths import REPO_ROOT
+    from hlstransform.model.checkpoint import load_checkpoint
+    from hlstransform.model.config import ModelConfig
+    from hlstransform.model.weights import random_weights
+
+    if request.param == "tiny":
+        w = load_checkpoint(REPO_ROOT / "models" / "tiny" / "model_q80.bin").weights
+        kv = "int8"
+    else:
+        cfg = ModelConfig(dim=96, hidden_dim=160, n_layers=2, n_heads=6, n_kv_heads=3,
+                          vocab_size=70, seq_len=12)
+        w = random_weights(cfg, seed=3).quantized(32)
+        kv = "fp32"
+    return w, im.ForwardImage.build(w, kv=kv)
+
+
+def test_forward_weight_streams_hold_every_block(forward_image):
+    from hlstransform.model.hwmodel import HwTransformer
+
+    w, img = forward_image
+    hw = HwTransformer(w, kv=img.kv)
+    gs = img.group_size
+    expected = [layer[name] for layer in hw.layers for name in im.LAYER_MATRICES] + [hw.classifier]
+    streams = [_region(img, img.descriptor[f"weights_{ch}"]) for ch in "abcd"]
+    offsets = [0] * im.N_CHANNELS
+    for m in expected:
+        lay = im.MatrixLayout(m.shape[0], m.shape[1], gs)
+        bb = lay.beats_per_block * im.BEAT_BYTES
+        blocks = [b""] * lay.blocks
+        for ch in range(im.N_CHANNELS):
+            for b in im.channel_blocks(lay.blocks, ch):
+                blocks[b] = streams[ch][offsets[ch]: offsets[ch] + bb]
+                offsets[ch] += bb
+        q, s = im.unpack_matrix(b"".join(blocks), m.shape[0], m.shape[1], gs)
+        assert (q == m.q).all() and (s.view(np.uint32) == m.s.view(np.uint32)).all()
+    assert offsets == [len(s) for s in streams], "stream bytes left over after the classifier"
+    # the four streams are within one block of each other for every matrix
+    assert max(offsets) - min(offsets) <= sum(im.MatrixLayout(m.shape[0], m.shape[1], gs).beats_per_block
+                                              * im.BEAT_BYTES for m in expected)
+
+
+def test_forward_embedding_norms_rope(forward_image):
+    from hlstransform.model.golden import rope_cos_sin
+    from hlstransform.model.hwmodel import HwTransformer
+
+    w, img = forward_image
+    c, d = w.config, img.descriptor
+    hw = HwTransformer(w, kv=img.kv)
+    q_tab, s_tab = _region(img, d["embed_q"]), _region(img, d["embed_s"])
+    for t in (0, 1, c.vocab_size - 1):
+        row = q_tab[t * d["embed_row_bytes"]:][: c.dim]
+        assert np.frombuffer(row, np.int8).tolist() == hw.embedding.q[t].tolist()
+        srow = np.frombuffer(s_tab[t * d["embed_scale_row_bytes"]:][: 4 * hw.embedding.s.shape[1]], "<f4")
+        assert (srow == hw.embedding.s[t]).all()
+        assert d["embed_row_bytes"] % 64 == 0 and d["embed_q"] % 64 == 0
+    stride = im.align_up(4 * c.dim)
+    norms = _region(img, d["norms"])
+    for k, want in [(0, hw.rms_att[0]), (1, hw.rms_ffn[0]), (2 * c.n_layers, hw.rms_final)]:
+        assert (np.frombuffer(norms[k * stride:][: 4 * c.dim], "<f4") == want).all()
+    rope = np.frombuffer(_region(img, d["rope"]), "<f4").reshape(c.seq_len, c.head_size)
+    cs, sn = rope_cos_sin(c, c.seq_len - 1)
+    assert (rope[-1, 0::2] == cs.numpy()).all() and (rope[-1, 1::2] == sn.numpy()).all()
+
+
+def test_forward_descriptor_and_reserved_regions(forward_image):
+    w, img = forward_image
+    c, d = w.config, img.descriptor
+    assert im.ForwardImage.parse_descriptor(_region(img, img.descriptor_addr)) == d
+    assert (d["dim"], d["n_kv_heads"], d["seq_len"], d["kv_int8"]) == (c.dim, c.n_kv_heads, c.seq_len,
+                                                                          int(img.kv == "int8"))
+    for bad in (b"\0" * 8, bytes(_region(img, img.descriptor_addr)).replace(b"HSTFWD01", b"HSTFWD02")):
+        with pytest.raises(im.ImageError):
+            im.ForwardImage.parse_descriptor(bad)
+    # no two regions (written or reserved) overlap; each sits inside its channel's window
+    spans = sorted([(a, a + len(b)) for a, b in img.regions] + [(a, a + n) for a, n in img.reserved.items()])
+    for (a0, a1), (b0, _) in zip(spans, spans[1:]):
+        assert a1 <= b0, f"regions overlap at {b0:#x}"
+    for a0, a1 in spans:
+        assert a0 % 64 == 0 and a0 >> im.CHANNEL_SHIFT == (a1 - 1) >> im.CHANNEL_SHIFT
+    # KV slots: every (layer, head, k/v) cache is disjoint and inside its channel's region
+    for reg in img.kv_regions:
+        seen = []
+        for layer in range(c.n_layers):
+            for h in reg.heads:
+                for which in "kv":
+                    o = reg.offset(layer, h, which)
+                    seen.append((o, o + reg.cache_bytes))
+        seen.sort()
+        assert all(x1 <= y0 for (_, x1), (y0, _) in zip(seen, seen[1:]))
+        assert not seen or seen[-1][1] == reg.nbytes
+    with pytest.raises(im.ImageError):
+        img.kv_regions[0].offset(0, 1, "k")
+
+
+def test_forward_image_rejects_fp32_weights():
+    from hlstransform.model.config import ModelConfig
+    from hlstransform.model.weights import random_weights
+
+    w = random_weights(ModelConfig(dim=64, hidden_dim=128, n_layers=1, n_heads=4, n_kv_heads=4,
+                                   vocab_size=32, seq_len=8))
+    with pytest.raises(im.ImageError, match="Q8_0"):
+        im.ForwardImage.build(w)
+    with pytest.raises(im.ImageError):
+        im.ForwardImage.build(w.quantized(64), kv="bf16")
