@@ -1,0 +1,132 @@
+"""``SimDevice``: the RTL under Verilator as a :class:`hlstransform.host.device.Device`.
+
+The host program stays synchronous and knows nothing of cocotb: ``SimDevice(top)`` opens a
+local socket, starts the simulation of *top* in a background thread (the same build as the
+testbenches: :func:`hlstransform.verif.runner.run_cocotb`, cached per RTL source and
+parameters) with :mod:`hlstransform.verif.device_server` as its test, and turns each Device
+call into one request to it. Closing the device ends the simulation and checks that every
+DDR channel model saw only legal bursts.
+
+Example::
+
+    with SimDevice("residual", ddr="ideal") as dev:
+        drv = KernelDriver(dev, "residual")
+        ...
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+from collections.abc import Mapping
+
+from hlstransform.host.device import Device, DeviceError
+from hlstransform.verif import device_server
+from hlstransform.verif.runner import run_cocotb
+
+CONNECT_TIMEOUT_S = 1800.0
+"""How long to wait for the simulator to connect (a cold Verilator build of a big top is slow)."""
+
+
+class SimDevice(Device):
+    """A Verilated top serving device calls.
+
+    Args:
+        top: a registered top (``hlstransform.verif.sources``) with ``s_axi_control``,
+            ``interrupt`` and ``m_axi_*`` masters (and optionally ``s_axi_dma``).
+        parameters: RTL parameters of the build.
+        ddr: memory timing, ``"honest"`` (40 cycles, 85 %) or ``"ideal"``.
+        seed: cocotb seed (Verilator's initial register values).
+    """
+
+    name = "sim"
+
+    def __init__(self, top: str, parameters: Mapping[str, object] | None = None, ddr: str = "honest",
+                 seed: int | None = None, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+        if ddr not in device_server.DDR_TIMINGS:
+            raise DeviceError(f"unknown DDR timing {ddr!r} (use {' or '.join(device_server.DDR_TIMINGS)})")
+        self.top = top
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(connect_timeout_s)
+        port = self._listener.getsockname()[1]
+        self._error: BaseException | None = None
+        env = {device_server.ADDR_ENV: f"127.0.0.1:{port}", device_server.DDR_ENV: ddr}
+
+        def simulate() -> None:
+            try:
+                run_cocotb(top, device_server.__name__, parameters, seed=seed, extra_env=env,
+                           testcase="run_device_server")
+            except BaseException as exc:  # noqa: BLE001 - reported by the host calls
+                self._error = exc
+                self._listener.close()
+
+        self._thread = threading.Thread(target=simulate, name=f"sim-{top}", daemon=True)
+        self._thread.start()
+        try:
+            conn, _ = self._listener.accept()
+        except OSError as exc:
+            self._thread.join(timeout=5)
+            raise DeviceError(f"simulation of {top} did not come up: {self._error or exc}") from None
+        finally:
+            self._listener.close()
+        self._sock = conn
+        self._stream = conn.makefile("rwb")
+        self._closed = False
+
+    def _call(self, op: str, **fields: object) -> dict:
+        if self._closed:
+            raise DeviceError("the simulated device is closed")
+        try:
+            self._stream.write(json.dumps({"op": op, **fields}).encode() + b"\n")
+            self._stream.flush()
+            line = self._stream.readline()
+        except OSError as exc:
+            raise DeviceError(f"simulation of {self.top} went away: {exc}") from None
+        if not line:
+            self._thread.join(timeout=30)
+            raise DeviceError(f"simulation of {self.top} ended: {self._error or 'no reply'}")
+        reply = json.loads(line)
+        if not reply.get("ok"):
+            raise DeviceError(f"{op}: {reply.get('error', 'failed')}")
+        return reply
+
+    def read_reg(self, offset: int) -> int:
+        return int(self._call("read_reg", offset=offset)["value"])
+
+    def write_reg(self, offset: int, value: int) -> None:
+        self._call("write_reg", offset=offset, value=value)
+
+    def dma_write(self, addr: int, data: bytes) -> None:
+        self._call("dma_write", addr=addr, data=base64.b64encode(bytes(data)).decode())
+
+    def dma_read(self, addr: int, length: int) -> bytes:
+        return base64.b64decode(self._call("dma_read", addr=addr, length=length)["data"])
+
+    def wait_interrupt(self, timeout_cycles: int) -> bool:
+        return bool(self._call("wait_interrupt", timeout_cycles=timeout_cycles)["raised"])
+
+    def idle(self, cycles: int) -> None:
+        self._call("idle", cycles=cycles)
+
+    def cycles(self) -> int:
+        return int(self._call("cycles")["cycles"])
+
+    def reset(self, cycles: int = 4) -> None:
+        """Hold the top's reset for *cycles* cycles (a run in flight is abandoned)."""
+        self._call("reset", cycles=cycles)
+
+    def close(self) -> None:
+        """End the simulation; raise :class:`DeviceError` if it failed (e.g. an illegal burst)."""
+        if self._closed:
+            return
+        try:
+            self._call("close")
+        finally:
+            self._closed = True
+            self._stream.close()
+            self._sock.close()
+            self._thread.join()
+        if self._error is not None:
+            raise DeviceError(f"simulation of {self.top} failed: {self._error}")
