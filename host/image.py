@@ -732,3 +732,50 @@ def nm_rope_row(cos: Any, sin: Any) -> np.ndarray:
     from hlstransform.model.numerics import rope_table_row
 
     return rope_table_row(_numpy(cos, np.float32), _numpy(sin, np.float32))
+
+
+# ---------------------------------------------------------------------------------------------
+# The descriptor's word indexes for the RTL (rtl/gen/forward_desc_pkg.sv, `make hls`)
+# ---------------------------------------------------------------------------------------------
+
+DESC_PKG_PATH = "rtl/gen/forward_desc_pkg.sv"
+
+
+def render_descriptor_package() -> str:
+    """SystemVerilog package ``forward_desc_pkg``: the word index of every descriptor field,
+    the word count and the magic/version, generated from :data:`DESCRIPTOR_FIELDS`."""
+    banner = ("Generated from host/image.py DESCRIPTOR_FIELDS by `python -m hlstransform.host.image` "
+              "(make hls). Do not edit.")
+    out = [f"// {banner}", "// SPDX-License-Identifier: Apache-2.0", "", "`default_nettype none", "",
+           "// A constants package: no single module uses every constant.",
+           "/* verilator lint_off UNUSEDPARAM */", "package forward_desc_pkg;", "",
+           f"    localparam int unsigned DESC_WORDS = {len(DESCRIPTOR_FIELDS)};  // 64-bit little-endian words",
+           f"    localparam int unsigned DESC_BEATS = {align_up(8 * len(DESCRIPTOR_FIELDS)) // BEAT_BYTES};"
+           "  // 512-bit beats holding them",
+           f"    localparam logic [63:0] MAGIC = 64'h{DESCRIPTOR_MAGIC:016X};",
+           f"    localparam logic [63:0] VERSION = 64'd{DESCRIPTOR_VERSION};",
+           f"    localparam int unsigned N_CHANNELS = {N_CHANNELS};",
+           f"    localparam int unsigned CHANNEL_SHIFT = {CHANNEL_SHIFT};", ""]
+    for i, (name, doc) in enumerate(DESCRIPTOR_FIELDS):
+        out.append(f"    localparam int unsigned W_{name.upper()} = {i};  // word index: {doc}")
+    out += ["", "endpackage", "/* verilator lint_on UNUSEDPARAM */", "", "`default_nettype wire", ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write rtl/gen/forward_desc_pkg.sv (``python -m hlstransform.host.image``)."""
+    import argparse
+    from pathlib import Path
+
+    from .paths import REPO_ROOT
+
+    p = argparse.ArgumentParser(description="Generate the forward-kernel descriptor package.")
+    p.add_argument("--sv", type=Path, default=REPO_ROOT / DESC_PKG_PATH)
+    args = p.parse_args(argv)
+    args.sv.write_text(render_descriptor_package())
+    print(f"image: wrote {args.sv}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -358,3 +358,13 @@ def test_forward_image_rejects_fp32_weights():
         im.ForwardImage.build(w)
     with pytest.raises(im.ImageError):
         im.ForwardImage.build(w.quantized(64), kv="bf16")
+
+
+def test_descriptor_package_is_fresh():
+    """rtl/gen/forward_desc_pkg.sv equals what `make hls` would write from DESCRIPTOR_FIELDS."""
+    from hlstransform.host.paths import REPO_ROOT
+
+    text = im.render_descriptor_package()
+    assert (REPO_ROOT / im.DESC_PKG_PATH).read_text() == text
+    for i, (name, _) in enumerate(im.DESCRIPTOR_FIELDS):
+        assert f"localparam int unsigned W_{name.upper()} = {i};" in text
