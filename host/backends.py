@@ -2,8 +2,9 @@
 
 Every backend takes the same checkpoint, precision (``quant``) and KV-cache format (``kv``,
 default fp32 everywhere) and exposes ``reset()`` and ``forward(token, pos)``. ``numerics`` is the
-bit-exact hardware numerics model (Q8_0 only, as the hardware); later issues add ``sim``
-(Verilated shell) and ``xrt`` (a board).
+bit-exact hardware numerics model (Q8_0 only, as the hardware); ``sim`` runs the forward
+kernel's RTL under Verilator through the host program of ``host/forward.py`` (the same code a
+board runs); ``xrt`` (a board) is a later issue.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Callable, Protocol
 import torch
 
 from hlstransform.model.errors import ModelError
-from hlstransform.model.golden import Transformer
+from hlstransform.model.golden import Transformer, default_group_size
 from hlstransform.model.hwmodel import HwTransformer
 from hlstransform.model.weights import LlamaWeights
 
@@ -65,9 +66,49 @@ class NumericsBackend:
         return self.model.forward(token, pos)
 
 
+class SimBackend:
+    """The forward kernel's RTL, Verilated, driven by the host program (``host/forward.py``)
+    through :class:`hlstransform.verif.sim_device.SimDevice`: bit-exact with ``numerics``.
+    The simulator is built on first use (cached in ``sim_build/``) and started once per run."""
+
+    name = "sim"
+    quants = ("q8",)
+
+    def __init__(self, weights: LlamaWeights, quant: str, kv: str):
+        if quant != "q8":
+            raise ModelError(f"the sim backend computes Q8_0 only, as the hardware does (got --quant {quant})")
+        from hlstransform.host.forward import ForwardRunner
+        from hlstransform.verif.sim_device import SimDevice
+
+        gs = weights.group_size or default_group_size(weights.config)
+        w = weights if weights.group_size else weights.quantized(gs)
+        self.device = SimDevice("forward", sim_parameters(weights.config, kv))
+        self.runner = ForwardRunner(self.device, w, kv=kv)
+
+    @property
+    def stats(self):
+        return self.runner.stats
+
+    def reset(self) -> None:
+        """A new sequence: positions restart at 0 and overwrite the device's KV slots."""
+
+    def forward(self, token: int, pos: int) -> torch.Tensor:
+        return torch.from_numpy(self.runner.forward(token, pos))
+
+    def close(self) -> None:
+        self.device.close()
+
+
+def sim_parameters(config, kv: str) -> dict[str, int]:
+    """RTL parameters of the forward build the sim backend uses for a model: the KV format
+    (the other maxima stay at their defaults, which cover stories110M)."""
+    return {"KV_INT8": int(kv == "int8")}
+
+
 BACKENDS: dict[str, Callable[[LlamaWeights, str, str], Backend]] = {
     "golden": GoldenBackend,
     "numerics": NumericsBackend,
+    "sim": SimBackend,
 }
 
 
@@ -90,6 +131,13 @@ def open_backend(name: str, weights: LlamaWeights, quant: str | None = None, kv:
     """Build backend ``name`` for these weights (``quant`` None: ``default_quant``); ModelError for an unknown name."""
     factory = backend_class(name)
     return factory(weights, quant or default_quant(name, weights), kv)
+
+
+def close_backend(backend: Backend) -> None:
+    """Release what a backend holds (the simulator of ``sim``); a no-op for the software ones."""
+    close = getattr(backend, "close", None)
+    if close is not None:
+        close()
 
 
 def sequence_logits(backend: Backend, tokens: list[int]) -> torch.Tensor:

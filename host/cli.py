@@ -30,7 +30,8 @@ from hlstransform.model.perplexity import perplexity, read_documents
 from hlstransform.model.sampler import Sampler
 from hlstransform.model.tokenizer import Tokenizer, load_tokenizer
 
-from .backends import BACKENDS, default_quant, open_backend, sequence_logits
+from .backends import BACKENDS, close_backend, default_quant, open_backend, sequence_logits
+from .device import DeviceError
 from .generate import generate
 from .paths import DEFAULT_MODEL, DEFAULT_TOKENIZER
 
@@ -110,6 +111,28 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(backend):
+    """on_step for long runs: positions, simulated cycles and wall time on stderr (sim backend)."""
+    stats = getattr(backend, "stats", None)
+    if stats is None or not sys.stderr.isatty() and os.environ.get("HLST_PROGRESS") != "1":
+        return None
+
+    def show(done: int, seconds: float) -> None:
+        print(f"\r[{backend.name}] {done} positions, {sum(stats.cycles):,} cycles simulated, {seconds:.0f} s",
+              end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _hardware_figures(backend) -> dict:
+    """cycles_per_token and modelled tok/s of a hardware backend (empty for the software ones)."""
+    stats = getattr(backend, "stats", None)
+    if stats is None or not stats.cycles:
+        return {}
+    return {"cycles_per_token": stats.cycles_per_token, "tok_per_s_250mhz": stats.tok_per_s(250e6),
+            "tok_per_s_200mhz": stats.tok_per_s(200e6)}
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     ck = open_model(args.model)
     tok = open_tokenizer(args.tokenizer, ck)
@@ -124,18 +147,28 @@ def cmd_generate(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(piece)
         sys.stdout.flush()
 
-    result = generate(backend, tok, sampler, args.prompt, args.steps, ck.config.seq_len,
-                      on_piece=None if args.json else stream)
+    progress = _progress(backend) if args.json else None
+    try:
+        result = generate(backend, tok, sampler, args.prompt, args.steps, ck.config.seq_len,
+                          on_piece=None if args.json else stream, on_step=progress)
+    finally:
+        if progress:
+            print(file=sys.stderr)
+        close_backend(backend)
+    hw = _hardware_figures(backend)
     if args.json:
         print(json.dumps({
             "tokens": result.tokens, "n_prompt": result.n_prompt, "text": result.text,
             "tok_per_s": result.tok_per_s, "stopped": result.stopped, "backend": args.backend,
-            "quant": model_quant(ck, args), "kv": args.kv,
+            "quant": model_quant(ck, args), "kv": args.kv, **hw,
         }))
     else:
         print()
         print(f"achieved tok/s: {result.tok_per_s:.1f} ({len(result.step_seconds)} positions, "
               f"backend {args.backend}, stopped: {result.stopped})", file=sys.stderr)
+        if hw:
+            print(f"hardware: {hw['cycles_per_token']:,.0f} cycles/token = {hw['tok_per_s_250mhz']:,.0f} tok/s "
+                  f"at 250 MHz, {hw['tok_per_s_200mhz']:,.0f} at 200 MHz (simulated RTL)", file=sys.stderr)
     return 0
 
 
@@ -145,7 +178,10 @@ def cmd_logits(args: argparse.Namespace) -> int:
     if len(tokens) > ck.config.seq_len:
         raise ModelError(f"{len(tokens)} tokens do not fit the context (seq_len {ck.config.seq_len})")
     backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv)
-    logits = sequence_logits(backend, tokens).numpy().astype(np.float32)
+    try:
+        logits = sequence_logits(backend, tokens).numpy().astype(np.float32)
+    finally:
+        close_backend(backend)
     try:
         np.save(args.out, logits)
     except OSError as e:
@@ -245,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
-    except ModelError as e:
+    except (ModelError, DeviceError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

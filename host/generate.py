@@ -35,11 +35,13 @@ class GenerationResult:
 
 
 def generate(backend: Backend, tokenizer: Tokenizer, sampler: Sampler, prompt: str, steps: int, seq_len: int,
-             on_piece: Callable[[bytes], None] | None = None) -> GenerationResult:
+             on_piece: Callable[[bytes], None] | None = None,
+             on_step: Callable[[int, float], None] | None = None) -> GenerationResult:
     """Run the prompt through ``backend`` and sample up to ``steps`` new tokens.
 
     Args:
         on_piece: called with the bytes of each prompt and generated token as it is produced.
+        on_step: called after each forward pass with the positions done and the wall seconds so far.
     """
     if steps < 0:
         raise ModelError(f"--steps must be >= 0, got {steps}")
@@ -63,6 +65,8 @@ def generate(backend: Backend, tokenizer: Tokenizer, sampler: Sampler, prompt: s
         t0 = time.perf_counter()
         logits = backend.forward(tokens[pos], pos)
         step_seconds.append(time.perf_counter() - t0)
+        if on_step:
+            on_step(pos + 1, sum(step_seconds))
         if generating:
             nxt = sampler.sample(logits)
             if nxt == BOS_ID:

@@ -234,7 +234,7 @@ def run_cocotb(
 
     log.info("cocotb: top %s, parameters %s, module %s, seed %d, waves %s, build %s",
              top, parameters or "default", module, seed, waves, build_dir)
-    print(f"cocotb seed: COCOTB_RANDOM_SEED={seed} (top {top}, parameters {parameters or 'default'})")
+    print(f"cocotb seed: COCOTB_RANDOM_SEED={seed} (top {top}, parameters {parameters or 'default'})", file=sys.stderr)
 
     cocotb_tools.runner.MAX_PARALLEL_BUILD_JOBS = build_jobs()
     runner = cocotb_tools.runner.get_runner("verilator")

@@ -20,6 +20,7 @@ import base64
 import json
 import socket
 import threading
+import time
 from collections.abc import Mapping
 
 from hlstransform.host.device import Device, DeviceError
@@ -28,6 +29,14 @@ from hlstransform.verif.runner import run_cocotb
 
 CONNECT_TIMEOUT_S = 1800.0
 """How long to wait for the simulator to connect (a cold Verilator build of a big top is slow)."""
+
+
+def _one_line(exc: BaseException | None) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    if exc is None:
+        return ""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 class SimDevice(Device):
@@ -49,7 +58,7 @@ class SimDevice(Device):
             raise DeviceError(f"unknown DDR timing {ddr!r} (use {' or '.join(device_server.DDR_TIMINGS)})")
         self.top = top
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(connect_timeout_s)
+        self._listener.settimeout(1.0)  # poll: a failed build must not leave accept() waiting
         port = self._listener.getsockname()[1]
         self._error: BaseException | None = None
         env = {device_server.ADDR_ENV: f"127.0.0.1:{port}", device_server.DDR_ENV: ddr}
@@ -60,17 +69,24 @@ class SimDevice(Device):
                            testcase="run_device_server")
             except BaseException as exc:  # noqa: BLE001 - reported by the host calls
                 self._error = exc
-                self._listener.close()
 
         self._thread = threading.Thread(target=simulate, name=f"sim-{top}", daemon=True)
         self._thread.start()
+        deadline = time.monotonic() + connect_timeout_s
         try:
-            conn, _ = self._listener.accept()
-        except OSError as exc:
-            self._thread.join(timeout=5)
-            raise DeviceError(f"simulation of {top} did not come up: {self._error or exc}") from None
+            while True:
+                try:
+                    conn, _ = self._listener.accept()
+                    break
+                except TimeoutError:
+                    if not self._thread.is_alive():
+                        raise DeviceError(f"simulation of {top} did not come up: "
+                                          f"{_one_line(self._error) or 'it ended before connecting'}") from None
+                    if time.monotonic() > deadline:
+                        raise DeviceError(f"simulation of {top} did not connect within {connect_timeout_s:.0f} s") from None
         finally:
             self._listener.close()
+        conn.settimeout(None)
         self._sock = conn
         self._stream = conn.makefile("rwb")
         self._closed = False
@@ -86,7 +102,7 @@ class SimDevice(Device):
             raise DeviceError(f"simulation of {self.top} went away: {exc}") from None
         if not line:
             self._thread.join(timeout=30)
-            raise DeviceError(f"simulation of {self.top} ended: {self._error or 'no reply'}")
+            raise DeviceError(f"simulation of {self.top} ended: {_one_line(self._error) or 'no reply'}")
         reply = json.loads(line)
         if not reply.get("ok"):
             raise DeviceError(f"{op}: {reply.get('error', 'failed')}")
@@ -129,4 +145,4 @@ class SimDevice(Device):
             self._sock.close()
             self._thread.join()
         if self._error is not None:
-            raise DeviceError(f"simulation of {self.top} failed: {self._error}")
+            raise DeviceError(f"simulation of {self.top} failed: {_one_line(self._error)}")
