@@ -290,8 +290,8 @@ def embed(q_row, s_row) -> np.ndarray:
 def rmsnorm(x, w, inv_count: np.float32 | None = None) -> np.ndarray:
     """``w * (rsqrt(sum16(x*x) * INV_N + EPS) * x)`` over the last axis."""
     x, w = _f(x), _f(w)
-    if inv_count is None:
-        inv_count = inv_n(x.shape[-1])
+    # A host constant is an operand like any other: the multiplier flushes a subnormal one.
+    inv_count = inv_n(x.shape[-1]) if inv_count is None else _f(inv_count)
     with np.errstate(all="ignore"):
         ss = sum16(_mul(x, x))
         inv = nm.rsqrt(_add(_mul(ss, inv_count), EPS))

@@ -54,6 +54,9 @@ _EW_COMMON: tuple[str, ...] = (
 
 # sum16 over a stream of beats: 16-lane dot tree (fp32_dot16) + sequential fp32 accumulate (ew_add).
 _SUM16: tuple[str, ...] = ("rtl/gen/fp32_dot16.v", "rtl/gen/ew_add.v", "rtl/kernels/sum16_accumulate.sv")
+# Softmax over an on-chip vector: max (fp32_max16, fp32_max), exp (ew_exp_sub), sum16, recip, scale (ew_mul).
+_SOFTMAX: tuple[str, ...] = ("rtl/gen/fp32_max16.v", "rtl/gen/fp32_max.v", "rtl/gen/ew_exp_sub.v",
+                             "rtl/gen/fp32_recip.v", "rtl/gen/ew_mul.v", "rtl/kernels/softmax_core.sv")
 
 _TOPS: tuple[Top, ...] = (
     Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),
@@ -75,6 +78,10 @@ _TOPS: tuple[Top, ...] = (
                      "rtl/common/axi_write_stream.sv", "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v",
                      "rtl/kernels/quantize.sv")),
     Top("sum16_accumulate", _SUM16),
+    # Reduction kernels (docs/kernels/reductions.md): sum16_accumulate is the shared sum16 unit.
+    Top("rmsnorm", _EW_COMMON + _SUM16 + ("rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v",
+                                          "rtl/kernels/rmsnorm_core.sv", "rtl/kernels/rmsnorm.sv")),
+    Top("softmax", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/kernels/softmax.sv",)),
 )
 
 TOPS: dict[str, Top] = {top.name: top for top in _TOPS}
