@@ -644,8 +644,9 @@ def collect(outdir: Path) -> list[dict]:
 
 
 def available_tops() -> list[str]:
-    """Registered tops whose source files all exist."""
-    return [name for name in _sources.TOPS if all(p.is_file() for p in _sources.sources(name))]
+    """Registered tops whose source files all exist, test wrappers (``*_tb``) left out."""
+    return [name for name in _sources.TOPS
+            if not name.endswith("_tb") and all(p.is_file() for p in _sources.sources(name))]
 
 
 def main(argv: list[str] | None = None) -> int:

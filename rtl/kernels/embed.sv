@@ -20,15 +20,16 @@
  * group_size in group_size..MAX_DIM, token < vocab, pointers 64-byte aligned
  * and inside the AXI address width); a bad one sets STATUS.CONFIG_ERROR and
  * ends the run at once, before any memory access. Otherwise one read stream
- * fetches the beats holding the row's dim / group_size scales into an
- * on-chip buffer, then the beats holding its dim values. A row need not
- * start on a beat: its values start at a 16-byte quarter of a beat (dim is a
- * multiple of 32) and its scales at any word. Each value beat gives up to
- * four quarters of 16 int8 values; each quarter, with its group's scale,
- * goes through 16 ew_dequant lanes (rtl/gen/ew_dequant.v, latency 3) and
- * makes one result beat, so results leave at one beat per cycle while a
- * value beat is read every fourth cycle. SLVERR/DECERR sets
- * STATUS.AXI_READ_ERROR / AXI_WRITE_ERROR and the run still ends with done.
+ * fetches the beats holding the row's dim / group_size scales, then the beats
+ * holding its dim values. A row need not start on a beat: its values start at
+ * a 16-byte quarter of a beat (dim is a multiple of 32) and its scales at any
+ * word, so a realigner drops the words before the row's start and hands
+ * embed_core (rtl/kernels/embed_core.sv: scale buffer, 16 ew_dequant lanes
+ * behind elementwise_core; the datapath the forward kernel shares, whose rows
+ * are beat aligned) the aligned scale beats, then the aligned value beats.
+ * Results leave the core at one beat per cycle while a value beat is read
+ * every fourth cycle. SLVERR/DECERR sets STATUS.AXI_READ_ERROR /
+ * AXI_WRITE_ERROR and the run still ends with done.
  */
 
 `default_nettype none
@@ -125,13 +126,8 @@ import kernel_regs_pkg::*;
 
 localparam int BEAT_BYTES      = 64;                          // 64 int8 values, 16 fp32 results
 localparam int MAX_BURST_BEATS = 4096 / BEAT_BYTES;           // one 4 KiB page per burst at most
-localparam int LANES           = 16;                          // results per beat
-localparam int LANE_LATENCY    = 3;                           // rtl/gen/ew_dequant.v: in_valid to out_valid
-localparam int SC_BEATS        = (MAX_DIM / 32 + 15 + 15) / 16;  // scale buffer: word offset + groups, beats
-localparam int SC_WORD_WIDTH   = $clog2(SC_BEATS * 16);       // scale word index in the buffer
-localparam int SC_IDX_WIDTH    = SC_BEATS > 1 ? $clog2(SC_BEATS) : 1;
 localparam int DIM_WIDTH       = $clog2(MAX_DIM + 1);         // holds 0..MAX_DIM
-localparam int K_WIDTH         = $clog2(MAX_DIM / 16 + 1);    // result beat index
+localparam int RA_WIDTH        = $clog2(MAX_DIM / 64 + 3);    // beats of one realigned frame, either side
 
 // Argument word indexes in core_args (rtl/regmap.toml via kernel_regs_pkg).
 localparam int ARG_Q     = (int'(EMBED_ARG_Q) - int'(CTRL_ARG_BASE)) / 4;
@@ -144,9 +140,7 @@ localparam int ARG_GS    = (int'(EMBED_ARG_GROUP_SIZE) - int'(CTRL_ARG_BASE)) / 
 
 // Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
 // formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
-if (MAX_DIM < 64 || MAX_DIM > 65536 || MAX_DIM % 64 != 0) begin : g_check_max_dim
-    $error("embed: MAX_DIM must be a multiple of 64 in 64..65536");
-end
+// MAX_DIM is checked by embed_core.
 if (AXI_DATA_WIDTH != 8 * BEAT_BYTES) begin : g_check_data_width
     $error("embed: AXI_DATA_WIDTH must be 512 (16 fp32 lanes)");
 end
@@ -208,8 +202,8 @@ typedef enum logic [2:0] {
     STATE_IDLE,   // waits for core_start
     STATE_CHECK,  // checks the arguments
     STATE_ROW,    // multiplies out the row's first element index, token * dim
-    STATE_SIZE,   // derives the scale and value transfers from it
-    STATE_RUN     // waits for the commands to be taken, both reads and the last write
+    STATE_SIZE,   // derives the scale and value transfers from it; starts the core
+    STATE_RUN     // waits for the commands to be taken, both reads, the core and the last write
 } state_t;
 
 state_t                     state_reg, state_next;
@@ -225,34 +219,43 @@ logic [31:0]                gs_reg, gs_next;
 logic                       gs64_reg, gs64_next;
 logic [47:0]                first_reg, first_next;       // token * dim: the row's first element
 logic [63:0]                q_addr_reg, q_addr_next;     // first value beat
-logic [31:0]                q_beats_reg, q_beats_next;
-logic [1:0]                 q_quarter_reg, q_quarter_next;  // the row's first quarter in it
+logic [31:0]                q_beats_reg, q_beats_next;   // value beats read
+logic [3:0]                 q_word_reg, q_word_next;     // the row's first value word in it
+logic [RA_WIDTH-1:0]        q_obeats_reg, q_obeats_next; // value beats to the core, ceil(dim / 64)
 logic [63:0]                s_addr_reg, s_addr_next;     // first scale beat
-logic [31:0]                s_beats_reg, s_beats_next;
-logic [3:0]                 s_word_reg, s_word_next;     // the row's first scale word in it
+logic [31:0]                s_beats_reg, s_beats_next;   // scale beats read
 
-// Transfers: command pending (scales first, then values), finished; errors.
+// Transfers and core: command pending (scales first, then values) / start pulse, finished;
+// errors.
 logic                       s_cmd_reg, s_cmd_next;
 logic                       q_cmd_reg, q_cmd_next;
 logic                       o_cmd_reg, o_cmd_next;
+logic                       ec_start_reg, ec_start_next;
 logic [1:0]                 rd_dones_reg, rd_dones_next;  // read commands finished (2: both)
 logic                       o_done_reg, o_done_next;
+logic                       ec_done_reg, ec_done_next;
 logic                       rd_err_reg, rd_err_next;
 logic                       wr_err_reg, wr_err_next;
 logic                       cfg_err_reg, cfg_err_next;
 logic                       done_reg, done_next;
 
-// Scale buffer (first read frame) and the value-beat splitter.
-logic [AXI_DATA_WIDTH-1:0]  sc_mem [0:SC_BEATS-1];
-logic                       sc_loaded_reg, sc_loaded_next;
-logic [SC_IDX_WIDTH-1:0]    sc_wr_reg, sc_wr_next;        // next scale beat to load
-logic                       sc_wr_en;
-logic [1:0]                 quarter_reg, quarter_next;    // quarter of the value beat for the next result
-logic [K_WIDTH-1:0]         k_reg, k_next;                // index of the next result beat
-logic                       last_k;
-logic [SC_WORD_WIDTH-1:0]   sc_word;                      // buffer word of result beat k's scale
-logic [AXI_DATA_WIDTH-1:0]  sc_beat;
-logic [31:0]                scale;
+// Realigner between the read stream and the core. A row need not start on a beat, the core
+// wants it aligned: each frame (the scales, then the values) drops the first `word` 32-bit
+// words of its first beat read, so output beat j is words word.. of read beat j followed by
+// words ..word-1 of read beat j + 1. Reads and outputs differ by at most one beat: the extra
+// read's words all go to the last output, or the last output comes from the held beat
+// alone (flush). Word offset 0 passes beats straight through.
+logic                       ra_frame_reg, ra_frame_next;          // 0: scales, 1: values
+logic [3:0]                 ra_word_reg, ra_word_next;            // words to drop
+logic [RA_WIDTH-1:0]        ra_in_left_reg, ra_in_left_next;      // beats still to read
+logic [RA_WIDTH-1:0]        ra_out_left_reg, ra_out_left_next;    // beats still to hand on
+logic                       ra_hold_valid_reg, ra_hold_valid_next;
+logic [AXI_DATA_WIDTH-1:0]  ra_hold_reg, ra_hold_next;            // the previous read beat
+logic [2*AXI_DATA_WIDTH-1:0] ra_pair;                 // {read beat (0 to flush), held beat}
+logic [AXI_DATA_WIDTH-1:0]  ra_tdata;
+logic                       ra_tvalid;
+wire                        ra_tready;
+logic                       ra_fire;
 
 // Streams.
 wire                        rd_cmd_ready, o_cmd_ready;
@@ -260,69 +263,95 @@ wire                        rd_error, o_wr_error;
 wire                        rd_done, o_wr_done;
 wire                        rd_busy, o_wr_busy;
 wire [AXI_DATA_WIDTH-1:0]   rd_tdata, o_tdata;
-wire                        rd_tvalid, o_tvalid, o_tready;
+wire                        rd_tvalid, o_tvalid, o_tready, o_tlast;
 logic                       rd_tready;
 wire                        rd_tlast;
 logic                       rd_cmd_valid;
 logic [63:0]                rd_cmd_addr;
 logic [31:0]                rd_cmd_beats;
+wire                        core_q_tready, core_s_tready;
+wire                        ec_busy, ec_done;
 
 // The streams are framed by the beat counts; busy/tlast are not needed.
-wire unused_stream = &{1'b0, rd_tlast, rd_busy, o_wr_busy};
+wire unused_stream = &{1'b0, rd_tlast, rd_busy, o_wr_busy, o_tlast, ec_busy};
 
-// Lanes.
-wire                        a_tready, b_tready;
-wire                        lane_valid;
-wire [127:0]                lane_a;                        // 16 int8 values
-wire [31:0]                 lane_b;                        // their scale
-wire [AXI_DATA_WIDTH-1:0]   lane_out;
-wire [LANES-1:0]            lane_out_valid;
-
-// All lanes run in lockstep; lane 0's valid stands for all of them. The scale side is
-// always valid once loaded, and a value quarter moves exactly when lane_valid rises, which
-// is what pops a value beat: neither ready says anything new.
-wire unused_lanes = &{1'b0, lane_out_valid[LANES-1:1], a_tready, b_tready};
+// A result beat leaves the core: one per beat issued to its 16 ew_dequant lanes, in the same
+// order, a fixed latency later while the write stream takes every beat (its FIFO holds two
+// bursts). The lanes are inside embed_core; the testbench's lane monitor counts these.
+wire                        lane_valid = o_tvalid && o_tready;
+wire unused_probe = &{1'b0, lane_valid};
 
 // Argument check and sizes (combinational, used in STATE_CHECK / STATE_SIZE).
 logic                       args_ok;
 logic [63:0]                ptr_or;
 logic [63:0]                q_start, s_start;
 logic [47:0]                s_first;                      // the row's first scale index
+logic [31:0]                groups;                       // dim / group_size
 
-// A scale address is a whole word: its two low bits are always zero.
-wire unused_s_start = &{1'b0, s_start[1:0]};
+// Both row starts are whole words (values: a 16-byte multiple; scales: 4 bytes).
+wire unused_start = &{1'b0, q_start[1:0], s_start[1:0]};
+
+// Realigner handshakes: word offset 0 passes through; otherwise the first read beat of a
+// frame only fills the hold register, each further one completes an output beat, and a
+// frame with as many reads as outputs ends with a flush of the held beat.
+always_comb begin
+    ra_pair    = {ra_in_left_reg != '0 ? rd_tdata : {AXI_DATA_WIDTH{1'b0}}, ra_hold_reg};
+    if (ra_word_reg == 4'd0) begin
+        ra_tdata  = rd_tdata;
+        ra_tvalid = ra_out_left_reg != '0 && rd_tvalid;
+        rd_tready = ra_out_left_reg != '0 && ra_tready;
+    end else begin
+        ra_tdata = AXI_DATA_WIDTH'(ra_pair >> {ra_word_reg, 5'd0});
+        if (!ra_hold_valid_reg) begin
+            ra_tvalid = 1'b0;
+            rd_tready = ra_in_left_reg != '0;
+        end else if (ra_in_left_reg != '0) begin
+            ra_tvalid = rd_tvalid;
+            rd_tready = ra_tready;
+        end else begin
+            ra_tvalid = ra_out_left_reg != '0;
+            rd_tready = 1'b0;
+        end
+    end
+end
+
+// The core takes the scales in full, then the values: the frame picks the stream.
+assign ra_tready = ra_frame_reg ? core_q_tready : core_s_tready;
 
 always_comb begin
-    state_next      = state_reg;
-    q_ptr_next      = q_ptr_reg;
-    s_ptr_next      = s_ptr_reg;
-    out_ptr_next    = out_ptr_reg;
-    token_next      = token_reg;
-    dim_next        = dim_reg;
-    vocab_next      = vocab_reg;
-    gs_next         = gs_reg;
-    gs64_next       = gs64_reg;
-    first_next      = first_reg;
-    q_addr_next     = q_addr_reg;
-    q_beats_next    = q_beats_reg;
-    q_quarter_next  = q_quarter_reg;
-    s_addr_next     = s_addr_reg;
-    s_beats_next    = s_beats_reg;
-    s_word_next     = s_word_reg;
-    s_cmd_next      = s_cmd_reg;
-    q_cmd_next      = q_cmd_reg;
-    o_cmd_next      = o_cmd_reg && !o_cmd_ready;
-    rd_dones_next   = rd_dones_reg + 2'(rd_done);
-    o_done_next     = o_done_reg || o_wr_done;
-    rd_err_next     = rd_err_reg || (rd_done && rd_error);
-    wr_err_next     = wr_err_reg || (o_wr_done && o_wr_error);
-    cfg_err_next    = cfg_err_reg;
-    done_next       = 1'b0;
-    sc_loaded_next  = sc_loaded_reg;
-    sc_wr_next      = sc_wr_reg;
-    sc_wr_en        = 1'b0;
-    quarter_next    = quarter_reg;
-    k_next          = k_reg;
+    state_next         = state_reg;
+    q_ptr_next         = q_ptr_reg;
+    s_ptr_next         = s_ptr_reg;
+    out_ptr_next       = out_ptr_reg;
+    token_next         = token_reg;
+    dim_next           = dim_reg;
+    vocab_next         = vocab_reg;
+    gs_next            = gs_reg;
+    gs64_next          = gs64_reg;
+    first_next         = first_reg;
+    q_addr_next        = q_addr_reg;
+    q_beats_next       = q_beats_reg;
+    q_word_next        = q_word_reg;
+    q_obeats_next      = q_obeats_reg;
+    s_addr_next        = s_addr_reg;
+    s_beats_next       = s_beats_reg;
+    s_cmd_next         = s_cmd_reg;
+    q_cmd_next         = q_cmd_reg;
+    o_cmd_next         = o_cmd_reg && !o_cmd_ready;
+    ec_start_next      = 1'b0;
+    rd_dones_next      = rd_dones_reg + 2'(rd_done);
+    o_done_next        = o_done_reg || o_wr_done;
+    ec_done_next       = ec_done_reg || ec_done;
+    rd_err_next        = rd_err_reg || (rd_done && rd_error);
+    wr_err_next        = wr_err_reg || (o_wr_done && o_wr_error);
+    cfg_err_next       = cfg_err_reg;
+    done_next          = 1'b0;
+    ra_frame_next      = ra_frame_reg;
+    ra_word_next       = ra_word_reg;
+    ra_in_left_next    = ra_in_left_reg;
+    ra_out_left_next   = ra_out_left_reg;
+    ra_hold_valid_next = ra_hold_valid_reg;
+    ra_hold_next       = ra_hold_reg;
 
     // One read stream, two commands: the scales, then the values.
     rd_cmd_valid = s_cmd_reg || q_cmd_reg;
@@ -336,28 +365,33 @@ always_comb begin
         end
     end
 
-    // Result beat k takes scale word s_word + k / (group_size / 16) of the buffer.
-    sc_word = SC_WORD_WIDTH'(s_word_reg) + SC_WORD_WIDTH'(gs64_reg ? k_reg >> 2 : k_reg >> 1);
-    sc_beat = sc_mem[sc_word[SC_WORD_WIDTH-1:4]];
-    scale   = sc_beat[32 * sc_word[3:0] +: 32];
-    last_k  = 32'(k_reg) == (dim_reg >> 4) - 32'd1;
-
-    // The first s_beats beats fill the scale buffer; then each value beat is held until its
-    // last needed quarter went to the lanes.
-    rd_tready = !sc_loaded_reg || (lane_valid && (quarter_reg == 2'd3 || last_k));
-    if (!sc_loaded_reg && rd_tvalid) begin
-        sc_wr_en   = 1'b1;
-        sc_wr_next = sc_wr_reg + 1'b1;
-        if (32'(sc_wr_reg) == s_beats_reg - 32'd1) begin
-            sc_loaded_next = 1'b1;
+    // Realigner: a read beat is held for the next output; an output counts down its frame.
+    // The scales' last output starts the values' frame (read beats already taken are the
+    // scales', so the hold is dropped); the values' last output ends the run's reads.
+    if (rd_tvalid && rd_tready) begin
+        ra_in_left_next    = ra_in_left_reg - 1'b1;
+        ra_hold_next       = rd_tdata;
+        ra_hold_valid_next = 1'b1;
+    end
+    ra_fire = ra_tvalid && ra_tready;
+    if (ra_fire) begin
+        ra_out_left_next = ra_out_left_reg - 1'b1;
+        if (ra_in_left_reg == '0) begin
+            ra_hold_valid_next = 1'b0;  // flushed
+        end
+        if (ra_out_left_reg == RA_WIDTH'(1)) begin
+            ra_hold_valid_next = 1'b0;
+            if (!ra_frame_reg) begin
+                ra_frame_next    = 1'b1;
+                ra_word_next     = q_word_reg;
+                ra_in_left_next  = RA_WIDTH'(q_beats_reg);
+                ra_out_left_next = q_obeats_reg;
+            end
         end
     end
-    if (lane_valid) begin
-        quarter_next = quarter_reg + 2'd1;
-        k_next       = k_reg + 1'b1;
-    end
 
-    // Pointers beat aligned and inside the address width; sizes in range.
+    // Pointers beat aligned and inside the address width; sizes in range (the core relies
+    // on dim being a multiple of the group size in group_size..MAX_DIM).
     ptr_or  = q_ptr_reg | s_ptr_reg | out_ptr_reg;
     args_ok = ptr_or[5:0] == 6'd0 && (ptr_or >> AXI_ADDR_WIDTH) == 64'd0
            && (gs_reg == 32'd32 || gs_reg == 32'd64)
@@ -368,26 +402,25 @@ always_comb begin
     s_first = gs64_reg ? first_reg >> 6 : first_reg >> 5;
     q_start = q_ptr_reg + 64'(first_reg);
     s_start = s_ptr_reg + (64'(s_first) << 2);
+    groups  = gs64_reg ? dim_reg >> 6 : dim_reg >> 5;
 
     case (state_reg)
         STATE_IDLE: begin
             if (core_start) begin
-                q_ptr_next     = core_args[32 * ARG_Q +: 64];
-                s_ptr_next     = core_args[32 * ARG_S +: 64];
-                out_ptr_next   = core_args[32 * ARG_OUT +: 64];
-                token_next     = core_args[32 * ARG_TOKEN +: 32];
-                dim_next       = core_args[32 * ARG_DIM +: 32];
-                vocab_next     = core_args[32 * ARG_VOCAB +: 32];
-                gs_next        = core_args[32 * ARG_GS +: 32];
-                rd_dones_next  = 2'd0;
-                o_done_next    = 1'b0;
-                rd_err_next    = 1'b0;
-                wr_err_next    = 1'b0;
-                cfg_err_next   = 1'b0;
-                sc_loaded_next = 1'b0;
-                sc_wr_next     = '0;
-                k_next         = '0;
-                state_next     = STATE_CHECK;
+                q_ptr_next    = core_args[32 * ARG_Q +: 64];
+                s_ptr_next    = core_args[32 * ARG_S +: 64];
+                out_ptr_next  = core_args[32 * ARG_OUT +: 64];
+                token_next    = core_args[32 * ARG_TOKEN +: 32];
+                dim_next      = core_args[32 * ARG_DIM +: 32];
+                vocab_next    = core_args[32 * ARG_VOCAB +: 32];
+                gs_next       = core_args[32 * ARG_GS +: 32];
+                rd_dones_next = 2'd0;
+                o_done_next   = 1'b0;
+                ec_done_next  = 1'b0;
+                rd_err_next   = 1'b0;
+                wr_err_next   = 1'b0;
+                cfg_err_next  = 1'b0;
+                state_next    = STATE_CHECK;
             end
         end
         STATE_CHECK: begin
@@ -406,20 +439,28 @@ always_comb begin
             state_next = STATE_SIZE;
         end
         STATE_SIZE: begin
-            q_addr_next    = {q_start[63:6], 6'd0};
-            q_quarter_next = q_start[5:4];
-            q_beats_next   = (32'(q_start[5:0]) + dim_reg + 32'd63) >> 6;
-            s_addr_next    = {s_start[63:6], 6'd0};
-            s_word_next    = s_start[5:2];
-            s_beats_next   = (32'(s_start[5:2]) + (gs64_reg ? dim_reg >> 6 : dim_reg >> 5) + 32'd15) >> 4;
-            quarter_next   = q_start[5:4];
-            s_cmd_next     = 1'b1;
-            q_cmd_next     = 1'b1;
-            o_cmd_next     = 1'b1;
-            state_next     = STATE_RUN;
+            // Reads cover the beats holding the row; the realigner hands the core
+            // ceil(groups / 16) scale beats, then ceil(dim / 64) value beats.
+            q_addr_next        = {q_start[63:6], 6'd0};
+            q_word_next        = q_start[5:2];
+            q_beats_next       = (32'(q_start[5:0]) + dim_reg + 32'd63) >> 6;
+            q_obeats_next      = RA_WIDTH'((dim_reg + 32'd63) >> 6);
+            s_addr_next        = {s_start[63:6], 6'd0};
+            s_beats_next       = (32'(s_start[5:2]) + groups + 32'd15) >> 4;
+            ra_frame_next      = 1'b0;
+            ra_word_next       = s_start[5:2];
+            ra_in_left_next    = RA_WIDTH'((32'(s_start[5:2]) + groups + 32'd15) >> 4);
+            ra_out_left_next   = RA_WIDTH'((groups + 32'd15) >> 4);
+            ra_hold_valid_next = 1'b0;
+            s_cmd_next         = 1'b1;
+            q_cmd_next         = 1'b1;
+            o_cmd_next         = 1'b1;
+            ec_start_next      = 1'b1;
+            state_next         = STATE_RUN;
         end
         STATE_RUN: begin
-            if (!s_cmd_next && !q_cmd_next && !o_cmd_next && rd_dones_next == 2'd2 && o_done_next) begin
+            if (!s_cmd_next && !q_cmd_next && !o_cmd_next && rd_dones_next == 2'd2 && ec_done_next
+                    && o_done_next) begin
                 done_next  = 1'b1;
                 state_next = STATE_IDLE;
             end
@@ -431,59 +472,58 @@ always_comb begin
 end
 
 always_ff @(posedge clk) begin
-    state_reg     <= state_next;
-    q_ptr_reg     <= q_ptr_next;
-    s_ptr_reg     <= s_ptr_next;
-    out_ptr_reg   <= out_ptr_next;
-    token_reg     <= token_next;
-    dim_reg       <= dim_next;
-    vocab_reg     <= vocab_next;
-    gs_reg        <= gs_next;
-    gs64_reg      <= gs64_next;
-    first_reg     <= first_next;
-    q_addr_reg    <= q_addr_next;
-    q_beats_reg   <= q_beats_next;
-    q_quarter_reg <= q_quarter_next;
-    s_addr_reg    <= s_addr_next;
-    s_beats_reg   <= s_beats_next;
-    s_word_reg    <= s_word_next;
-    s_cmd_reg     <= s_cmd_next;
-    q_cmd_reg     <= q_cmd_next;
-    o_cmd_reg     <= o_cmd_next;
-    rd_dones_reg  <= rd_dones_next;
-    o_done_reg    <= o_done_next;
-    rd_err_reg    <= rd_err_next;
-    wr_err_reg    <= wr_err_next;
-    cfg_err_reg   <= cfg_err_next;
-    done_reg      <= done_next;
-    sc_loaded_reg <= sc_loaded_next;
-    sc_wr_reg     <= sc_wr_next;
-    quarter_reg   <= quarter_next;
-    k_reg         <= k_next;
+    state_reg         <= state_next;
+    q_ptr_reg         <= q_ptr_next;
+    s_ptr_reg         <= s_ptr_next;
+    out_ptr_reg       <= out_ptr_next;
+    token_reg         <= token_next;
+    dim_reg           <= dim_next;
+    vocab_reg         <= vocab_next;
+    gs_reg            <= gs_next;
+    gs64_reg          <= gs64_next;
+    first_reg         <= first_next;
+    q_addr_reg        <= q_addr_next;
+    q_beats_reg       <= q_beats_next;
+    q_word_reg        <= q_word_next;
+    q_obeats_reg      <= q_obeats_next;
+    s_addr_reg        <= s_addr_next;
+    s_beats_reg       <= s_beats_next;
+    s_cmd_reg         <= s_cmd_next;
+    q_cmd_reg         <= q_cmd_next;
+    o_cmd_reg         <= o_cmd_next;
+    ec_start_reg      <= ec_start_next;
+    rd_dones_reg      <= rd_dones_next;
+    o_done_reg        <= o_done_next;
+    ec_done_reg       <= ec_done_next;
+    rd_err_reg        <= rd_err_next;
+    wr_err_reg        <= wr_err_next;
+    cfg_err_reg       <= cfg_err_next;
+    done_reg          <= done_next;
+    ra_frame_reg      <= ra_frame_next;
+    ra_word_reg       <= ra_word_next;
+    ra_in_left_reg    <= ra_in_left_next;
+    ra_out_left_reg   <= ra_out_left_next;
+    ra_hold_valid_reg <= ra_hold_valid_next;
+    ra_hold_reg       <= ra_hold_next;
 
     if (rst) begin
-        state_reg     <= STATE_IDLE;
-        s_cmd_reg     <= 1'b0;
-        q_cmd_reg     <= 1'b0;
-        o_cmd_reg     <= 1'b0;
-        rd_dones_reg  <= 2'd0;
-        o_done_reg    <= 1'b0;
-        rd_err_reg    <= 1'b0;
-        wr_err_reg    <= 1'b0;
-        cfg_err_reg   <= 1'b0;
-        done_reg      <= 1'b0;
-        sc_loaded_reg <= 1'b0;
-        sc_wr_reg     <= '0;
-        quarter_reg   <= 2'd0;
-        k_reg         <= '0;
-    end
-end
-
-// Scale buffer storage, without reset (distributed RAM, read asynchronously into the
-// lanes' input registers).
-always_ff @(posedge clk) begin
-    if (sc_wr_en) begin
-        sc_mem[sc_wr_reg] <= rd_tdata;
+        state_reg         <= STATE_IDLE;
+        s_cmd_reg         <= 1'b0;
+        q_cmd_reg         <= 1'b0;
+        o_cmd_reg         <= 1'b0;
+        ec_start_reg      <= 1'b0;
+        rd_dones_reg      <= 2'd0;
+        o_done_reg        <= 1'b0;
+        ec_done_reg       <= 1'b0;
+        rd_err_reg        <= 1'b0;
+        wr_err_reg        <= 1'b0;
+        cfg_err_reg       <= 1'b0;
+        done_reg          <= 1'b0;
+        ra_frame_reg      <= 1'b0;
+        ra_word_reg       <= 4'd0;
+        ra_in_left_reg    <= '0;
+        ra_out_left_reg   <= '0;
+        ra_hold_valid_reg <= 1'b0;
     end
 end
 
@@ -586,46 +626,29 @@ axi_write_stream #(
 );
 
 /*
- * Datapath: a quarter of a value beat + its scale -> 16 lanes -> result beat
+ * Datapath: aligned scale beats, then value beats -> 16 ew_dequant lanes -> result beats
  */
-elementwise_core #(
-    .A_WIDTH(128),
-    .B_WIDTH(32),
-    .OUT_WIDTH(AXI_DATA_WIDTH),
-    .LANE_LATENCY(LANE_LATENCY)
-) elementwise_core_inst (
+embed_core #(
+    .MAX_DIM(MAX_DIM)
+) embed_core_inst (
     .clk(clk),
     .rst(rst),
-    .s_axis_a_tdata(rd_tdata[128 * quarter_reg +: 128]),
-    .s_axis_a_tvalid(rd_tvalid && sc_loaded_reg),
-    .s_axis_a_tready(a_tready),
-    .s_axis_b_tdata(scale),
-    .s_axis_b_tvalid(sc_loaded_reg),
-    .s_axis_b_tready(b_tready),
-    .lane_valid(lane_valid),
-    .lane_a(lane_a),
-    .lane_b(lane_b),
-    .lane_out_valid(lane_out_valid[0]),
-    .lane_out(lane_out),
-    .m_axis_tdata(o_tdata),
-    .m_axis_tvalid(o_tvalid),
-    .m_axis_tready(o_tready)
+    .start(ec_start_reg),
+    .cfg_gs64(gs64_reg),
+    .cfg_dim(dim_reg),
+    .busy(ec_busy),
+    .done(ec_done),
+    .s_axis_q_tdata(ra_tdata),
+    .s_axis_q_tvalid(ra_tvalid && ra_frame_reg),
+    .s_axis_q_tready(core_q_tready),
+    .s_axis_s_tdata(ra_tdata),
+    .s_axis_s_tvalid(ra_tvalid && !ra_frame_reg),
+    .s_axis_s_tready(core_s_tready),
+    .m_axis_out_tdata(o_tdata),
+    .m_axis_out_tvalid(o_tvalid),
+    .m_axis_out_tready(o_tready),
+    .m_axis_out_tlast(o_tlast)
 );
-
-/*
- * Lanes: result i of a beat is value i of the quarter (byte i) times the scale
- */
-for (genvar i = 0; i < LANES; i++) begin : g_lane
-    ew_dequant ew_dequant_inst (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(lane_valid),
-        .q(lane_a[8 * i +: 8]),
-        .s(lane_b),
-        .out_valid(lane_out_valid[i]),
-        .out(lane_out[32 * i +: 32])
-    );
-end
 
 endmodule
 

@@ -1,0 +1,1 @@
+"""Testbench for rtl/common/axi_arbiter.sv."""
