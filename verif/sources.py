@@ -93,6 +93,11 @@ _TOPS: tuple[Top, ...] = (
     Top("rmsnorm", _EW_COMMON + _SUM16 + ("rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v",
                                           "rtl/kernels/rmsnorm_core.sv", "rtl/kernels/rmsnorm.sv")),
     Top("softmax", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/kernels/softmax.sv",)),
+    Top("attention", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/gen/ew_mac.v",
+                                                       "rtl/kernels/attention_fifo.sv",
+                                                       "rtl/kernels/attention_kv_unpack.sv",
+                                                       "rtl/kernels/attention_core.sv",
+                                                       "rtl/kernels/attention.sv")),
 )
 
 TOPS: dict[str, Top] = {top.name: top for top in _TOPS}

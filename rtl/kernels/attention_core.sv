@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/*
+ * Attention datapath: query heads against streamed KV-cache slots, no AXI
+ *
+ * For each query head of a run, in order, over positions t = 0..pos:
+ *
+ *   fp32 KV: score_t = sum16(q * k_t) * inv_sqrt_hs
+ *   int8 KV: score_t = (sum16(q * (float) kq_t) * ks_t) * inv_sqrt_hs
+ *   att      = softmax(score_0 .. score_pos)
+ *   fp32 KV: out = seq_t(att_t * v_t)                  (acc = +0; acc = acc + att_t * v_t)
+ *   int8 KV: out = seq_t((att_t * vs_t) * (float) vq_t)
+ *
+ * bit for bit as hlstransform.model.hwmodel.attention_fp32 / attention_int8
+ * (docs/kernels/attention.md). The core of the attention kernel
+ * (rtl/kernels/attention.sv) and of the forward kernel: the caller decides
+ * which kv head's slots each query head gets (GQA) and streams them in.
+ *
+ * Streams, all 512-bit beats (fp32 element k at [32k +: 32], int8 element k
+ * at byte k), per run after a start pulse:
+ * - s_q: the query heads in order, head_chunks = head_size / 16 beats each
+ *   (at most MAX_HEADS heads; always ready, kept on chip).
+ * - s_k / s_v: per head, the slots of positions 0..pos (host/image.py
+ *   KvLayout: an fp32 slot is head_chunks beats, an int8 slot
+ *   ceil(head_size / 64) beats of int8, zero-padded).
+ * - s_ks / s_vs (int8 only): per head, the scales of positions 0..pos,
+ *   16 per beat, ceil((pos + 1) / 16) beats. Each lands in a FIFO of one such
+ *   row, so a caller may send a head's whole scale row before its slots on
+ *   one shared stream.
+ * - m_out: per head, head_chunks result beats.
+ * The configuration inputs must hold from the start pulse to the run's last
+ * result. Key and value streams are independent: the keys of the next head
+ * may stream while the values of this one do.
+ *
+ * Three stages, overlapping from one head to the next:
+ * 1. scores: key slots -> fp32 chunks of 16 (attention_kv_unpack; int8
+ *    through ew_i8_to_f32) paired with the head's q chunk into
+ *    SUM16_UNITS sum16_accumulate units (position t to unit t mod
+ *    SUM16_UNITS, collected in the same turn: one unit accumulates a beat per
+ *    4 cycles, four keep a chunk per cycle); each dot product times ks_t
+ *    (ew_mul; 1.0 for fp32, exact for any fp32 result) times inv_sqrt_hs
+ *    (ew_mul) into a score FIFO; 16 scores per beat into softmax_core.
+ * 2. softmax_core; its probability beats go to one half of a double buffer,
+ *    freeing the core for the next head.
+ * 3. output: w_t = att_t * vs_t (ew_mul; 1.0 for fp32) prefetched into a
+ *    weight FIFO; value chunk c of position t through 16 ew_mac lanes
+ *    against chunk c's accumulator (+0 for t = 0). The accumulator is busy
+ *    until its ew_mac result is back (taken straight from the ew_mac output
+ *    in the cycle it arrives), so a position takes max(head_chunks, ew_mac
+ *    latency) cycles; the last position's results are the head's output.
+ *
+ * The XLS blocks cannot stall: every FIFO behind one is credit based (a slot
+ * is reserved before an operation is issued), sized by parameters; a wrong
+ * size costs throughput, never data.
+ */
+
+`default_nettype none
+
+module attention_core #(
+    // Largest number of query heads in a run (sizes q on chip, 1..256)
+    parameter int MAX_HEADS         = 32,
+    // Largest head_size, values (a multiple of 16, 16..1024); sizes q and the accumulators
+    parameter int MAX_HEAD_SIZE     = 128,
+    // Largest pos + 1, positions (1..65536); sizes softmax_core, the probability and scale buffers
+    parameter int MAX_SEQ_LEN       = 2048,
+    // sum16_accumulate units taking positions in turn (1..8): 4 keep the score stage at a chunk per cycle
+    parameter int SUM16_UNITS       = 4,
+    // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
+    parameter int CHUNK_FIFO_DEPTH  = 16,
+    // Score and weight FIFOs behind the ew_mul blocks, values (power of two >= 2; >= latency + 2)
+    parameter int SCALAR_FIFO_DEPTH = 32,
+    // Output FIFO, beats (power of two >= 2)
+    parameter int OUT_FIFO_DEPTH    = 16,
+    // Derived widths (not to be set): chunks per head 0..MAX_HEAD_SIZE/16, positions 0..MAX_SEQ_LEN
+    parameter int C_WIDTH           = $clog2(MAX_HEAD_SIZE / 16 + 1),
+    parameter int T_WIDTH           = $clog2(MAX_SEQ_LEN + 1)
+) (
+    input  wire                 clk,
+    input  wire                 rst,  // active-high, synchronous
+
+    /*
+     * Run configuration (held from start to the run's last result)
+     */
+    input  wire                 start,        // one-cycle pulse before a run's first beat
+    input  wire                 int8,         // 1: int8 slots and scale streams, 0: fp32 slots
+    input  wire  [C_WIDTH-1:0]  head_chunks,  // head_size / 16, 1..MAX_HEAD_SIZE/16
+    input  wire  [T_WIDTH-1:0]  pos,          // last position attended, 0..MAX_SEQ_LEN-1
+    input  wire  [31:0]         inv_sqrt_hs,  // fp32 bits of 1/sqrt(head_size) (hwmodel.inv_sqrt)
+
+    /*
+     * Input streams (slaves)
+     */
+    input  wire  [511:0]        s_q_tdata,
+    input  wire                 s_q_tvalid,
+    output wire                 s_q_tready,   // always high
+    input  wire  [511:0]        s_k_tdata,
+    input  wire                 s_k_tvalid,
+    output wire                 s_k_tready,
+    input  wire  [511:0]        s_ks_tdata,
+    input  wire                 s_ks_tvalid,
+    output wire                 s_ks_tready,
+    input  wire  [511:0]        s_v_tdata,
+    input  wire                 s_v_tvalid,
+    output wire                 s_v_tready,
+    input  wire  [511:0]        s_vs_tdata,
+    input  wire                 s_vs_tvalid,
+    output wire                 s_vs_tready,
+
+    /*
+     * Results (master): per head, head_chunks beats
+     */
+    output wire  [511:0]        m_out_tdata,
+    output wire                 m_out_tvalid,
+    input  wire                 m_out_tready
+);
+
+localparam int LANES         = 16;                               // fp32 per beat
+localparam int HS_CHUNKS     = MAX_HEAD_SIZE / LANES;            // chunks of 16 values per head
+localparam int CI_WIDTH      = HS_CHUNKS > 1 ? $clog2(HS_CHUNKS) : 1;  // chunk index
+localparam int ROW_BEATS     = (MAX_SEQ_LEN + LANES - 1) / LANES;  // beats of one head's scales / probabilities
+localparam int ROW_DEPTH     = ROW_BEATS < 2 ? 2 : 1 << $clog2(ROW_BEATS);
+localparam int ROW_WIDTH     = $clog2(ROW_DEPTH);
+localparam int Q_BEATS       = MAX_HEADS * HS_CHUNKS;            // q on chip
+localparam int Q_WIDTH       = Q_BEATS > 1 ? $clog2(Q_BEATS) : 1;
+localparam int SB_DEPTH      = HS_CHUNKS < 2 ? 2 : 1 << $clog2(HS_CHUNKS);  // ew_mac ops in flight
+localparam int SB_WIDTH      = $clog2(SB_DEPTH);
+localparam int SC_CNT_WIDTH  = $clog2(SCALAR_FIFO_DEPTH + 1);
+localparam int OUT_CNT_WIDTH = $clog2(OUT_FIFO_DEPTH + 1);
+localparam int U_WIDTH       = SUM16_UNITS > 1 ? $clog2(SUM16_UNITS) : 1;  // sum16 unit index
+
+localparam logic [31:0] F32_ONE     = 32'h3F80_0000;
+localparam logic [31:0] F32_NEG_INF = 32'hFF80_0000;
+
+// Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
+// formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
+if (MAX_HEADS < 1 || MAX_HEADS > 256) begin : g_check_max_heads
+    $error("attention_core: MAX_HEADS must be in 1..256");
+end
+if (MAX_HEAD_SIZE < 16 || MAX_HEAD_SIZE > 1024 || MAX_HEAD_SIZE % 16 != 0) begin : g_check_max_head_size
+    $error("attention_core: MAX_HEAD_SIZE must be a multiple of 16 in 16..1024");
+end
+if (MAX_SEQ_LEN < 1 || MAX_SEQ_LEN > 65536) begin : g_check_max_seq_len
+    $error("attention_core: MAX_SEQ_LEN must be in 1..65536");
+end
+if (SUM16_UNITS < 1 || SUM16_UNITS > 8) begin : g_check_sum16_units
+    $error("attention_core: SUM16_UNITS must be in 1..8");
+end
+if (C_WIDTH != $clog2(MAX_HEAD_SIZE / 16 + 1) || T_WIDTH != $clog2(MAX_SEQ_LEN + 1)) begin : g_check_widths
+    $error("attention_core: C_WIDTH and T_WIDTH are derived, leave them at their defaults");
+end
+
+// On-chip q (written in arrival order) and the probability double buffer.
+logic [511:0]           q_mem [0:Q_BEATS-1];
+logic [Q_WIDTH:0]       q_count_reg, q_count_next;         // q beats written this run
+logic [511:0]           att_mem [0:2*ROW_DEPTH-1];
+
+// Stage 1 input register (key chunk + q chunk into sum16_accumulate) and its counters.
+logic                   s_valid_reg, s_valid_next;
+logic [511:0]           s_a_reg;
+logic [511:0]           s_q_reg;
+logic                   s_last_reg;
+logic [CI_WIDTH-1:0]    s_chunk_reg, s_chunk_next;
+logic [T_WIDTH-1:0]     s_t_reg, s_t_next;
+logic [Q_WIDTH-1:0]     s_qbase_reg, s_qbase_next;         // q beat of chunk 0 of the head
+logic [U_WIDTH-1:0]     s_unit_reg, s_unit_next;           // sum16 unit of the chunk in the register
+logic [U_WIDTH-1:0]     s_lunit_reg, s_lunit_next;         // sum16 unit of the next chunk loaded
+logic                   s_load;
+logic [Q_WIDTH-1:0]     s_q_addr;
+
+// Stage 1 scores: dot * scale * inv_sqrt_hs, credits for the score FIFO, packer.
+logic [SC_CNT_WIDTH-1:0] sc_credits_reg, sc_credits_next;
+logic                   sc_credit_reg, sc_credit_next;
+logic [T_WIDTH-1:0]     sc_t_reg, sc_t_next;
+logic [U_WIDTH-1:0]     sc_unit_reg, sc_unit_next;         // sum16 unit of the next dot product
+logic                   sc_issue, sc_ok;
+logic [31:0]            sc_scale;
+logic                   pk_valid_reg, pk_valid_next;
+logic [511:0]           pk_data_reg, pk_data_next;
+logic [T_WIDTH-1:0]     pk_t_reg, pk_t_next;
+logic                   pk_take;
+
+// Stage 2 -> 3: probability double buffer.
+logic                   aw_half_reg, aw_half_next;         // half the next softmax output goes to
+logic [ROW_WIDTH-1:0]   aw_beat_reg, aw_beat_next;
+logic [1:0]             att_full_reg, att_full_next;       // per half: a head's probabilities, unread
+logic                   aw_en;
+
+// Stage 3 weights: w_t = att_t * vs_t, prefetched into the weight FIFO.
+logic [SC_CNT_WIDTH-1:0] w_credits_reg, w_credits_next;
+logic                   w_credit_reg, w_credit_next;
+logic [T_WIDTH-1:0]     w_t_reg, w_t_next;
+logic                   w_half_reg, w_half_next;           // half being read
+logic                   w_issue;
+logic                   wb_valid_reg, wb_valid_next;       // att_mem read done, into ew_mul
+logic [3:0]             wb_lane_reg, wb_lane_next;
+logic [31:0]            wb_scale_reg, wb_scale_next;
+logic                   wb_last_reg, wb_last_next;
+logic                   wb_half_reg, wb_half_next;
+logic [511:0]           att_rd_reg;
+
+// Stage 3 values: per chunk accumulator, busy flags, ew_mac side band.
+logic [511:0]           acc_mem [0:HS_CHUNKS-1];
+logic [HS_CHUNKS-1:0]   pending_reg, pending_next;
+logic [CI_WIDTH-1:0]    v_chunk_reg, v_chunk_next;
+logic [T_WIDTH-1:0]     v_t_reg, v_t_next;
+logic [OUT_CNT_WIDTH-1:0] out_credits_reg, out_credits_next;
+logic                   out_credit_reg, out_credit_next;
+logic                   v_issue, v_last_pos, v_bypass;
+logic [CI_WIDTH:0]      sb_mem [0:SB_DEPTH-1];             // {last position, chunk} per ew_mac op
+logic [SB_WIDTH:0]      sb_wr_reg, sb_wr_next;
+logic [SB_WIDTH:0]      sb_rd_reg, sb_rd_next;
+logic [CI_WIDTH-1:0]    mac_chunk;
+logic                   mac_last;
+logic [511:0]           mac_acc;
+
+// Blocks and FIFOs.
+wire [511:0]            ks_data, vs_data;
+wire                    ks_valid, vs_valid;
+logic                   ks_pop, vs_pop;
+
+wire [511:0]            kun_data, vun_data;
+wire                    kun_valid, vun_valid, kun_last, vun_last;
+
+wire [SUM16_UNITS-1:0]  sum_in_ready_u, sum_out_valid_u;
+wire [31:0]             sum_out_u [0:SUM16_UNITS-1];
+logic                   sum_in_ready, sum_out_valid;
+logic [31:0]            sum_out;
+
+wire                    mul1_valid, mul2_valid, mul3_valid;
+wire [31:0]             mul1_out, mul2_out, mul3_out;
+wire                    score_s_ready, w_s_ready;
+wire [31:0]             score_data, w_data;
+wire                    score_valid, w_valid;
+logic                   w_pop;
+
+wire                    sm_in_ready;
+wire [511:0]            sm_out_data;
+wire                    sm_out_valid, sm_out_last, sm_idle;
+logic                   sm_out_ready;
+
+wire [LANES-1:0]        mac_valid;
+wire [511:0]            mac_out;
+wire                    out_s_ready;
+
+// The credit-based FIFOs' s_ready, softmax_core's idle and the lanes other than lane 0 (all
+// run in lockstep) say nothing new.
+wire unused = &{1'b0, score_s_ready, w_s_ready, out_s_ready, sm_idle, mac_valid[LANES-1:1]};
+
+assign s_q_tready = 1'b1;
+
+/*
+ * Stage 1: scores
+ */
+always_comb begin
+    q_count_next    = q_count_reg + (Q_WIDTH + 1)'(s_q_tvalid);
+    s_valid_next    = s_valid_reg;
+    s_chunk_next    = s_chunk_reg;
+    s_t_next        = s_t_reg;
+    s_qbase_next    = s_qbase_reg;
+    s_unit_next     = s_unit_reg;
+    s_lunit_next    = s_lunit_reg;
+    sc_credits_next = sc_credits_reg;
+    sc_t_next       = sc_t_reg;
+    sc_unit_next    = sc_unit_reg;
+    pk_valid_next   = pk_valid_reg;
+    pk_data_next    = pk_data_reg;
+    pk_t_next       = pk_t_reg;
+
+    pk_take = score_valid && (!pk_valid_reg || sm_in_ready);
+
+    // Positions go to the sum16 units in turn (position t to unit t mod SUM16_UNITS, counted
+    // over the whole run); their dot products are collected in the same turn, so in order.
+    sum_in_ready  = sum_in_ready_u[s_unit_reg];
+    sum_out_valid = sum_out_valid_u[sc_unit_reg];
+    sum_out       = sum_out_u[sc_unit_reg];
+
+    // Input register: a key chunk and the head's matching q chunk (q_mem read with it, once
+    // that q beat has arrived).
+    s_q_addr = s_qbase_reg + Q_WIDTH'(s_chunk_reg);
+    s_load   = kun_valid && (!s_valid_reg || sum_in_ready) && q_count_reg > (Q_WIDTH + 1)'(s_q_addr);
+    if (s_valid_reg && sum_in_ready) begin
+        s_valid_next = 1'b0;
+    end
+    if (s_load) begin
+        s_valid_next = 1'b1;
+        s_unit_next  = s_lunit_reg;
+        if (kun_last) begin
+            s_chunk_next = '0;
+            s_lunit_next = s_lunit_reg == U_WIDTH'(SUM16_UNITS - 1) ? '0 : s_lunit_reg + 1'b1;
+            if (s_t_reg == pos) begin
+                s_t_next     = '0;
+                s_qbase_next = s_qbase_reg + Q_WIDTH'(head_chunks);
+            end else begin
+                s_t_next = s_t_reg + 1'b1;
+            end
+        end else begin
+            s_chunk_next = s_chunk_reg + 1'b1;
+        end
+    end
+
+    // Dot products into ew_mul (scale) and ew_mul (inv_sqrt_hs) with a score FIFO slot reserved.
+    // fp32 KV multiplies by 1.0: exact for every fp32 result (no subnormal, canonical NaN).
+    sc_ok    = sc_credit_reg && (!int8 || ks_valid);
+    sc_issue = sum_out_valid && sc_ok;
+    sc_scale = int8 ? ks_data[32 * sc_t_reg[3:0] +: 32] : F32_ONE;
+    ks_pop   = sc_issue && int8 && (sc_t_reg[3:0] == 4'd15 || sc_t_reg == pos);
+    if (sc_issue) begin
+        sc_credits_next = sc_credits_next - 1'b1;
+        sc_t_next       = sc_t_reg == pos ? '0 : sc_t_reg + 1'b1;
+        sc_unit_next    = sc_unit_reg == U_WIDTH'(SUM16_UNITS - 1) ? '0 : sc_unit_reg + 1'b1;
+    end
+    if (pk_take) begin
+        sc_credits_next = sc_credits_next + 1'b1;
+    end
+    sc_credit_next = sc_credits_next != '0;
+
+    // Packer: score t into lane t % 16; a beat goes to softmax_core when full or at t = pos.
+    // Lanes past pos hold -inf: neutral for the maximum and exp(-inf) = 0 whatever the
+    // core does with them.
+    if (pk_valid_reg && sm_in_ready) begin
+        pk_valid_next = 1'b0;
+    end
+    if (pk_take) begin
+        if (pk_t_reg[3:0] == 4'd0) begin
+            pk_data_next = {LANES{F32_NEG_INF}};
+        end
+        pk_data_next[32 * pk_t_reg[3:0] +: 32] = score_data;
+        if (pk_t_reg[3:0] == 4'd15 || pk_t_reg == pos) begin
+            pk_valid_next = 1'b1;
+        end
+        pk_t_next = pk_t_reg == pos ? '0 : pk_t_reg + 1'b1;
+    end
+
+    if (start) begin
+        q_count_next = '0;
+        s_chunk_next = '0;
+        s_t_next     = '0;
+        s_qbase_next = '0;
+        s_lunit_next = '0;
+        sc_unit_next = '0;
+        sc_t_next    = '0;
+        pk_t_next    = '0;
+    end
+end
+
+/*
+ * Stages 2 and 3: probabilities, weights, values
+ */
+always_comb begin
+    aw_half_next     = aw_half_reg;
+    aw_beat_next     = aw_beat_reg;
+    att_full_next    = att_full_reg;
+    w_credits_next   = w_credits_reg;
+    w_t_next         = w_t_reg;
+    w_half_next      = w_half_reg;
+    wb_valid_next    = 1'b0;
+    wb_lane_next     = wb_lane_reg;
+    wb_scale_next    = wb_scale_reg;
+    wb_last_next     = wb_last_reg;
+    wb_half_next     = wb_half_reg;
+    pending_next     = pending_reg;
+    v_chunk_next     = v_chunk_reg;
+    v_t_next         = v_t_reg;
+    out_credits_next = out_credits_reg;
+    sb_wr_next       = sb_wr_reg;
+    sb_rd_next       = sb_rd_reg;
+
+    // Values: chunk c of position t waits until chunk c of position t - 1 is back from ew_mac
+    // (pending), taking it straight from the ew_mac output in the cycle it arrives (bypass,
+    // so a chunk's loop is the ew_mac latency); the last position's chunks need an output
+    // FIFO slot.
+    {mac_last, mac_chunk} = sb_mem[sb_rd_reg[SB_WIDTH-1:0]];
+    v_bypass   = mac_valid[0] && mac_chunk == v_chunk_reg;
+    v_last_pos = v_t_reg == pos;
+    v_issue    = vun_valid && w_valid && (!pending_reg[v_chunk_reg] || v_bypass) && (!v_last_pos || out_credit_reg);
+
+    // softmax_core output -> the free half of the probability buffer.
+    sm_out_ready = !att_full_reg[aw_half_reg];
+    aw_en        = sm_out_valid && sm_out_ready;
+    if (aw_en) begin
+        aw_beat_next = aw_beat_reg + 1'b1;
+        if (sm_out_last) begin
+            att_full_next[aw_half_reg] = 1'b1;
+            aw_half_next = !aw_half_reg;
+            aw_beat_next = '0;
+        end
+    end
+
+    // Weights: att_t (a buffer read) times vs_t into ew_mul, a weight FIFO slot reserved.
+    // fp32 KV multiplies by 1.0, exact for softmax_core's results.
+    w_issue = att_full_reg[w_half_reg] && w_credit_reg && (!int8 || vs_valid);
+    vs_pop  = w_issue && int8 && (w_t_reg[3:0] == 4'd15 || w_t_reg == pos);
+    if (w_issue) begin
+        w_credits_next = w_credits_next - 1'b1;
+        wb_valid_next  = 1'b1;
+        wb_lane_next   = w_t_reg[3:0];
+        wb_scale_next  = int8 ? vs_data[32 * w_t_reg[3:0] +: 32] : F32_ONE;
+        wb_last_next   = w_t_reg == pos;
+        wb_half_next   = w_half_reg;
+        if (w_t_reg == pos) begin
+            w_t_next    = '0;
+            w_half_next = !w_half_reg;
+        end else begin
+            w_t_next = w_t_reg + 1'b1;
+        end
+    end
+    // The half is free once its last probability has been read (the cycle after the issue,
+    // so the writer never writes the word being read).
+    if (wb_valid_reg && wb_last_reg) begin
+        att_full_next[wb_half_reg] = 1'b0;
+    end
+    w_pop = v_issue && vun_last;
+    if (w_pop) begin
+        w_credits_next = w_credits_next + 1'b1;
+    end
+    w_credit_next = w_credits_next != '0;
+
+    if (mac_valid[0]) begin
+        pending_next[mac_chunk] = 1'b0;
+        sb_rd_next = sb_rd_reg + 1'b1;
+    end
+    if (v_issue) begin
+        pending_next[v_chunk_reg] = 1'b1;
+        sb_wr_next = sb_wr_reg + 1'b1;
+        if (v_last_pos) begin
+            out_credits_next = out_credits_next - 1'b1;
+        end
+        if (vun_last) begin
+            v_chunk_next = '0;
+            v_t_next     = v_last_pos ? '0 : v_t_reg + 1'b1;
+        end else begin
+            v_chunk_next = v_chunk_reg + 1'b1;
+        end
+    end
+    if (m_out_tvalid && m_out_tready) begin
+        out_credits_next = out_credits_next + 1'b1;
+    end
+    out_credit_next = out_credits_next != '0;
+
+    // Position 0 starts from +0.0 (acc = +0; acc = acc + att_0 * v_0).
+    mac_acc = v_t_reg == '0 ? 512'd0 : v_bypass ? mac_out : acc_mem[v_chunk_reg];
+
+    if (start) begin
+        v_chunk_next = '0;
+        v_t_next     = '0;
+        w_t_next     = '0;
+    end
+end
+
+always_ff @(posedge clk) begin
+    q_count_reg      <= q_count_next;
+    s_valid_reg      <= s_valid_next;
+    s_chunk_reg      <= s_chunk_next;
+    s_t_reg          <= s_t_next;
+    s_qbase_reg      <= s_qbase_next;
+    s_unit_reg       <= s_unit_next;
+    s_lunit_reg      <= s_lunit_next;
+    sc_credits_reg   <= sc_credits_next;
+    sc_credit_reg    <= sc_credit_next;
+    sc_t_reg         <= sc_t_next;
+    sc_unit_reg      <= sc_unit_next;
+    pk_valid_reg     <= pk_valid_next;
+    pk_data_reg      <= pk_data_next;
+    pk_t_reg         <= pk_t_next;
+
+    aw_half_reg      <= aw_half_next;
+    aw_beat_reg      <= aw_beat_next;
+    att_full_reg     <= att_full_next;
+    w_credits_reg    <= w_credits_next;
+    w_credit_reg     <= w_credit_next;
+    w_t_reg          <= w_t_next;
+    w_half_reg       <= w_half_next;
+    wb_valid_reg     <= wb_valid_next;
+    wb_lane_reg      <= wb_lane_next;
+    wb_scale_reg     <= wb_scale_next;
+    wb_last_reg      <= wb_last_next;
+    wb_half_reg      <= wb_half_next;
+    pending_reg      <= pending_next;
+    v_chunk_reg      <= v_chunk_next;
+    v_t_reg          <= v_t_next;
+    out_credits_reg  <= out_credits_next;
+    out_credit_reg   <= out_credit_next;
+    sb_wr_reg        <= sb_wr_next;
+    sb_rd_reg        <= sb_rd_next;
+
+    if (rst) begin
+        q_count_reg     <= '0;
+        s_valid_reg     <= 1'b0;
+        s_chunk_reg     <= '0;
+        s_t_reg         <= '0;
+        s_qbase_reg     <= '0;
+        s_unit_reg      <= '0;
+        s_lunit_reg     <= '0;
+        sc_credits_reg  <= SC_CNT_WIDTH'(SCALAR_FIFO_DEPTH);
+        sc_credit_reg   <= 1'b1;
+        sc_t_reg        <= '0;
+        sc_unit_reg     <= '0;
+        pk_valid_reg    <= 1'b0;
+        pk_t_reg        <= '0;
+        aw_half_reg     <= 1'b0;
+        aw_beat_reg     <= '0;
+        att_full_reg    <= 2'b00;
+        w_credits_reg   <= SC_CNT_WIDTH'(SCALAR_FIFO_DEPTH);
+        w_credit_reg    <= 1'b1;
+        w_t_reg         <= '0;
+        w_half_reg      <= 1'b0;
+        wb_valid_reg    <= 1'b0;
+        pending_reg     <= '0;
+        v_chunk_reg     <= '0;
+        v_t_reg         <= '0;
+        out_credits_reg <= OUT_CNT_WIDTH'(OUT_FIFO_DEPTH);
+        out_credit_reg  <= 1'b1;
+        sb_wr_reg       <= '0;
+        sb_rd_reg       <= '0;
+    end
+end
+
+// Storage without reset (block or distributed RAM): q, the probability buffer, the
+// stage-1 input register's data, the ew_mac side band and the accumulators.
+always_ff @(posedge clk) begin
+    if (s_q_tvalid) begin
+        q_mem[q_count_reg[Q_WIDTH-1:0]] <= s_q_tdata;
+    end
+    if (s_load) begin
+        s_a_reg    <= kun_data;
+        s_q_reg    <= q_mem[s_q_addr];
+        s_last_reg <= kun_last;
+    end
+    if (aw_en) begin
+        att_mem[{aw_half_reg, aw_beat_reg}] <= sm_out_data;
+    end
+    if (w_issue) begin
+        att_rd_reg <= att_mem[{w_half_reg, ROW_WIDTH'(w_t_reg >> 4)}];
+    end
+    if (v_issue) begin
+        sb_mem[sb_wr_reg[SB_WIDTH-1:0]] <= {v_last_pos, v_chunk_reg};
+    end
+    if (mac_valid[0]) begin
+        acc_mem[mac_chunk] <= mac_out;
+    end
+end
+
+/*
+ * Scale rows (int8): a head's whole row may arrive before its slots, so each FIFO holds a row
+ */
+attention_fifo #(
+    .WIDTH(512),
+    .DEPTH(ROW_DEPTH)
+) ks_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data(s_ks_tdata),
+    .s_valid(s_ks_tvalid),
+    .s_ready(s_ks_tready),
+    .m_data(ks_data),
+    .m_valid(ks_valid),
+    .m_ready(ks_pop)
+);
+
+attention_fifo #(
+    .WIDTH(512),
+    .DEPTH(ROW_DEPTH)
+) vs_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data(s_vs_tdata),
+    .s_valid(s_vs_tvalid),
+    .s_ready(s_vs_tready),
+    .m_data(vs_data),
+    .m_valid(vs_valid),
+    .m_ready(vs_pop)
+);
+
+/*
+ * Cache slots -> fp32 chunks (keys, values)
+ */
+attention_kv_unpack #(
+    .MAX_SLOT_CHUNKS(HS_CHUNKS),
+    .FIFO_DEPTH(CHUNK_FIFO_DEPTH)
+) k_unpack_inst (
+    .clk(clk),
+    .rst(rst),
+    .int8(int8),
+    .slot_chunks(head_chunks),
+    .s_axis_tdata(s_k_tdata),
+    .s_axis_tvalid(s_k_tvalid),
+    .s_axis_tready(s_k_tready),
+    .m_axis_tdata(kun_data),
+    .m_axis_tlast(kun_last),
+    .m_axis_tvalid(kun_valid),
+    .m_axis_tready(s_load)
+);
+
+attention_kv_unpack #(
+    .MAX_SLOT_CHUNKS(HS_CHUNKS),
+    .FIFO_DEPTH(CHUNK_FIFO_DEPTH)
+) v_unpack_inst (
+    .clk(clk),
+    .rst(rst),
+    .int8(int8),
+    .slot_chunks(head_chunks),
+    .s_axis_tdata(s_v_tdata),
+    .s_axis_tvalid(s_v_tvalid),
+    .s_axis_tready(s_v_tready),
+    .m_axis_tdata(vun_data),
+    .m_axis_tlast(vun_last),
+    .m_axis_tvalid(vun_valid),
+    .m_axis_tready(v_issue)
+);
+
+/*
+ * Stage 1 datapath: sum16 of q * k per position, scale, inv_sqrt_hs, score FIFO
+ */
+for (genvar u = 0; u < SUM16_UNITS; u++) begin : g_sum16
+    sum16_accumulate sum16_inst (
+        .clk(clk),
+        .rst(rst),
+        .in_a(s_a_reg),
+        .in_b(s_q_reg),
+        .in_last(s_last_reg),
+        .in_valid(s_valid_reg && s_unit_reg == U_WIDTH'(u)),
+        .in_ready(sum_in_ready_u[u]),
+        .out_sum(sum_out_u[u]),
+        .out_valid(sum_out_valid_u[u]),
+        .out_ready(sc_ok && sc_unit_reg == U_WIDTH'(u))
+    );
+end
+
+ew_mul score_scale_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(sc_issue),
+    .x(sum_out),
+    .y(sc_scale),
+    .out_valid(mul1_valid),
+    .out(mul1_out)
+);
+
+ew_mul score_inv_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(mul1_valid),
+    .x(mul1_out),
+    .y(inv_sqrt_hs),
+    .out_valid(mul2_valid),
+    .out(mul2_out)
+);
+
+attention_fifo #(
+    .WIDTH(32),
+    .DEPTH(SCALAR_FIFO_DEPTH)
+) score_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data(mul2_out),
+    .s_valid(mul2_valid),
+    .s_ready(score_s_ready),
+    .m_data(score_data),
+    .m_valid(score_valid),
+    .m_ready(pk_take)
+);
+
+/*
+ * Stage 2: softmax over positions 0..pos
+ */
+softmax_core #(
+    .MAX_N(ROW_BEATS * LANES)
+) softmax_core_inst (
+    .clk(clk),
+    .rst(rst),
+    .n(32'(pos) + 32'd1),
+    .in_data(pk_data_reg),
+    .in_valid(pk_valid_reg),
+    .in_ready(sm_in_ready),
+    .out_data(sm_out_data),
+    .out_valid(sm_out_valid),
+    .out_ready(sm_out_ready),
+    .out_last(sm_out_last),
+    .idle(sm_idle)
+);
+
+/*
+ * Stage 3 datapath: weights (ew_mul, weight FIFO), ew_mac lanes, output FIFO
+ */
+ew_mul weight_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(wb_valid_reg),
+    .x(att_rd_reg[32 * wb_lane_reg +: 32]),
+    .y(wb_scale_reg),
+    .out_valid(mul3_valid),
+    .out(mul3_out)
+);
+
+attention_fifo #(
+    .WIDTH(32),
+    .DEPTH(SCALAR_FIFO_DEPTH)
+) w_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data(mul3_out),
+    .s_valid(mul3_valid),
+    .s_ready(w_s_ready),
+    .m_data(w_data),
+    .m_valid(w_valid),
+    .m_ready(w_pop)
+);
+
+for (genvar k = 0; k < LANES; k++) begin : g_mac
+    ew_mac ew_mac_inst (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(v_issue),
+        .acc(mac_acc[32 * k +: 32]),
+        .a(w_data),
+        .v(vun_data[32 * k +: 32]),
+        .out_valid(mac_valid[k]),
+        .out(mac_out[32 * k +: 32])
+    );
+end
+
+attention_fifo #(
+    .WIDTH(512),
+    .DEPTH(OUT_FIFO_DEPTH)
+) out_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data(mac_out),
+    .s_valid(mac_valid[0] && mac_last),
+    .s_ready(out_s_ready),
+    .m_data(m_out_tdata),
+    .m_valid(m_out_tvalid),
+    .m_ready(m_out_tready)
+);
+
+endmodule
+
+`default_nettype wire

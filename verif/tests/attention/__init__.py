@@ -1,0 +1,1 @@
+"""Testbench for rtl/kernels/attention.sv."""
