@@ -21,7 +21,7 @@ JOBS ?= 2
 # Main-job defaults (override on the command line).
 PROMPT ?= Once upon a time
 STEPS ?= 64
-BACKEND ?= golden
+BACKEND ?= sim
 
 .PHONY: all venv run test sim regress lint hls synth coverage clean
 

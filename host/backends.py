@@ -9,6 +9,7 @@ board runs); ``xrt`` (a board) is a later issue.
 
 from __future__ import annotations
 
+import sys
 from typing import Callable, Protocol
 
 import torch
@@ -82,7 +83,9 @@ class SimBackend:
 
         gs = weights.group_size or default_group_size(weights.config)
         w = weights if weights.group_size else weights.quantized(gs)
-        self.device = SimDevice("forward", sim_parameters(weights.config, kv))
+        print(f"[sim] starting the simulated card ({SIM_TOP}, {kv} KV cache): Verilator builds it on first use "
+              "(a few minutes, cached in sim_build/)", file=sys.stderr, flush=True)
+        self.device = SimDevice(SIM_TOP, sim_parameters(weights.config, kv))
         self.runner = ForwardRunner(self.device, w, kv=kv)
 
     @property
@@ -97,6 +100,12 @@ class SimBackend:
 
     def close(self) -> None:
         self.device.close()
+
+
+SIM_TOP = "vu9p_sim"
+"""The simulated card (rtl/sim/vu9p_sim.sv): the VU9P shell around the forward kernel with a
+fast DDR model on each channel; the host reaches it only through the shell's control, DMA and
+interrupt ports."""
 
 
 def sim_parameters(config, kv: str) -> dict[str, int]:

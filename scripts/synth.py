@@ -644,9 +644,11 @@ def collect(outdir: Path) -> list[dict]:
 
 
 def available_tops() -> list[str]:
-    """Registered tops whose source files all exist, test wrappers (``*_tb``) left out."""
+    """Registered tops whose source files all exist; test wrappers (``*_tb``) and simulation
+    tops (any source under ``rtl/sim/``: behavioural models, not hardware) left out."""
     return [name for name in _sources.TOPS
-            if not name.endswith("_tb") and all(p.is_file() for p in _sources.sources(name))]
+            if not name.endswith("_tb") and not any(f.startswith("rtl/sim/") for f in _sources.TOPS[name].sources)
+            and all(p.is_file() for p in _sources.sources(name))]
 
 
 def main(argv: list[str] | None = None) -> int:

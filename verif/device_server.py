@@ -24,10 +24,12 @@ Every reply has ``ok``; a failed request answers ``ok: false`` and ``error`` (on
 server goes on. Simulated time only advances inside requests, so a run is deterministic
 whatever the host does between calls.
 
-Memory: every ``m_axi_*`` master of the top is served by a :class:`~hlstransform.verif.ddr.DdrModel`,
-all sharing one byte-addressed memory (one device address space), with the timing named by
-``HLST_DEVICE_DDR`` (``ideal``: no latency; ``honest``: DESIGN.md section 8's 40 cycles and
-85 %, the default).
+Memory: every ``m_axi_*`` master of the top is served by a :class:`~hlstransform.verif.ddr.DdrModel`
+with the timing named by ``HLST_DEVICE_DDR`` (``ideal``: no latency; ``honest``: DESIGN.md
+section 8's 40 cycles and 85 %, the default). A kernel's masters share one byte-addressed
+memory (one device address space); behind a host DMA port (``vu9p_shell``) each master is a
+DDR channel with its own memory, reached by the host only through ``s_axi_dma``. A top with no
+masters (``vu9p_sim``: the shell with its DDR models in RTL) is served through ``s_axi_dma`` alone.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import socket
 
 import cocotb
 from cocotb.simtime import get_sim_time
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, First, ReadOnly, RisingEdge, Timer
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiMaster, AxiResp
 from cocotbext.axi.sparse_memory import SparseMemory
 
@@ -69,12 +71,23 @@ class DeviceServer:
         self.dut = dut
         self.tb = TbBase(dut)
         timing = DDR_TIMINGS[os.environ.get(DDR_ENV, "honest")]
-        self.mem = SparseMemory(2**48)
-        self.ddr = [DdrModel.from_prefix(dut, p, dut.clk, dut.rst, mem=self.mem, **timing)
-                    for p in master_prefixes(dut)]
+        self.dma_port = hasattr(dut, "s_axi_dma_awaddr")
+        prefixes = master_prefixes(dut)
+        # Behind a host DMA port (the shell) each master is a DDR channel with addresses of its
+        # own, so each gets its own memory; a bare kernel's masters share one device address space.
+        self.mems = ([SparseMemory(2**48) for _ in prefixes] if self.dma_port
+                     else [SparseMemory(2**48)] * len(prefixes))
+        self.mem = SparseMemory(2**48) if not prefixes else self.mems[0]
+        self.ddr = [DdrModel.from_prefix(dut, p, dut.clk, dut.rst, mem=m, **timing)
+                    for p, m in zip(prefixes, self.mems)]
         self.ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.clk, dut.rst)
         self.dma = (AxiMaster(AxiBus.from_prefix(dut, "s_axi_dma"), dut.clk, dut.rst)
-                    if hasattr(dut, "s_axi_dma_awaddr") else None)
+                    if self.dma_port else None)
+        # No log line per register access or DMA burst (a model image is thousands of bursts).
+        for master in (self.ctrl, self.dma):
+            if master is not None:
+                master.write_if.log.setLevel("WARNING")
+                master.read_if.log.setLevel("WARNING")
 
     def now(self) -> int:
         """Clock cycles of simulated time so far."""
@@ -108,11 +121,14 @@ class DeviceServer:
                 data = bytes(self.mem[addr: addr + length])
             return {"data": base64.b64encode(data).decode()}
         if op == "wait_interrupt":
-            for _ in range(int(req["timeout_cycles"]) + 1):
-                if dut.interrupt.value:
-                    return {"raised": True}
-                await RisingEdge(dut.clk)
-            return {"raised": False}
+            # One trigger for the whole wait, not one per cycle: a token is thousands of cycles.
+            if not dut.interrupt.value:
+                timeout = Timer(max(1, int(req["timeout_cycles"])) * self.tb.period_ns, "ns")
+                await First(RisingEdge(dut.interrupt), timeout)
+                await ReadOnly()
+            raised = bool(dut.interrupt.value)
+            await RisingEdge(dut.clk)  # back in step with the clock for the next request
+            return {"raised": raised}
         if op == "idle":
             await ClockCycles(dut.clk, max(1, int(req["cycles"])))
             return {}

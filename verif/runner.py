@@ -27,12 +27,14 @@ Every testbench's pytest entry calls :func:`run_cocotb`. It
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import logging
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -188,6 +190,47 @@ def check_results(results_xml: Path, seed: int) -> int:
     return num_tests
 
 
+def _verilator_runner(public_depth: int | None):
+    """cocotb's Verilator runner; with *public_depth*, ``--public-depth N`` replaces the
+    ``--public-flat-rw`` it passes (see :class:`hlstransform.verif.sources.Top`)."""
+    import cocotb_tools.runner
+
+    if public_depth is None:
+        return cocotb_tools.runner.get_runner("verilator")
+
+    class _Verilator(cocotb_tools.runner.Verilator):
+        def _build_command(self):
+            cmds = super()._build_command()
+            verilate = list(cmds[0])
+            i = verilate.index("--public-flat-rw")
+            verilate[i: i + 1] = ["--public-depth", str(public_depth)]
+            return [verilate, *cmds[1:]]
+
+    return _Verilator()
+
+
+@contextlib.contextmanager
+def make_overrides(*overrides: str) -> Iterator[None]:
+    """make variable overrides (``NAME=value``) for the Verilator builds inside the block.
+
+    make reads variable definitions in ``MAKEFLAGS`` from the environment as command-line
+    overrides, and the runner's make inherits the environment (``verif/toolchain.py`` passes
+    its own overrides the same way); the previous value is restored afterwards.
+    """
+    if not overrides:
+        yield
+        return
+    saved = os.environ.get("MAKEFLAGS")
+    os.environ["MAKEFLAGS"] = " ".join(([saved] if saved else []) + list(overrides))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = saved
+
+
 def run_cocotb(
     top: str,
     test_module: str | os.PathLike[str],
@@ -197,6 +240,7 @@ def run_cocotb(
     waves: bool | None = None,
     seed: int | None = None,
     extra_env: Mapping[str, str] | None = None,
+    log_files: bool = False,
 ) -> Path:
     """Build *top* with *parameters* and run the cocotb tests in *test_module* on it.
 
@@ -208,6 +252,9 @@ def run_cocotb(
         waves: Dump ``dump.fst``; default from the ``WAVES`` environment variable.
         seed: cocotb random seed; default from the environment (see :func:`seed_from_env`).
         extra_env: More environment variables for the simulation.
+        log_files: Write the build's and the simulation's output to ``build.log`` and
+            ``sim-<pid>.log`` in the build folder instead of this process's stdout (a host
+            program's output stays its own); the results file is then ``results-<pid>.xml``.
 
     Returns:
         The results file (JUnit XML).
@@ -237,18 +284,26 @@ def run_cocotb(
     print(f"cocotb seed: COCOTB_RANDOM_SEED={seed} (top {top}, parameters {parameters or 'default'})", file=sys.stderr)
 
     cocotb_tools.runner.MAX_PARALLEL_BUILD_JOBS = build_jobs()
-    runner = cocotb_tools.runner.get_runner("verilator")
-    runner.build(
-        sources=rtl_sources.sources(top),
-        includes=rtl_sources.includes(top),
-        hdl_toplevel=top,
-        parameters=parameters,
-        build_args=build_args(waves, coverage),
-        build_dir=build_dir,
-        timescale=TIMESCALE,
-        waves=waves,
-    )
-    results_xml = build_dir / "results.xml"
+    runner = _verilator_runner(rtl_sources.get_top(top).public_depth)
+    # One build at a time per build folder: two processes (pytest-xdist workers, a host program
+    # started by a test) may want the same simulator at once; the second waits and reuses it.
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".build.lock", "w") as lock, make_overrides(*rtl_sources.get_top(top).make_overrides):
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        runner.build(
+            sources=rtl_sources.sources(top),
+            includes=rtl_sources.includes(top),
+            hdl_toplevel=top,
+            parameters=parameters,
+            build_args=build_args(waves, coverage),
+            build_dir=build_dir,
+            timescale=TIMESCALE,
+            waves=waves,
+            log_file=build_dir / "build.log" if log_files else None,
+        )
+    # Runs of one build may overlap (see above): a host program's run gets files of its own.
+    run_tag = f"-{os.getpid()}" if log_files else ""
+    results_xml = build_dir / f"results{run_tag}.xml"
     try:
         results_xml = runner.test(
             test_module=module,
@@ -263,6 +318,7 @@ def run_cocotb(
             test_dir=build_dir,
             results_xml=str(results_xml),
             timescale=TIMESCALE,
+            log_file=build_dir / f"sim{run_tag}.log" if log_files else None,
         )
     except SystemExit as exc:
         # cocotb's runner calls sys.exit() on a failed simulation; report it as a test failure.

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 from hlstransform.host.device import Device, DeviceError
 from hlstransform.verif import device_server
-from hlstransform.verif.runner import run_cocotb
+from hlstransform.verif.runner import build_dir_for, coverage_from_env, run_cocotb, waves_from_env
 
 CONNECT_TIMEOUT_S = 1800.0
 """How long to wait for the simulator to connect (a cold Verilator build of a big top is slow)."""
@@ -57,6 +57,9 @@ class SimDevice(Device):
         if ddr not in device_server.DDR_TIMINGS:
             raise DeviceError(f"unknown DDR timing {ddr!r} (use {' or '.join(device_server.DDR_TIMINGS)})")
         self.top = top
+        # Where the simulator's own output goes (build.log, sim.log): named in every failure.
+        self.log_dir = build_dir_for(top, dict(parameters or {}), device_server.__name__, waves_from_env(),
+                                     coverage_from_env())
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(1.0)  # poll: a failed build must not leave accept() waiting
         port = self._listener.getsockname()[1]
@@ -66,7 +69,7 @@ class SimDevice(Device):
         def simulate() -> None:
             try:
                 run_cocotb(top, device_server.__name__, parameters, seed=seed, extra_env=env,
-                           testcase="run_device_server")
+                           testcase="run_device_server", log_files=True)
             except BaseException as exc:  # noqa: BLE001 - reported by the host calls
                 self._error = exc
 
@@ -81,7 +84,8 @@ class SimDevice(Device):
                 except TimeoutError:
                     if not self._thread.is_alive():
                         raise DeviceError(f"simulation of {top} did not come up: "
-                                          f"{_one_line(self._error) or 'it ended before connecting'}") from None
+                                          f"{_one_line(self._error) or 'it ended before connecting'} "
+                                          f"(logs in {self.log_dir})") from None
                     if time.monotonic() > deadline:
                         raise DeviceError(f"simulation of {top} did not connect within {connect_timeout_s:.0f} s") from None
         finally:
@@ -102,7 +106,8 @@ class SimDevice(Device):
             raise DeviceError(f"simulation of {self.top} went away: {exc}") from None
         if not line:
             self._thread.join(timeout=30)
-            raise DeviceError(f"simulation of {self.top} ended: {_one_line(self._error) or 'no reply'}")
+            raise DeviceError(f"simulation of {self.top} ended: {_one_line(self._error) or 'no reply'} "
+                              f"(logs in {self.log_dir})")
         reply = json.loads(line)
         if not reply.get("ok"):
             raise DeviceError(f"{op}: {reply.get('error', 'failed')}")
@@ -145,4 +150,4 @@ class SimDevice(Device):
             self._sock.close()
             self._thread.join()
         if self._error is not None:
-            raise DeviceError(f"simulation of {self.top} failed: {_one_line(self._error)}")
+            raise DeviceError(f"simulation of {self.top} failed: {_one_line(self._error)} (logs in {self.log_dir})")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from hlstransform.verif.toolchain import ToolchainError, repo_root
 
-HAND_WRITTEN_DIRS: tuple[str, ...] = ("rtl/common", "rtl/kernels", "rtl/forward", "rtl/shell")
+HAND_WRITTEN_DIRS: tuple[str, ...] = ("rtl/common", "rtl/kernels", "rtl/forward", "rtl/shell", "rtl/sim")
 """Folders of hand-written RTL: linted with ``-Wall``, no waivers but inline ones. ``rtl/gen`` is XLS output."""
 
 HDL_SUFFIXES: tuple[str, ...] = (".sv", ".v")
@@ -39,11 +39,22 @@ class Top:
         name: Top module name (also the ``make sim MODULE=`` name when it has a testbench).
         sources: Repo-relative source files in compile order, the top's own file last.
         includes: Repo-relative include directories.
+        make_overrides: make variable overrides (``NAME=value``) for this top's Verilator build,
+            e.g. ``OPT_FAST=-O0`` for the tops that hold every XLS block: their C++ is tens of MB,
+            which ``-Os`` compiles in tens of minutes on two cores and ``-O0`` in a few.
+        public_depth: None: every signal is visible to cocotb (cocotb's ``--public-flat-rw``).
+            N: only the signals of the top N module levels (Verilator ``--public-depth N``).
+            With every signal writable from outside, Verilator must re-evaluate all
+            combinational logic on every call into the model ("ico" region, twice a clock
+            cycle); with the internals private it evaluates each block once per cycle, which
+            is most of the cost of a design full of XLS datapaths.
     """
 
     name: str
     sources: tuple[str, ...]
     includes: tuple[str, ...] = ()
+    make_overrides: tuple[str, ...] = ()
+    public_depth: int | None = None
 
 
 _EW_COMMON: tuple[str, ...] = (
@@ -98,6 +109,29 @@ _TOPS: tuple[Top, ...] = (
                                                        "rtl/kernels/attention_kv_unpack.sv",
                                                        "rtl/kernels/attention_core.sv",
                                                        "rtl/kernels/attention.sv")),
+    # Forward kernel (docs/forward.md): every core above once (dict.fromkeys drops repeated files),
+    # then rtl/forward.
+    Top("forward", tuple(dict.fromkeys(
+        _EW_COMMON + ("rtl/gen/forward_desc_pkg.sv", "rtl/forward/fwd_pkg.sv", "rtl/gen/ew_add.v", "rtl/gen/ew_swiglu.v",
+                      "rtl/gen/ew_rope_pair.v", "rtl/gen/ew_dequant.v", "rtl/kernels/embed_core.sv",
+                      "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v", "rtl/kernels/quantize_core.sv",
+                      "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_acc.v", "rtl/kernels/matmul_engine.sv")
+        + _SUM16 + ("rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v", "rtl/kernels/rmsnorm_core.sv")
+        + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/gen/ew_mac.v", "rtl/kernels/attention_fifo.sv",
+                      "rtl/kernels/attention_kv_unpack.sv", "rtl/kernels/attention_core.sv")
+        + tuple(f"rtl/forward/{m}.sv" for m in ("fwd_config", "fwd_channel", "fwd_scratchpad", "fwd_reader",
+                                                "fwd_writer", "fwd_elementwise", "forward")))),
+        make_overrides=("OPT_FAST=-O0",), public_depth=1),
+)
+# The shell around the forward kernel: host DMA split to the four channels, an arbiter per
+# channel (host, kernel); and the simulated card (the shell with a fast DDR model per port).
+_BIG_BUILD: tuple[str, ...] = next(t.make_overrides for t in _TOPS if t.name == "forward")
+_FORWARD: tuple[str, ...] = next(t.sources for t in _TOPS if t.name == "forward")
+_SHELL: tuple[str, ...] = ("rtl/common/axi_addr_split.sv", "rtl/common/axi_arbiter.sv", "rtl/shell/vu9p_shell.sv")
+_TOPS += (
+    Top("vu9p_shell", tuple(dict.fromkeys(_FORWARD + _SHELL)), make_overrides=_BIG_BUILD, public_depth=1),
+    Top("vu9p_sim", tuple(dict.fromkeys(_FORWARD + _SHELL + ("rtl/sim/axi_ddr_model.sv", "rtl/sim/vu9p_sim.sv"))),
+        make_overrides=_BIG_BUILD, public_depth=1),
 )
 
 TOPS: dict[str, Top] = {top.name: top for top in _TOPS}

@@ -23,16 +23,15 @@ Scenarios (coroutines taking the TB): :func:`directed`, :func:`constrained_rando
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
 
+from hlstransform.verif import runner
 from hlstransform.verif.ddr import HONEST_TIMING, PAGE_BYTES, DdrModel
 from hlstransform.verif.regs import KernelControl, RunStatus
 from hlstransform.verif.scoreboard import assert_streams_equal, compare_streams, format_mismatches
@@ -50,26 +49,8 @@ GUARD = 256  # sentinel bytes on each side of every buffer
 REGION_BASE = {"gmem0": 0x1000_0000, "gmem1": 0x2000_0000}
 
 
-@contextmanager
-def make_overrides(*overrides: str) -> Iterator[None]:
-    """make variable overrides (``NAME=value``) for the Verilator builds inside the block.
-
-    make reads variable definitions in ``MAKEFLAGS`` from the environment as command-line
-    overrides, and the runner's make inherits the environment (``verif/toolchain.py`` passes
-    its own overrides the same way); the previous value is restored afterwards. Used for
-    ``OPT_FAST=-O0`` on swiglu: its 16 lanes are 20 MB of C++ (Verilator writes each
-    instance's schedule out), which ``-Os`` compiles in about ten minutes on two cores and
-    ``-O0`` in about one, while the short tests run no slower.
-    """
-    saved = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = " ".join(([saved] if saved else []) + list(overrides))
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("MAKEFLAGS", None)
-        else:
-            os.environ["MAKEFLAGS"] = saved
+# make variable overrides for a build (OPT_FAST=-O0 on the many-lane tops): the runner's helper.
+make_overrides = runner.make_overrides
 
 
 @dataclass

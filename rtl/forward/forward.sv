@@ -1,0 +1,1935 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/*
+ * forward kernel: one start = one whole Llama 2 token
+ *
+ * Embedding, `layers` decoder layers, final RMSNorm and classifier, with the
+ * activations on chip; the logits (ceil(vocab / 16) beats of 16 fp32, padded
+ * rows 0.0) go to the descriptor's logits buffer and the token's key and
+ * value head vectors into the KV cache at slot pos. Bit for bit as
+ * hlstransform.model.hwmodel.HwTransformer.forward_np with its first
+ * `layers` layers (docs/forward.md, docs/forward-plan.md).
+ *
+ * Interface (DESIGN.md section 6): s_axi_control (kernel_control; arguments
+ * desc, token, pos, layers of rtl/regmap.toml), interrupt, and four 512-bit
+ * AXI4 masters m_axi_ch0 .. m_axi_ch3, one per DDR channel A..D; the kernel
+ * emits full device addresses (channel c's window is c << 34, host/image.py
+ * CHANNEL_SHIFT) and reads only the memory layout of host/image.py
+ * ForwardImage.
+ *
+ * A run: the descriptor (DESC_BEATS beats at desc, channel A) is read and
+ * checked with the arguments by fwd_config; a bad one (or a misaligned desc)
+ * sets STATUS.CONFIG_ERROR and ends the run with no further memory access.
+ * Then the sequencer below runs the token program one step after another
+ * (docs/forward.md lists them): each step starts its units, issues its read
+ * and write commands (fwd_channel, tagged with the consumer of their beats)
+ * and waits for its end. Units: the scratchpad (fwd_scratchpad: regions X,
+ * XB, QKV, H13, HB, ATT, LOGITS, ROPE), two region readers (fwd_reader) and
+ * one writer (fwd_writer); the stream cores embed_core, rmsnorm_core,
+ * quantize_core, attention_core, fwd_elementwise (residual, SwiGLU, RoPE
+ * lanes on elementwise_core) and four matmul_engine, engine c fed by channel
+ * c's weight stream (its 16-row blocks b with b mod 4 = c of every matrix,
+ * consecutive in execution order from the descriptor's weights_<c>) and all
+ * by the same quantized x stream (quantize_core's output, broadcast).
+ *
+ * SLVERR/DECERR on any channel sets STATUS.AXI_READ_ERROR / AXI_WRITE_ERROR;
+ * every step still completes (a failed read's data is undefined), so the run
+ * always ends with done (a failed descriptor read ends it at once).
+ */
+
+`default_nettype none
+
+module forward #(
+    // Compile-time maxima of the model shape (defaults: stories110M). MAX_DIM, MAX_HIDDEN and
+    // MAX_HEAD_SIZE are multiples of 16; the scratchpad, the engines' x buffers and the cores
+    // are sized from them.
+    parameter int MAX_DIM        = 768,    // dim
+    parameter int MAX_HIDDEN     = 2048,   // hidden_dim
+    parameter int MAX_HEADS      = 12,     // n_heads
+    parameter int MAX_KV_HEADS   = 12,     // n_kv_heads
+    parameter int MAX_HEAD_SIZE  = 128,    // head_size
+    parameter int MAX_VOCAB      = 32000,  // vocab_size
+    parameter int MAX_SEQ_LEN    = 1024,   // seq_len
+    parameter int MAX_LAYERS     = 12,     // n_layers
+    // KV-cache format: 0 fp32 (llama2.c exact), 1 int8 (one scale per head vector)
+    parameter bit KV_INT8        = 1'b0,
+    // Width of the m_axi address buses, bits (36..64: the four channel windows)
+    parameter int AXI_ADDR_WIDTH = 64,
+    // Width of the m_axi ID fields, bits (>= 1; every burst uses ID 0)
+    parameter int AXI_ID_WIDTH   = 1
+) (
+    input  wire                        clk,
+    input  wire                        rst,  // active-high, synchronous
+
+    /*
+     * AXI4-Lite slave: s_axi_control (rtl/regmap.toml)
+     */
+    input  wire  [kernel_regs_pkg::CTRL_ADDR_WIDTH-1:0] s_axi_control_awaddr,
+    input  wire  [2:0]                 s_axi_control_awprot,
+    input  wire                        s_axi_control_awvalid,
+    output wire                        s_axi_control_awready,
+    input  wire  [31:0]                s_axi_control_wdata,
+    input  wire  [3:0]                 s_axi_control_wstrb,
+    input  wire                        s_axi_control_wvalid,
+    output wire                        s_axi_control_wready,
+    output wire  [1:0]                 s_axi_control_bresp,
+    output wire                        s_axi_control_bvalid,
+    input  wire                        s_axi_control_bready,
+    input  wire  [kernel_regs_pkg::CTRL_ADDR_WIDTH-1:0] s_axi_control_araddr,
+    input  wire  [2:0]                 s_axi_control_arprot,
+    input  wire                        s_axi_control_arvalid,
+    output wire                        s_axi_control_arready,
+    output wire  [31:0]                s_axi_control_rdata,
+    output wire  [1:0]                 s_axi_control_rresp,
+    output wire                        s_axi_control_rvalid,
+    input  wire                        s_axi_control_rready,
+
+    /*
+     * Interrupt to the host
+     */
+    // Vitis HLS names this port `interrupt`; Verilator renames the C++ member, harmlessly.
+    /* verilator lint_off SYMRSVDWORD */
+    output wire                        interrupt,
+    /* verilator lint_on SYMRSVDWORD */
+    /*
+     * AXI4 master: m_axi_ch0 (channel A: device addresses 0 << 34 ..)
+     */
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch0_arid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch0_araddr,
+    output wire  [7:0]                  m_axi_ch0_arlen,
+    output wire  [2:0]                  m_axi_ch0_arsize,
+    output wire  [1:0]                  m_axi_ch0_arburst,
+    output wire                         m_axi_ch0_arlock,
+    output wire  [3:0]                  m_axi_ch0_arcache,
+    output wire  [2:0]                  m_axi_ch0_arprot,
+    output wire  [3:0]                  m_axi_ch0_arqos,
+    output wire  [3:0]                  m_axi_ch0_arregion,
+    output wire                         m_axi_ch0_arvalid,
+    input  wire                         m_axi_ch0_arready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch0_rid,
+    input  wire  [511:0]                m_axi_ch0_rdata,
+    input  wire  [1:0]                  m_axi_ch0_rresp,
+    input  wire                         m_axi_ch0_rlast,
+    input  wire                         m_axi_ch0_rvalid,
+    output wire                         m_axi_ch0_rready,
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch0_awid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch0_awaddr,
+    output wire  [7:0]                  m_axi_ch0_awlen,
+    output wire  [2:0]                  m_axi_ch0_awsize,
+    output wire  [1:0]                  m_axi_ch0_awburst,
+    output wire                         m_axi_ch0_awlock,
+    output wire  [3:0]                  m_axi_ch0_awcache,
+    output wire  [2:0]                  m_axi_ch0_awprot,
+    output wire  [3:0]                  m_axi_ch0_awqos,
+    output wire  [3:0]                  m_axi_ch0_awregion,
+    output wire                         m_axi_ch0_awvalid,
+    input  wire                         m_axi_ch0_awready,
+    output wire  [511:0]                m_axi_ch0_wdata,
+    output wire  [63:0]                 m_axi_ch0_wstrb,
+    output wire                         m_axi_ch0_wlast,
+    output wire                         m_axi_ch0_wvalid,
+    input  wire                         m_axi_ch0_wready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch0_bid,
+    input  wire  [1:0]                  m_axi_ch0_bresp,
+    input  wire                         m_axi_ch0_bvalid,
+    output wire                         m_axi_ch0_bready,
+
+    /*
+     * AXI4 master: m_axi_ch1 (channel B: device addresses 1 << 34 ..)
+     */
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch1_arid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch1_araddr,
+    output wire  [7:0]                  m_axi_ch1_arlen,
+    output wire  [2:0]                  m_axi_ch1_arsize,
+    output wire  [1:0]                  m_axi_ch1_arburst,
+    output wire                         m_axi_ch1_arlock,
+    output wire  [3:0]                  m_axi_ch1_arcache,
+    output wire  [2:0]                  m_axi_ch1_arprot,
+    output wire  [3:0]                  m_axi_ch1_arqos,
+    output wire  [3:0]                  m_axi_ch1_arregion,
+    output wire                         m_axi_ch1_arvalid,
+    input  wire                         m_axi_ch1_arready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch1_rid,
+    input  wire  [511:0]                m_axi_ch1_rdata,
+    input  wire  [1:0]                  m_axi_ch1_rresp,
+    input  wire                         m_axi_ch1_rlast,
+    input  wire                         m_axi_ch1_rvalid,
+    output wire                         m_axi_ch1_rready,
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch1_awid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch1_awaddr,
+    output wire  [7:0]                  m_axi_ch1_awlen,
+    output wire  [2:0]                  m_axi_ch1_awsize,
+    output wire  [1:0]                  m_axi_ch1_awburst,
+    output wire                         m_axi_ch1_awlock,
+    output wire  [3:0]                  m_axi_ch1_awcache,
+    output wire  [2:0]                  m_axi_ch1_awprot,
+    output wire  [3:0]                  m_axi_ch1_awqos,
+    output wire  [3:0]                  m_axi_ch1_awregion,
+    output wire                         m_axi_ch1_awvalid,
+    input  wire                         m_axi_ch1_awready,
+    output wire  [511:0]                m_axi_ch1_wdata,
+    output wire  [63:0]                 m_axi_ch1_wstrb,
+    output wire                         m_axi_ch1_wlast,
+    output wire                         m_axi_ch1_wvalid,
+    input  wire                         m_axi_ch1_wready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch1_bid,
+    input  wire  [1:0]                  m_axi_ch1_bresp,
+    input  wire                         m_axi_ch1_bvalid,
+    output wire                         m_axi_ch1_bready,
+
+    /*
+     * AXI4 master: m_axi_ch2 (channel C: device addresses 2 << 34 ..)
+     */
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch2_arid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch2_araddr,
+    output wire  [7:0]                  m_axi_ch2_arlen,
+    output wire  [2:0]                  m_axi_ch2_arsize,
+    output wire  [1:0]                  m_axi_ch2_arburst,
+    output wire                         m_axi_ch2_arlock,
+    output wire  [3:0]                  m_axi_ch2_arcache,
+    output wire  [2:0]                  m_axi_ch2_arprot,
+    output wire  [3:0]                  m_axi_ch2_arqos,
+    output wire  [3:0]                  m_axi_ch2_arregion,
+    output wire                         m_axi_ch2_arvalid,
+    input  wire                         m_axi_ch2_arready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch2_rid,
+    input  wire  [511:0]                m_axi_ch2_rdata,
+    input  wire  [1:0]                  m_axi_ch2_rresp,
+    input  wire                         m_axi_ch2_rlast,
+    input  wire                         m_axi_ch2_rvalid,
+    output wire                         m_axi_ch2_rready,
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch2_awid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch2_awaddr,
+    output wire  [7:0]                  m_axi_ch2_awlen,
+    output wire  [2:0]                  m_axi_ch2_awsize,
+    output wire  [1:0]                  m_axi_ch2_awburst,
+    output wire                         m_axi_ch2_awlock,
+    output wire  [3:0]                  m_axi_ch2_awcache,
+    output wire  [2:0]                  m_axi_ch2_awprot,
+    output wire  [3:0]                  m_axi_ch2_awqos,
+    output wire  [3:0]                  m_axi_ch2_awregion,
+    output wire                         m_axi_ch2_awvalid,
+    input  wire                         m_axi_ch2_awready,
+    output wire  [511:0]                m_axi_ch2_wdata,
+    output wire  [63:0]                 m_axi_ch2_wstrb,
+    output wire                         m_axi_ch2_wlast,
+    output wire                         m_axi_ch2_wvalid,
+    input  wire                         m_axi_ch2_wready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch2_bid,
+    input  wire  [1:0]                  m_axi_ch2_bresp,
+    input  wire                         m_axi_ch2_bvalid,
+    output wire                         m_axi_ch2_bready,
+
+    /*
+     * AXI4 master: m_axi_ch3 (channel D: device addresses 3 << 34 ..)
+     */
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch3_arid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch3_araddr,
+    output wire  [7:0]                  m_axi_ch3_arlen,
+    output wire  [2:0]                  m_axi_ch3_arsize,
+    output wire  [1:0]                  m_axi_ch3_arburst,
+    output wire                         m_axi_ch3_arlock,
+    output wire  [3:0]                  m_axi_ch3_arcache,
+    output wire  [2:0]                  m_axi_ch3_arprot,
+    output wire  [3:0]                  m_axi_ch3_arqos,
+    output wire  [3:0]                  m_axi_ch3_arregion,
+    output wire                         m_axi_ch3_arvalid,
+    input  wire                         m_axi_ch3_arready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch3_rid,
+    input  wire  [511:0]                m_axi_ch3_rdata,
+    input  wire  [1:0]                  m_axi_ch3_rresp,
+    input  wire                         m_axi_ch3_rlast,
+    input  wire                         m_axi_ch3_rvalid,
+    output wire                         m_axi_ch3_rready,
+    output wire  [AXI_ID_WIDTH-1:0]     m_axi_ch3_awid,
+    output wire  [AXI_ADDR_WIDTH-1:0]   m_axi_ch3_awaddr,
+    output wire  [7:0]                  m_axi_ch3_awlen,
+    output wire  [2:0]                  m_axi_ch3_awsize,
+    output wire  [1:0]                  m_axi_ch3_awburst,
+    output wire                         m_axi_ch3_awlock,
+    output wire  [3:0]                  m_axi_ch3_awcache,
+    output wire  [2:0]                  m_axi_ch3_awprot,
+    output wire  [3:0]                  m_axi_ch3_awqos,
+    output wire  [3:0]                  m_axi_ch3_awregion,
+    output wire                         m_axi_ch3_awvalid,
+    input  wire                         m_axi_ch3_awready,
+    output wire  [511:0]                m_axi_ch3_wdata,
+    output wire  [63:0]                 m_axi_ch3_wstrb,
+    output wire                         m_axi_ch3_wlast,
+    output wire                         m_axi_ch3_wvalid,
+    input  wire                         m_axi_ch3_wready,
+    input  wire  [AXI_ID_WIDTH-1:0]     m_axi_ch3_bid,
+    input  wire  [1:0]                  m_axi_ch3_bresp,
+    input  wire                         m_axi_ch3_bvalid,
+    output wire                         m_axi_ch3_bready
+);
+
+import kernel_regs_pkg::*;
+import fwd_pkg::*;
+
+// Scratchpad regions, in 64-byte words (16 fp32 each).
+localparam int DIM_W     = MAX_DIM / 16;
+localparam int HID_W     = MAX_HIDDEN / 16;
+localparam int X_BASE    = 0;                          // residual stream x (dim)
+localparam int XB_BASE   = X_BASE + DIM_W;             // a matmul output added to x (dim)
+localparam int QKV_BASE  = XB_BASE + DIM_W;            // q | k | v (dim + 2 kv_dim <= 3 dim)
+localparam int H13_BASE  = QKV_BASE + 3 * DIM_W;       // h1 | h3 (2 hidden)
+localparam int HB_BASE   = H13_BASE + 2 * HID_W;       // SwiGLU output (hidden)
+localparam int ATT_BASE  = HB_BASE + HID_W;            // attention output (dim)
+localparam int ROPE_BASE = ATT_BASE + DIM_W;           // the RoPE table row of pos (head_size)
+localparam int LOG_BASE  = ROPE_BASE + MAX_HEAD_SIZE / 16;  // logits (vocab)
+localparam int SP_DEPTH  = LOG_BASE + (MAX_VOCAB + 15) / 16;
+localparam int AW        = $clog2(SP_DEPTH);           // scratchpad word address
+localparam int CW        = AW + 1;                     // word counts
+
+// Matmul engines' and the quantizer's input width: the longer of dim and hidden, in 512s.
+localparam int ENG_COLS     = ((MAX_DIM > MAX_HIDDEN ? MAX_DIM : MAX_HIDDEN) + 511) / 512 * 512;
+localparam int GROUP_WIDTH  = $clog2(ENG_COLS / 32 + 1);
+localparam int X_BEAT_WIDTH = $clog2(ENG_COLS / 64 + 1);
+localparam int KVH_WIDTH    = $clog2(MAX_KV_HEADS + 1);
+localparam int KVI_WIDTH    = MAX_KV_HEADS > 1 ? $clog2(MAX_KV_HEADS) : 1;  // index of a kv head
+localparam int HEAD_WIDTH   = $clog2(MAX_HEADS + 1);
+localparam int HI_WIDTH     = MAX_HEADS > 1 ? $clog2(MAX_HEADS) : 1;        // index of a query head
+localparam int AC_WIDTH     = $clog2(MAX_HEAD_SIZE / 16 + 1);              // attention_core head_chunks
+localparam int AT_WIDTH     = $clog2(MAX_SEQ_LEN + 1);                     // attention_core pos
+
+// Argument word indexes in core_args (rtl/regmap.toml via kernel_regs_pkg).
+localparam int ARG_DESC   = (int'(FORWARD_ARG_DESC) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_TOKEN  = (int'(FORWARD_ARG_TOKEN) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_POS    = (int'(FORWARD_ARG_POS) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_LAYERS = (int'(FORWARD_ARG_LAYERS) - int'(CTRL_ARG_BASE)) / 4;
+
+// Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
+// formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
+if (MAX_DIM < 32 || MAX_DIM % 16 != 0 || MAX_HIDDEN < 32 || MAX_HIDDEN % 16 != 0) begin : g_check_dims
+    $error("forward: MAX_DIM and MAX_HIDDEN must be multiples of 16, >= 32");
+end
+if (MAX_HEAD_SIZE < 16 || MAX_HEAD_SIZE % 16 != 0) begin : g_check_head_size
+    $error("forward: MAX_HEAD_SIZE must be a multiple of 16, >= 16");
+end
+if (MAX_HEADS < 1 || MAX_KV_HEADS < 1 || MAX_KV_HEADS > MAX_HEADS || MAX_VOCAB < 1 || MAX_SEQ_LEN < 1
+    || MAX_LAYERS < 1) begin : g_check_maxima
+    $error("forward: MAX_HEADS, MAX_KV_HEADS (<= MAX_HEADS), MAX_VOCAB, MAX_SEQ_LEN, MAX_LAYERS must be >= 1");
+end
+if (AXI_ADDR_WIDTH < 36 || AXI_ADDR_WIDTH > 64) begin : g_check_addr_width
+    $error("forward: AXI_ADDR_WIDTH must be in 36..64");
+end
+if (AXI_ID_WIDTH < 1) begin : g_check_id_width
+    $error("forward: AXI_ID_WIDTH must be >= 1");
+end
+
+/*
+ * Reset, registered once: one flop drives the whole kernel's reset tree (every unit resets a
+ * cycle after rst rises and leaves reset a cycle after it falls). It also keeps the port out
+ * of the XLS blocks' logic, which a simulator would otherwise re-evaluate on every input change.
+ */
+logic rst_reg;
+
+always_ff @(posedge clk) begin
+    rst_reg <= rst;
+end
+
+/*
+ * Control block
+ */
+wire                            core_start;
+wire [FORWARD_ARG_WORDS*32-1:0] core_args;
+logic                           core_done;
+logic [3:0]                     core_status;
+
+// The high words of the u32 arguments read as zero (ARG_WORD_MASK) and carry nothing.
+wire unused_args = &{1'b0, core_args[32 * (ARG_TOKEN + 1) +: 32], core_args[32 * (ARG_POS + 1) +: 32]};
+
+kernel_control #(
+    .ARG_WORDS(FORWARD_ARG_WORDS),
+    .ARG_WORD_MASK(FORWARD_ARG_WORD_MASK),
+    .KERNEL_ID(FORWARD_KERNEL_ID)
+) kernel_control_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .s_axi_control_awaddr(s_axi_control_awaddr),
+    .s_axi_control_awprot(s_axi_control_awprot),
+    .s_axi_control_awvalid(s_axi_control_awvalid),
+    .s_axi_control_awready(s_axi_control_awready),
+    .s_axi_control_wdata(s_axi_control_wdata),
+    .s_axi_control_wstrb(s_axi_control_wstrb),
+    .s_axi_control_wvalid(s_axi_control_wvalid),
+    .s_axi_control_wready(s_axi_control_wready),
+    .s_axi_control_bresp(s_axi_control_bresp),
+    .s_axi_control_bvalid(s_axi_control_bvalid),
+    .s_axi_control_bready(s_axi_control_bready),
+    .s_axi_control_araddr(s_axi_control_araddr),
+    .s_axi_control_arprot(s_axi_control_arprot),
+    .s_axi_control_arvalid(s_axi_control_arvalid),
+    .s_axi_control_arready(s_axi_control_arready),
+    .s_axi_control_rdata(s_axi_control_rdata),
+    .s_axi_control_rresp(s_axi_control_rresp),
+    .s_axi_control_rvalid(s_axi_control_rvalid),
+    .s_axi_control_rready(s_axi_control_rready),
+    .interrupt(interrupt),
+    .core_start(core_start),
+    .core_args(core_args),
+    .core_done(core_done),
+    .core_status(core_status)
+);
+
+/*
+ * Run configuration (descriptor, checks, derived constants)
+ */
+logic          cfg_clear, cfg_check;
+wire           cfg_done, cfg_ok;
+wire  [255:0]  c_weights_addr, c_kv_addr, c_skip_bytes;
+wire  [63:0]   c_norms_addr, c_logits_addr, c_emb_q_addr, c_emb_s_addr, c_norm_stride, c_final_norm_addr;
+wire  [63:0]   c_rope_addr, c_cache_bytes, c_slot_off, c_scale_off;
+wire  [31:0]   c_inv_dim, c_inv_sqrt_hs, c_n_heads, c_n_kv_heads, c_dim, c_hidden_dim, c_head_size;
+wire  [31:0]   c_kv_mul, c_dim_beats, c_hid_beats, c_kv_beats, c_hs_beats, c_dim_groups, c_hid_groups;
+wire  [31:0]   c_dim_xbeats, c_hid_xbeats, c_emb_q_beats, c_emb_s_beats, c_vocab_beats, c_slot_beats;
+wire  [31:0]   c_seq_beats, c_scale_beats;
+wire  [159:0]  c_mat_blocks;
+wire  [639:0]  c_mat_beats;
+wire           c_gs64;
+
+/*
+ * Sequencer state
+ */
+typedef enum logic [2:0] {
+    STATE_IDLE,       // waits for core_start
+    STATE_DESC,       // checks the desc pointer, issues the descriptor read
+    STATE_DESC_WAIT,  // waits for the descriptor's beats
+    STATE_CONFIG,     // waits for fwd_config's checks and constants
+    STATE_STEP,       // starts the units of the current step
+    STATE_ISSUE,      // issues the step's memory commands, a batch (one per channel) at a time
+    STATE_WAIT,       // waits for the step's end
+    STATE_NEXT        // moves to the next step (or kv head, layer), or finishes the run
+} state_t;
+
+typedef enum logic [3:0] {
+    STEP_EMBED,     // embed_core: embedding row of token -> X
+    STEP_ROPE_ROW,  // RoPE table row of pos -> ROPE (once per token)
+    STEP_QKV,       // X (twice) -> rmsnorm (rms_att) -> quantize -> engines (wqkv) -> QKV
+    STEP_ROPE,      // QKV[q | k] rotated in place with ROPE
+    STEP_KV,        // one k or v head vector -> its KV-cache slot (per kv head, k then v)
+    STEP_ATT,       // every query head's attention (one attention_core run) -> ATT
+    STEP_WO,        // ATT -> quantize -> engines (wo) -> XB
+    STEP_RES1,      // X += XB
+    STEP_W13,       // X -> rmsnorm (rms_ffn) -> quantize -> engines (w13) -> H13
+    STEP_SWIGLU,    // HB = swiglu(h1, h3)
+    STEP_W2,        // HB -> quantize -> engines (w2) -> XB
+    STEP_RES2,      // X += XB
+    STEP_CLS,       // X -> rmsnorm (rms_final) -> quantize -> engines (classifier) -> LOGITS
+    STEP_LOGITS     // LOGITS -> the logits buffer (channel A)
+} step_t;
+
+state_t                 state_reg, state_next;
+step_t                  step_reg, step_next;
+logic [2:0]             phase_reg, phase_next;        // STATE_ISSUE: the next command batch
+
+// Arguments (snapshot at core_start): datapath, not reset.
+logic [63:0]            desc_ptr_reg, desc_ptr_next;
+logic [31:0]            token_reg, token_next;
+logic [31:0]            pos_reg, pos_next;
+logic [31:0]            layers_reg, layers_next;
+
+// Loops: layer; KV store head and k/v; attention query head whose commands are issued next, its
+// kv head and the place in the kv head's group; the scratchpad offset of the KV store's head.
+logic [31:0]            layer_reg, layer_next;
+logic [KVH_WIDTH-1:0]   kvh_reg, kvh_next;
+logic                   which_reg, which_next;        // 0: k, 1: v
+logic [HEAD_WIDTH-1:0]  head_reg, head_next;
+logic [KVH_WIDTH-1:0]   akvh_reg, akvh_next;
+logic [31:0]            sub_reg, sub_next;
+logic [AW-1:0]          kvoff_reg, kvoff_next;         // kvh * hs / 16
+
+// Memory pointers: per channel the weight stream and the KV cursor (the next kv head's key
+// cache; the layers' heads are consecutive in each channel's KV region); the next norm
+// weights; the key cache of each kv head of the current layer.
+logic [63:0]            wptr_reg [0:3];
+logic [63:0]            wptr_next [0:3];
+logic [63:0]            kvcur_reg [0:3];
+logic [63:0]            kvcur_next [0:3];
+logic [63:0]            norm_ptr_reg, norm_ptr_next;
+logic [63:0]            kvbase_reg [0:MAX_KV_HEADS-1];
+logic                   kvbase_we;
+
+// Memory commands, one register set per channel; write commands not yet acknowledged.
+logic                   rdc_valid_reg [0:3];
+logic                   rdc_valid_next [0:3];
+logic [63:0]            rdc_addr_reg [0:3];
+logic [63:0]            rdc_addr_next [0:3];
+logic [31:0]            rdc_beats_reg [0:3];
+logic [31:0]            rdc_beats_next [0:3];
+logic [3:0]             rdc_tag_reg [0:3];
+logic [3:0]             rdc_tag_next [0:3];
+logic                   wrc_valid_reg [0:3];
+logic                   wrc_valid_next [0:3];
+logic [63:0]            wrc_addr_reg [0:3];
+logic [63:0]            wrc_addr_next [0:3];
+logic [31:0]            wrc_beats_reg [0:3];
+logic [31:0]            wrc_beats_next [0:3];
+logic [7:0]             wr_pend_reg [0:3];
+logic [7:0]             wr_pend_next [0:3];
+
+// Status.
+logic                   rd_err_reg, rd_err_next;
+logic                   wr_err_reg, wr_err_next;
+logic                   cfg_err_reg, cfg_err_next;
+logic                   done_reg, done_next;
+logic [$clog2(forward_desc_pkg::DESC_BEATS+1)-1:0] desc_cnt_reg, desc_cnt_next;
+logic                   ra_seen_reg, ra_seen_next;     // reader A done in this step
+logic                   wr_seen_reg, wr_seen_next;     // writer done in this step
+
+// Unit configuration (registers: valid with the start pulses, stable through the step).
+logic                   ra_start_reg, ra_start_next;
+logic [AW-1:0]          ra_base_reg, ra_base_next;
+logic [CW-1:0]          ra_count_reg, ra_count_next;
+logic [CW-1:0]          ra_wrap_reg, ra_wrap_next;
+logic [2:0]             ra_route_reg, ra_route_next;
+logic [1:0]             ra_wch_reg, ra_wch_next;       // RA_WRITE: the channel
+logic                   rb_start_reg, rb_start_next;
+logic [AW-1:0]          rb_base_reg, rb_base_next;
+logic [CW-1:0]          rb_count_reg, rb_count_next;
+logic [CW-1:0]          rb_wrap_reg, rb_wrap_next;
+logic                   w_start_reg, w_start_next;
+logic [AW-1:0]          w_base_reg, w_base_next;
+logic [CW-1:0]          w_count_reg, w_count_next;
+logic                   w_engines_reg, w_engines_next;
+logic [1:0]             w_src_reg, w_src_next;
+logic [1:0]             ew_op_reg, ew_op_next;
+logic                   emb_start_reg, emb_start_next;
+logic                   rms_start_reg, rms_start_next;
+logic                   q_start_reg, q_start_next;
+logic [31:0]            q_n_reg, q_n_next;
+logic                   q_rms_reg, q_rms_next;         // quantize x from rmsnorm_core (else reader A)
+logic                   q_gs64_reg, q_gs64_next;       // quantize group size 64 (else 32)
+logic                   q_kv_reg, q_kv_next;           // quantizing a KV head vector (int8 KV store)
+logic [1:0]             wd_src_reg, wd_src_next;       // the channels' write data source (WD_*)
+logic                   sb_valid_reg, sb_valid_next;   // int8 KV store: the merged scale beat waits to go
+logic [511:0]           sbeat_reg, sbeat_next;         // ... the beat holding pos's scale, read, then merged
+logic                   sbeat_have_reg, sbeat_have_next;
+logic [31:0]            kvs_reg, kvs_next;             // ... the head vector's new scale
+logic                   kvs_have_reg, kvs_have_next;
+logic                   eng_start_reg, eng_start_next;
+logic [GROUP_WIDTH-1:0] eng_groups_reg, eng_groups_next;
+logic [X_BEAT_WIDTH-1:0] eng_xvb_reg, eng_xvb_next;
+logic                   eng_wen_reg, eng_wen_next;     // x loaded: engines take weights
+logic                   att_start_reg, att_start_next;
+
+// Attention: the channel of each query head's kv head (this layer), and per stream (0 key
+// scales, 1 keys, 2 value scales, 3 values) the query head whose beats arrive now.
+logic [1:0]             hch_reg [0:MAX_HEADS-1];
+logic                   hch_we;
+logic [HEAD_WIDTH-1:0]  sh_reg [0:3];
+logic [HEAD_WIDTH-1:0]  sh_next [0:3];
+logic [1:0]             sch [0:3];                     // the channel each stream takes beats from
+
+/*
+ * Streams
+ */
+// Channels.
+wire                    ch_rd_cmd_ready [0:3];
+wire  [511:0]           ch_rd_tdata [0:3];
+wire  [3:0]             ch_rd_ttag [0:3];
+wire                    ch_rd_tlast [0:3];
+wire                    ch_rd_tvalid [0:3];
+logic                   ch_rd_tready [0:3];
+wire                    ch_wr_cmd_ready [0:3];
+wire                    ch_wr_done [0:3];
+logic                   ch_wr_tvalid [0:3];
+wire                    ch_wr_tready [0:3];
+wire                    ch_rd_error [0:3];
+wire                    ch_wr_error [0:3];
+
+// Scratchpad ports, readers and writer.
+wire                    sp_ra_en, sp_rb_en, sp_w_en;
+wire  [AW-1:0]          sp_ra_addr, sp_rb_addr, sp_w_addr;
+wire  [511:0]           sp_ra_data, sp_rb_data, sp_w_data;
+wire  [511:0]           ra_tdata, rb_tdata;
+wire                    ra_tvalid, rb_tvalid, ra_tlast, rb_tlast;
+logic                   ra_tready;
+wire                    ra_busy, ra_done, rb_busy, rb_done;
+logic [511:0]           ws_tdata;
+logic                   ws_tvalid;
+wire                    ws_tready;
+wire                    w_busy, w_done;
+
+// Cores.
+wire                    emb_s_tready, emb_q_tready, emb_out_tvalid, emb_out_tlast, emb_busy, emb_done;
+wire  [511:0]           emb_out_tdata;
+wire                    rms_x_tready, rms_w_tready, rms_out_tvalid, rms_out_tlast, rms_busy, rms_done;
+wire  [511:0]           rms_out_tdata;
+logic [511:0]           q_x_tdata;
+logic                   q_x_tvalid;
+wire                    q_x_tready, q_out_tvalid, q_out_tlast, q_busy, q_done;
+wire  [511:0]           q_out_tdata;
+wire  [3:0]             eng_w_tready;
+wire  [3:0]             eng_x_tready;
+wire  [4*512-1:0]       eng_out_tdata;
+wire  [3:0]             eng_out_tvalid;
+wire  [3:0]             eng_out_tready;
+wire                    ew_a_tready, ew_b_tready, ew_out_tvalid;
+wire  [511:0]           ew_out_tdata;
+wire                    att_q_tready, att_ks_tready, att_k_tready, att_vs_tready, att_v_tready;
+wire                    att_out_tvalid;
+wire  [511:0]           att_out_tdata;
+logic [511:0]           att_ks_tdata, att_k_tdata, att_vs_tdata, att_v_tdata;
+logic [511:0]           wd_tdata;                      // the channels' write data
+logic                   q_out_tready;
+logic [511:0]           sbeat_merged;
+logic [63:0]            kv_sbeat_addr;
+logic                   att_ks_tvalid, att_k_tvalid, att_vs_tvalid, att_v_tvalid;
+
+// Framing is by counts, and the units report their end through the writer or the readers.
+wire unused_status = &{1'b0, ra_busy, rb_busy, rb_done, w_busy, emb_done, emb_out_tlast,
+                       rms_done, rms_out_tlast, eng_x_tready, att_q_tready, ra_tlast, rb_tlast};
+
+/*
+ * Sequencer
+ */
+logic        cmds_idle, pend_idle, step_end;
+logic [2:0]  mm;                       // MM steps: matrix (0 wqkv, 1 wo, 2 w13, 3 w2, 4 classifier)
+logic        mm_norm, mm_hidden;       // ... an RMSNorm in front; the input is hidden long
+logic [AW-1:0] mm_src, mm_dst;
+logic [1:0]  kv_ch, att_ch;
+logic [63:0] kv_head_base;
+
+always_comb begin
+    // Matrix steps.
+    mm        = 3'd0;
+    mm_norm   = 1'b1;
+    mm_hidden = 1'b0;
+    mm_src    = AW'(X_BASE);
+    mm_dst    = AW'(QKV_BASE);
+    case (step_reg)
+        STEP_WO: begin
+            mm = 3'd1; mm_norm = 1'b0; mm_src = AW'(ATT_BASE); mm_dst = AW'(XB_BASE);
+        end
+        STEP_W13: begin
+            mm = 3'd2; mm_dst = AW'(H13_BASE);
+        end
+        STEP_W2: begin
+            mm = 3'd3; mm_norm = 1'b0; mm_hidden = 1'b1; mm_src = AW'(HB_BASE); mm_dst = AW'(XB_BASE);
+        end
+        STEP_CLS: begin
+            mm = 3'd4; mm_dst = AW'(LOG_BASE);
+        end
+        default: begin
+        end
+    endcase
+    kv_ch        = kvh_reg[1:0];
+    att_ch       = akvh_reg[1:0];
+    for (int i = 0; i < 4; i++) begin
+        sch[i] = hch_reg[HI_WIDTH'(sh_reg[i])];
+    end
+    kv_head_base = kvcur_reg[kv_ch];
+    // int8 KV store: the scale of slot pos is word pos mod 16 of beat pos / 16 of the head's scale row.
+    kv_sbeat_addr = kv_head_base + (which_reg ? c_cache_bytes : 64'd0) + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
+    sbeat_merged  = sbeat_reg;
+    sbeat_merged[32 * pos_reg[3:0] +: 32] = kvs_reg;
+end
+
+always_comb begin
+    state_next     = state_reg;
+    step_next      = step_reg;
+    phase_next     = phase_reg;
+    desc_ptr_next  = desc_ptr_reg;
+    token_next     = token_reg;
+    pos_next       = pos_reg;
+    layers_next    = layers_reg;
+    layer_next     = layer_reg;
+    kvh_next       = kvh_reg;
+    which_next     = which_reg;
+    head_next      = head_reg;
+    hch_we         = 1'b0;
+    akvh_next      = akvh_reg;
+    sub_next       = sub_reg;
+    kvoff_next     = kvoff_reg;
+    norm_ptr_next  = norm_ptr_reg;
+    kvbase_we      = 1'b0;
+    rd_err_next    = rd_err_reg;
+    wr_err_next    = wr_err_reg;
+    cfg_err_next   = cfg_err_reg;
+    done_next      = 1'b0;
+    desc_cnt_next  = desc_cnt_reg;
+    ra_seen_next   = ra_seen_reg || ra_done;
+    wr_seen_next   = wr_seen_reg || w_done;
+    cfg_clear      = 1'b0;
+    cfg_check      = 1'b0;
+
+    ra_start_next  = 1'b0;
+    ra_base_next   = ra_base_reg;
+    ra_count_next  = ra_count_reg;
+    ra_wrap_next   = ra_wrap_reg;
+    ra_route_next  = ra_route_reg;
+    ra_wch_next    = ra_wch_reg;
+    rb_start_next  = 1'b0;
+    rb_base_next   = rb_base_reg;
+    rb_count_next  = rb_count_reg;
+    rb_wrap_next   = rb_wrap_reg;
+    w_start_next   = 1'b0;
+    w_base_next    = w_base_reg;
+    w_count_next   = w_count_reg;
+    w_engines_next = w_engines_reg;
+    w_src_next     = w_src_reg;
+    ew_op_next     = ew_op_reg;
+    emb_start_next = 1'b0;
+    rms_start_next = 1'b0;
+    q_start_next   = 1'b0;
+    q_n_next       = q_n_reg;
+    q_rms_next     = q_rms_reg;
+    q_gs64_next    = q_gs64_reg;
+    q_kv_next      = q_kv_reg;
+    wd_src_next    = wd_src_reg;
+    sb_valid_next  = sb_valid_reg && !(wd_src_reg == WD_SBEAT && ch_wr_tready[ra_wch_reg]);
+    sbeat_next     = sbeat_reg;
+    sbeat_have_next = sbeat_have_reg;
+    kvs_next       = kvs_reg;
+    kvs_have_next  = kvs_have_reg;
+    // int8 KV store: the scale beat read back, and the new scale (quantize_core's last beat).
+    if (ch_rd_tvalid[ra_wch_reg] && ch_rd_ttag[ra_wch_reg] == TAG_SBEAT) begin
+        sbeat_next      = ch_rd_tdata[ra_wch_reg];
+        sbeat_have_next = 1'b1;
+    end
+    if (q_kv_reg && q_out_tvalid && q_out_tlast) begin
+        kvs_next      = q_out_tdata[31:0];
+        kvs_have_next = 1'b1;
+    end
+    eng_start_next = 1'b0;
+    eng_groups_next = eng_groups_reg;
+    eng_xvb_next   = eng_xvb_reg;
+    eng_wen_next   = eng_wen_reg || q_done;
+    att_start_next = 1'b0;
+    for (int i = 0; i < 4; i++) begin
+        sh_next[i] = sh_reg[i];
+    end
+    // Attention streams: a query head's beats of a stream end with its command's last beat.
+    if (att_ks_tvalid && att_ks_tready && ch_rd_tlast[sch[0]]) sh_next[0] = sh_reg[0] + 1'b1;
+    if (att_k_tvalid && att_k_tready && ch_rd_tlast[sch[1]])   sh_next[1] = sh_reg[1] + 1'b1;
+    if (att_vs_tvalid && att_vs_tready && ch_rd_tlast[sch[2]]) sh_next[2] = sh_reg[2] + 1'b1;
+    if (att_v_tvalid && att_v_tready && ch_rd_tlast[sch[3]])   sh_next[3] = sh_reg[3] + 1'b1;
+
+    cmds_idle = 1'b1;
+    pend_idle = 1'b1;
+    for (int c = 0; c < 4; c++) begin
+        wptr_next[c]      = wptr_reg[c];
+        kvcur_next[c]     = kvcur_reg[c];
+        rdc_valid_next[c] = rdc_valid_reg[c] && !ch_rd_cmd_ready[c];
+        rdc_addr_next[c]  = rdc_addr_reg[c];
+        rdc_beats_next[c] = rdc_beats_reg[c];
+        rdc_tag_next[c]   = rdc_tag_reg[c];
+        wrc_valid_next[c] = wrc_valid_reg[c] && !ch_wr_cmd_ready[c];
+        wrc_addr_next[c]  = wrc_addr_reg[c];
+        wrc_beats_next[c] = wrc_beats_reg[c];
+        wr_pend_next[c]   = wr_pend_reg[c] + 8'(wrc_valid_reg[c] && ch_wr_cmd_ready[c]) - 8'(ch_wr_done[c]);
+        if (rdc_valid_reg[c] || wrc_valid_reg[c]) begin
+            cmds_idle = 1'b0;
+        end
+        if (wr_pend_reg[c] != 8'd0) begin
+            pend_idle = 1'b0;
+        end
+        if (ch_rd_error[c]) begin
+            rd_err_next = 1'b1;
+        end
+        if (ch_wr_error[c]) begin
+            wr_err_next = 1'b1;
+        end
+    end
+
+    // The end of the current step (STATE_WAIT).
+    case (step_reg)
+        STEP_KV:     step_end = (KV_INT8 ? !sb_valid_reg && !q_busy : ra_seen_reg)
+                             && (which_reg == 1'b0 || 32'(kvh_reg) != c_n_kv_heads - 32'd1 || pend_idle);
+        STEP_LOGITS: step_end = ra_seen_reg && pend_idle;
+        STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
+        STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = wr_seen_reg && !rms_busy && !q_busy;
+        default:     step_end = wr_seen_reg;
+    endcase
+
+    case (state_reg)
+        STATE_IDLE: begin
+            if (core_start) begin
+                desc_ptr_next = core_args[32 * ARG_DESC +: 64];
+                token_next    = core_args[32 * ARG_TOKEN +: 32];
+                pos_next      = core_args[32 * ARG_POS +: 32];
+                layers_next   = core_args[32 * ARG_LAYERS +: 32];
+                rd_err_next   = 1'b0;
+                wr_err_next   = 1'b0;
+                cfg_err_next  = 1'b0;
+                state_next    = STATE_DESC;
+            end
+        end
+        STATE_DESC: begin
+            if (desc_ptr_reg[5:0] != 6'd0 || (desc_ptr_reg >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0) begin
+                // Not a beat address in channel A's window: no memory access at all.
+                cfg_err_next = 1'b1;
+                done_next    = 1'b1;
+                state_next   = STATE_IDLE;
+            end else begin
+                rdc_valid_next[0] = 1'b1;
+                rdc_addr_next[0]  = desc_ptr_reg;
+                rdc_beats_next[0] = 32'(forward_desc_pkg::DESC_BEATS);
+                rdc_tag_next[0]   = TAG_DESC;
+                cfg_clear         = 1'b1;
+                desc_cnt_next     = '0;
+                state_next        = STATE_DESC_WAIT;
+            end
+        end
+        STATE_DESC_WAIT: begin
+            if (ch_rd_tvalid[0] && ch_rd_tready[0]) begin
+                desc_cnt_next = desc_cnt_reg + 1'b1;
+            end
+            if (32'(desc_cnt_reg) == 32'(forward_desc_pkg::DESC_BEATS)) begin
+                if (rd_err_reg) begin
+                    // The descriptor itself is unreliable: stop here.
+                    done_next  = 1'b1;
+                    state_next = STATE_IDLE;
+                end else begin
+                    cfg_check  = 1'b1;
+                    state_next = STATE_CONFIG;
+                end
+            end
+        end
+        STATE_CONFIG: begin
+            if (cfg_done) begin
+                if (!cfg_ok) begin
+                    cfg_err_next = 1'b1;
+                    done_next    = 1'b1;
+                    state_next   = STATE_IDLE;
+                end else begin
+                    for (int c = 0; c < 4; c++) begin
+                        wptr_next[c]  = c_weights_addr[64 * c +: 64];
+                        kvcur_next[c] = c_kv_addr[64 * c +: 64];
+                    end
+                    norm_ptr_next = c_norms_addr;
+                    layer_next    = 32'd0;
+                    step_next     = STEP_EMBED;
+                    state_next    = STATE_STEP;
+                end
+            end
+        end
+        STATE_STEP: begin
+            // Start the step's units (their configuration registers change with the pulses).
+            phase_next   = 3'd0;
+            ra_seen_next = 1'b0;
+            wr_seen_next = 1'b0;
+            case (step_reg)
+                STEP_EMBED: begin
+                    emb_start_next = 1'b1;
+                    w_start_next   = 1'b1;
+                    w_base_next    = AW'(X_BASE);
+                    w_count_next   = CW'(c_dim_beats);
+                    w_engines_next = 1'b0;
+                    w_src_next     = WS_EMBED;
+                end
+                STEP_ROPE_ROW: begin
+                    w_start_next   = 1'b1;
+                    w_base_next    = AW'(ROPE_BASE);
+                    w_count_next   = CW'(c_hs_beats);
+                    w_engines_next = 1'b0;
+                    w_src_next     = WS_ROPE;
+                end
+                STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin
+                    eng_start_next  = 1'b1;
+                    eng_groups_next = GROUP_WIDTH'(mm_hidden ? c_hid_groups : c_dim_groups);
+                    eng_xvb_next    = X_BEAT_WIDTH'(mm_hidden ? c_hid_xbeats : c_dim_xbeats);
+                    eng_wen_next    = 1'b0;
+                    q_start_next    = 1'b1;
+                    q_n_next        = mm_hidden ? c_hidden_dim : c_dim;
+                    q_rms_next      = mm_norm;
+                    q_gs64_next     = c_gs64;
+                    q_kv_next       = 1'b0;
+                    rms_start_next  = mm_norm;
+                    ra_start_next   = 1'b1;
+                    ra_base_next    = mm_src;
+                    // rmsnorm_core takes x twice (sum of squares, then scaling): the region
+                    // read twice over.
+                    ra_count_next   = CW'(mm_norm ? c_dim_beats << 1 : mm_hidden ? c_hid_beats : c_dim_beats);
+                    ra_wrap_next    = CW'(mm_hidden ? c_hid_beats : c_dim_beats);
+                    ra_route_next   = mm_norm ? RA_RMS : RA_QUANT;
+                    w_start_next    = 1'b1;
+                    w_base_next     = mm_dst;
+                    w_count_next    = CW'(c_mat_blocks[32 * mm +: 32]);
+                    w_engines_next  = 1'b1;
+                end
+                STEP_ROPE, STEP_RES1, STEP_RES2, STEP_SWIGLU: begin
+                    ra_start_next  = 1'b1;
+                    ra_route_next  = RA_EW;
+                    rb_start_next  = 1'b1;
+                    w_start_next   = 1'b1;
+                    w_engines_next = 1'b0;
+                    w_src_next     = WS_EW;
+                    if (step_reg == STEP_ROPE) begin
+                        // q and k heads back to back, each beat with its table beat (per head).
+                        ew_op_next    = EW_ROPE;
+                        ra_base_next  = AW'(QKV_BASE);
+                        ra_count_next = CW'(c_dim_beats + c_kv_beats);
+                        ra_wrap_next  = CW'(c_dim_beats + c_kv_beats);
+                        rb_base_next  = AW'(ROPE_BASE);
+                        rb_count_next = CW'(c_dim_beats + c_kv_beats);
+                        rb_wrap_next  = CW'(c_hs_beats);
+                        w_base_next   = AW'(QKV_BASE);
+                        w_count_next  = CW'(c_dim_beats + c_kv_beats);
+                    end else if (step_reg == STEP_SWIGLU) begin
+                        ew_op_next    = EW_SWIGLU;
+                        ra_base_next  = AW'(H13_BASE);
+                        ra_count_next = CW'(c_hid_beats);
+                        ra_wrap_next  = CW'(c_hid_beats);
+                        rb_base_next  = AW'(H13_BASE) + AW'(c_hid_beats);
+                        rb_count_next = CW'(c_hid_beats);
+                        rb_wrap_next  = CW'(c_hid_beats);
+                        w_base_next   = AW'(HB_BASE);
+                        w_count_next  = CW'(c_hid_beats);
+                    end else begin
+                        ew_op_next    = EW_ADD;
+                        ra_base_next  = AW'(X_BASE);
+                        ra_count_next = CW'(c_dim_beats);
+                        ra_wrap_next  = CW'(c_dim_beats);
+                        rb_base_next  = AW'(XB_BASE);
+                        rb_count_next = CW'(c_dim_beats);
+                        rb_wrap_next  = CW'(c_dim_beats);
+                        w_base_next   = AW'(X_BASE);
+                        w_count_next  = CW'(c_dim_beats);
+                    end
+                end
+                STEP_KV: begin
+                    // k head kvh at QKV[dim + kvh hs], v head at QKV[dim + kv_dim + kvh hs].
+                    ra_start_next = 1'b1;
+                    ra_base_next  = AW'(QKV_BASE) + AW'(c_dim_beats) + (which_reg ? AW'(c_kv_beats) : AW'(0))
+                                  + kvoff_reg;
+                    ra_count_next = CW'(c_hs_beats);
+                    ra_wrap_next  = CW'(c_hs_beats);
+                    ra_wch_next   = kv_ch;
+                    if (KV_INT8) begin
+                        // Quantized with one group of head_size (32 or 64: quantize_core's group
+                        // sizes): its value beat goes to the slot, its scale into pos's scale beat.
+                        ra_route_next   = RA_QUANT;
+                        q_start_next    = 1'b1;
+                        q_n_next        = c_head_size;
+                        q_gs64_next     = c_head_size[6];
+                        q_rms_next      = 1'b0;
+                        q_kv_next       = 1'b1;
+                        wd_src_next     = WD_QUANT;
+                        sbeat_have_next = 1'b0;
+                        kvs_have_next   = 1'b0;
+                    end else begin
+                        ra_route_next = RA_WRITE;
+                        wd_src_next   = WD_RA;
+                    end
+                    if (!which_reg) begin
+                        kvbase_we = 1'b1;
+                    end
+                end
+                STEP_ATT: begin
+                    // One attention_core run for all query heads: their q beats (q region, in
+                    // head order) go on chip at once; the heads' outputs follow each other.
+                    att_start_next = 1'b1;
+                    ra_start_next  = 1'b1;
+                    ra_base_next   = AW'(QKV_BASE);
+                    ra_count_next  = CW'(c_dim_beats);
+                    ra_wrap_next   = CW'(c_dim_beats);
+                    ra_route_next  = RA_ATTQ;
+                    w_start_next   = 1'b1;
+                    w_base_next    = AW'(ATT_BASE);
+                    w_count_next   = CW'(c_dim_beats);
+                    w_engines_next = 1'b0;
+                    w_src_next     = WS_ATT;
+                    for (int i = 0; i < 4; i++) begin
+                        sh_next[i] = '0;
+                    end
+                end
+                default: begin  // STEP_LOGITS
+                    ra_start_next = 1'b1;
+                    ra_base_next  = AW'(LOG_BASE);
+                    ra_count_next = CW'(c_vocab_beats);
+                    ra_wrap_next  = CW'(c_vocab_beats);
+                    ra_route_next = RA_WRITE;
+                    ra_wch_next   = 2'd0;
+                    wd_src_next   = WD_RA;
+                end
+            endcase
+            state_next = STATE_ISSUE;
+        end
+        STATE_ISSUE: begin
+            // One batch of commands (at most one per channel) at a time; a channel's commands
+            // are issued in the order its beats are consumed.
+            if (cmds_idle) begin
+                phase_next = phase_reg + 1'b1;
+                case (step_reg)
+                    STEP_EMBED: begin
+                        // Scales first: embed_core takes them all before the first value beat.
+                        if (phase_reg == 3'd0) begin
+                            rdc_valid_next[0] = 1'b1;
+                            rdc_addr_next[0]  = c_emb_s_addr;
+                            rdc_beats_next[0] = c_emb_s_beats;
+                            rdc_tag_next[0]   = TAG_EMB_S;
+                        end else if (phase_reg == 3'd1) begin
+                            rdc_valid_next[0] = 1'b1;
+                            rdc_addr_next[0]  = c_emb_q_addr;
+                            rdc_beats_next[0] = c_emb_q_beats;
+                            rdc_tag_next[0]   = TAG_EMB_Q;
+                        end else begin
+                            state_next = STATE_WAIT;
+                        end
+                    end
+                    STEP_ROPE_ROW: begin
+                        if (phase_reg == 3'd0) begin
+                            rdc_valid_next[0] = 1'b1;
+                            rdc_addr_next[0]  = c_rope_addr;
+                            rdc_beats_next[0] = c_hs_beats;
+                            rdc_tag_next[0]   = TAG_ROPE;
+                        end else begin
+                            state_next = STATE_WAIT;
+                        end
+                    end
+                    STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin
+                        // The norm weights, then every channel's blocks of the matrix (a channel
+                        // may have none). The weight pointers move on by what was read.
+                        if (phase_reg == 3'd0) begin
+                            if (mm_norm) begin
+                                rdc_valid_next[0] = 1'b1;
+                                rdc_addr_next[0]  = step_reg == STEP_CLS ? c_final_norm_addr : norm_ptr_reg;
+                                rdc_beats_next[0] = c_dim_beats;
+                                rdc_tag_next[0]   = TAG_NORM;
+                                if (step_reg != STEP_CLS) begin
+                                    norm_ptr_next = norm_ptr_reg + c_norm_stride;
+                                end
+                            end
+                        end else if (phase_reg == 3'd1) begin
+                            for (int c = 0; c < 4; c++) begin
+                                if (c_mat_beats[32 * (4 * mm + c) +: 32] != 32'd0) begin
+                                    rdc_valid_next[c] = 1'b1;
+                                    rdc_addr_next[c]  = wptr_reg[c];
+                                    rdc_beats_next[c] = c_mat_beats[32 * (4 * mm + c) +: 32];
+                                    rdc_tag_next[c]   = TAG_W;
+                                    wptr_next[c]      = wptr_reg[c]
+                                                      + {26'd0, c_mat_beats[32 * (4 * mm + c) +: 32], 6'd0};
+                                end
+                            end
+                        end else begin
+                            state_next = STATE_WAIT;
+                        end
+                    end
+                    STEP_KV: begin
+                        if (phase_reg == 3'd0) begin
+                            wrc_valid_next[kv_ch] = 1'b1;
+                            wrc_addr_next[kv_ch]  = kv_head_base + (which_reg ? c_cache_bytes : 64'd0) + c_slot_off;
+                            wrc_beats_next[kv_ch] = c_slot_beats;
+                            if (KV_INT8) begin
+                                // The scale is one word of a beat: read the beat, merge, write it back
+                                // (this token's other scales are in other beats or other rows).
+                                rdc_valid_next[kv_ch] = 1'b1;
+                                rdc_addr_next[kv_ch]  = kv_sbeat_addr;
+                                rdc_beats_next[kv_ch] = 32'd1;
+                                rdc_tag_next[kv_ch]   = TAG_SBEAT;
+                            end
+                        end else if (KV_INT8 && phase_reg == 3'd1) begin
+                            // The value beat is in the write stream once the scale is known.
+                            if (sbeat_have_reg && kvs_have_reg) begin
+                                wrc_valid_next[kv_ch] = 1'b1;
+                                wrc_addr_next[kv_ch]  = kv_sbeat_addr;
+                                wrc_beats_next[kv_ch] = 32'd1;
+                                sbeat_next            = sbeat_merged;
+                                sb_valid_next         = 1'b1;
+                                wd_src_next           = WD_SBEAT;
+                            end else begin
+                                phase_next = phase_reg;
+                            end
+                        end else begin
+                            state_next = STATE_WAIT;
+                        end
+                    end
+                    STEP_ATT: begin
+                        // Per query head, in head order: (int8: key scales,) keys, (value scales,)
+                        // values of positions 0..pos of its kv head, one stream each (head-major
+                        // cache), on the kv head's channel in the order attention_core takes them.
+                        // A channel's queue (4 commands) may hold the issue back until earlier
+                        // heads' beats are taken.
+                        rdc_valid_next[att_ch] = 1'b1;
+                        rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)];
+                        rdc_beats_next[att_ch] = c_seq_beats;
+                        hch_we                 = 1'b1;
+                        case (KV_INT8 ? phase_reg : {phase_reg[1:0], 1'b1})
+                            3'd0: begin
+                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + c_scale_off;
+                                rdc_beats_next[att_ch] = c_scale_beats;
+                                rdc_tag_next[att_ch]   = TAG_KS;
+                            end
+                            3'd1: begin
+                                rdc_tag_next[att_ch]   = TAG_K;
+                            end
+                            3'd2: begin
+                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + c_cache_bytes + c_scale_off;
+                                rdc_beats_next[att_ch] = c_scale_beats;
+                                rdc_tag_next[att_ch]   = TAG_VS;
+                            end
+                            3'd3: begin
+                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + c_cache_bytes;
+                                rdc_tag_next[att_ch]   = TAG_V;
+                            end
+                            default: begin
+                                // The head's commands are out: the next head, or the step waits.
+                                rdc_valid_next[att_ch] = 1'b0;
+                                hch_we                 = 1'b0;
+                                phase_next             = 3'd0;
+                                head_next              = head_reg + 1'b1;
+                                if (sub_reg == c_kv_mul - 32'd1) begin
+                                    sub_next  = 32'd0;
+                                    akvh_next = akvh_reg + 1'b1;
+                                end else begin
+                                    sub_next = sub_reg + 32'd1;
+                                end
+                                if (32'(head_reg) == c_n_heads - 32'd1) begin
+                                    state_next = STATE_WAIT;
+                                end
+                            end
+                        endcase
+                    end
+                    STEP_LOGITS: begin
+                        if (phase_reg == 3'd0) begin
+                            wrc_valid_next[0] = 1'b1;
+                            wrc_addr_next[0]  = c_logits_addr;
+                            wrc_beats_next[0] = c_vocab_beats;
+                        end else begin
+                            state_next = STATE_WAIT;
+                        end
+                    end
+                    default: begin  // elementwise steps: no memory traffic
+                        state_next = STATE_WAIT;
+                    end
+                endcase
+            end
+        end
+        STATE_WAIT: begin
+            if (step_end) begin
+                state_next = STATE_NEXT;
+            end
+        end
+        STATE_NEXT: begin
+            state_next = STATE_STEP;
+            case (step_reg)
+                STEP_EMBED: begin
+                    if (layers_reg == 32'd0) begin
+                        step_next = STEP_CLS;
+                        for (int c = 0; c < 4; c++) begin
+                            wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
+                        end
+                    end else begin
+                        step_next = STEP_ROPE_ROW;
+                    end
+                end
+                STEP_ROPE_ROW: step_next = STEP_QKV;
+                STEP_QKV:      step_next = STEP_ROPE;
+                STEP_ROPE: begin
+                    step_next  = STEP_KV;
+                    kvh_next   = '0;
+                    which_next = 1'b0;
+                    kvoff_next = '0;
+                end
+                STEP_KV: begin
+                    which_next = !which_reg;
+                    if (which_reg) begin
+                        // The head's key and value caches are done: the channel's next head.
+                        kvcur_next[kv_ch] = kvcur_reg[kv_ch] + (c_cache_bytes << 1);
+                        kvh_next          = kvh_reg + 1'b1;
+                        kvoff_next        = kvoff_reg + AW'(c_hs_beats);
+                        if (32'(kvh_reg) == c_n_kv_heads - 32'd1) begin
+                            step_next = STEP_ATT;
+                            head_next = '0;
+                            akvh_next = '0;
+                            sub_next  = 32'd0;
+                        end
+                    end
+                end
+                STEP_ATT:    step_next = STEP_WO;
+                STEP_WO:     step_next = STEP_RES1;
+                STEP_RES1:   step_next = STEP_W13;
+                STEP_W13:    step_next = STEP_SWIGLU;
+                STEP_SWIGLU: step_next = STEP_W2;
+                STEP_W2:     step_next = STEP_RES2;
+                STEP_RES2: begin
+                    layer_next = layer_reg + 32'd1;
+                    if (layer_reg + 32'd1 == layers_reg) begin
+                        // The classifier's blocks follow every layer's: skip the layers not run.
+                        step_next = STEP_CLS;
+                        for (int c = 0; c < 4; c++) begin
+                            wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
+                        end
+                    end else begin
+                        step_next = STEP_QKV;
+                    end
+                end
+                STEP_CLS: step_next = STEP_LOGITS;
+                default: begin  // STEP_LOGITS: the run is over
+                    done_next  = 1'b1;
+                    state_next = STATE_IDLE;
+                end
+            endcase
+        end
+        default: begin
+            state_next = STATE_IDLE;
+        end
+    endcase
+end
+
+always_ff @(posedge clk) begin
+    state_reg       <= state_next;
+    step_reg        <= step_next;
+    phase_reg       <= phase_next;
+    desc_ptr_reg    <= desc_ptr_next;
+    token_reg       <= token_next;
+    pos_reg         <= pos_next;
+    layers_reg      <= layers_next;
+    layer_reg       <= layer_next;
+    kvh_reg         <= kvh_next;
+    which_reg       <= which_next;
+    head_reg        <= head_next;
+    akvh_reg        <= akvh_next;
+    sub_reg         <= sub_next;
+    kvoff_reg       <= kvoff_next;
+    norm_ptr_reg    <= norm_ptr_next;
+    rd_err_reg      <= rd_err_next;
+    wr_err_reg      <= wr_err_next;
+    cfg_err_reg     <= cfg_err_next;
+    done_reg        <= done_next;
+    desc_cnt_reg    <= desc_cnt_next;
+    ra_seen_reg     <= ra_seen_next;
+    wr_seen_reg     <= wr_seen_next;
+    ra_start_reg    <= ra_start_next;
+    ra_base_reg     <= ra_base_next;
+    ra_count_reg    <= ra_count_next;
+    ra_wrap_reg     <= ra_wrap_next;
+    ra_route_reg    <= ra_route_next;
+    ra_wch_reg      <= ra_wch_next;
+    rb_start_reg    <= rb_start_next;
+    rb_base_reg     <= rb_base_next;
+    rb_count_reg    <= rb_count_next;
+    rb_wrap_reg     <= rb_wrap_next;
+    w_start_reg     <= w_start_next;
+    w_base_reg      <= w_base_next;
+    w_count_reg     <= w_count_next;
+    w_engines_reg   <= w_engines_next;
+    w_src_reg       <= w_src_next;
+    ew_op_reg       <= ew_op_next;
+    emb_start_reg   <= emb_start_next;
+    rms_start_reg   <= rms_start_next;
+    q_start_reg     <= q_start_next;
+    q_n_reg         <= q_n_next;
+    q_rms_reg       <= q_rms_next;
+    q_gs64_reg      <= q_gs64_next;
+    q_kv_reg        <= q_kv_next;
+    wd_src_reg      <= wd_src_next;
+    sb_valid_reg    <= sb_valid_next;
+    sbeat_reg       <= sbeat_next;
+    sbeat_have_reg  <= sbeat_have_next;
+    kvs_reg         <= kvs_next;
+    kvs_have_reg    <= kvs_have_next;
+    eng_start_reg   <= eng_start_next;
+    eng_groups_reg  <= eng_groups_next;
+    eng_xvb_reg     <= eng_xvb_next;
+    eng_wen_reg     <= eng_wen_next;
+    att_start_reg   <= att_start_next;
+    for (int i = 0; i < 4; i++) begin
+        sh_reg[i] <= sh_next[i];
+    end
+    if (hch_we) begin
+        hch_reg[HI_WIDTH'(head_reg)] <= att_ch;
+    end
+    for (int c = 0; c < 4; c++) begin
+        wptr_reg[c]      <= wptr_next[c];
+        kvcur_reg[c]     <= kvcur_next[c];
+        rdc_valid_reg[c] <= rdc_valid_next[c];
+        rdc_addr_reg[c]  <= rdc_addr_next[c];
+        rdc_beats_reg[c] <= rdc_beats_next[c];
+        rdc_tag_reg[c]   <= rdc_tag_next[c];
+        wrc_valid_reg[c] <= wrc_valid_next[c];
+        wrc_addr_reg[c]  <= wrc_addr_next[c];
+        wrc_beats_reg[c] <= wrc_beats_next[c];
+        wr_pend_reg[c]   <= wr_pend_next[c];
+    end
+    if (kvbase_we) begin
+        kvbase_reg[KVI_WIDTH'(kvh_reg)] <= kv_head_base;
+    end
+
+    if (rst_reg) begin
+        state_reg     <= STATE_IDLE;
+        step_reg      <= STEP_EMBED;
+        rd_err_reg    <= 1'b0;
+        wr_err_reg    <= 1'b0;
+        cfg_err_reg   <= 1'b0;
+        done_reg      <= 1'b0;
+        ra_start_reg  <= 1'b0;
+        rb_start_reg  <= 1'b0;
+        w_start_reg   <= 1'b0;
+        emb_start_reg <= 1'b0;
+        rms_start_reg <= 1'b0;
+        q_start_reg   <= 1'b0;
+        eng_start_reg <= 1'b0;
+        eng_wen_reg   <= 1'b0;
+        att_start_reg <= 1'b0;
+        ra_route_reg  <= RA_RMS;
+        w_engines_reg <= 1'b0;
+        q_kv_reg      <= 1'b0;
+        sb_valid_reg  <= 1'b0;
+        wd_src_reg    <= WD_RA;
+        for (int c = 0; c < 4; c++) begin
+            rdc_valid_reg[c] <= 1'b0;
+            wrc_valid_reg[c] <= 1'b0;
+            wr_pend_reg[c]   <= 8'd0;
+        end
+    end
+end
+
+// kernel_control collects core_status from core_start to core_done, both included: the
+// error flags still hold the last run's values in the core_start cycle, so they only show
+// while a run is in progress or finishing.
+wire run_active = state_reg != STATE_IDLE || done_reg;
+
+always_comb begin
+    core_done   = done_reg;
+    core_status = 4'd0;
+    core_status[STATUS_AXI_READ_ERROR_BIT]  = rd_err_reg && run_active;
+    core_status[STATUS_AXI_WRITE_ERROR_BIT] = wr_err_reg && run_active;
+    core_status[STATUS_CONFIG_ERROR_BIT]    = cfg_err_reg && run_active;
+end
+
+/*
+ * Stream routing
+ */
+always_comb begin
+    // Channel read data: to the consumer its command's tag names.
+    for (int c = 0; c < 4; c++) begin
+        case (ch_rd_ttag[c])
+            TAG_DESC:  ch_rd_tready[c] = c == 0;
+            TAG_EMB_S: ch_rd_tready[c] = c == 0 && emb_s_tready;
+            TAG_EMB_Q: ch_rd_tready[c] = c == 0 && emb_q_tready;
+            TAG_NORM:  ch_rd_tready[c] = c == 0 && rms_w_tready;
+            TAG_ROPE:  ch_rd_tready[c] = c == 0 && ws_tready && w_src_reg == WS_ROPE;
+            TAG_W:     ch_rd_tready[c] = eng_w_tready[c];
+            TAG_KS:    ch_rd_tready[c] = 2'(c) == sch[0] && att_ks_tready;
+            TAG_K:     ch_rd_tready[c] = 2'(c) == sch[1] && att_k_tready;
+            TAG_VS:    ch_rd_tready[c] = 2'(c) == sch[2] && att_vs_tready;
+            TAG_V:     ch_rd_tready[c] = 2'(c) == sch[3] && att_v_tready;
+            TAG_SBEAT: ch_rd_tready[c] = 1'b1;
+            default:   ch_rd_tready[c] = 1'b0;
+        endcase
+    end
+    att_ks_tdata  = ch_rd_tdata[sch[0]];
+    att_ks_tvalid = ch_rd_tvalid[sch[0]] && ch_rd_ttag[sch[0]] == TAG_KS;
+    att_k_tdata   = ch_rd_tdata[sch[1]];
+    att_k_tvalid  = ch_rd_tvalid[sch[1]] && ch_rd_ttag[sch[1]] == TAG_K;
+    att_vs_tdata  = ch_rd_tdata[sch[2]];
+    att_vs_tvalid = ch_rd_tvalid[sch[2]] && ch_rd_ttag[sch[2]] == TAG_VS;
+    att_v_tdata   = ch_rd_tdata[sch[3]];
+    att_v_tvalid  = ch_rd_tvalid[sch[3]] && ch_rd_ttag[sch[3]] == TAG_V;
+
+    // Scratchpad port A's beats.
+    case (ra_route_reg)
+        RA_RMS:   ra_tready = rms_x_tready;
+        RA_QUANT: ra_tready = q_x_tready;
+        RA_EW:    ra_tready = ew_a_tready;
+        RA_ATTQ:  ra_tready = 1'b1;  // attention_core keeps every q beat on chip
+        RA_WRITE: ra_tready = ch_wr_tready[ra_wch_reg];
+        default:  ra_tready = 1'b0;
+    endcase
+    // Channel write data: one channel (ra_wch_reg) at a time.
+    case (wd_src_reg)
+        WD_QUANT: wd_tdata = q_out_tdata;
+        WD_SBEAT: wd_tdata = sbeat_reg;
+        default:  wd_tdata = ra_tdata;
+    endcase
+    for (int c = 0; c < 4; c++) begin
+        case (wd_src_reg)
+            WD_QUANT: ch_wr_tvalid[c] = q_out_tvalid && q_kv_reg && !q_out_tlast && ra_wch_reg == 2'(c);
+            WD_SBEAT: ch_wr_tvalid[c] = sb_valid_reg && ra_wch_reg == 2'(c);
+            default:  ch_wr_tvalid[c] = ra_tvalid && ra_route_reg == RA_WRITE && ra_wch_reg == 2'(c);
+        endcase
+    end
+    // The quantizer's output: every beat to the engines (matmul), or the KV store's value beat
+    // to the channel and its scale beat (the last) into kvs_reg.
+    q_out_tready = !q_kv_reg || q_out_tlast || (wd_src_reg == WD_QUANT && ch_wr_tready[ra_wch_reg]);
+
+    // Quantizer input: the RMSNorm output, or a region.
+    if (q_rms_reg) begin
+        q_x_tdata  = rms_out_tdata;
+        q_x_tvalid = rms_out_tvalid;
+    end else begin
+        q_x_tdata  = ra_tdata;
+        q_x_tvalid = ra_tvalid && ra_route_reg == RA_QUANT;
+    end
+
+    // Writer's sequential source.
+    case (w_src_reg)
+        WS_EMBED: begin
+            ws_tdata  = emb_out_tdata;
+            ws_tvalid = emb_out_tvalid;
+        end
+        WS_ROPE: begin
+            ws_tdata  = ch_rd_tdata[0];
+            ws_tvalid = ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_ROPE;
+        end
+        WS_EW: begin
+            ws_tdata  = ew_out_tdata;
+            ws_tvalid = ew_out_tvalid;
+        end
+        default: begin
+            ws_tdata  = att_out_tdata;
+            ws_tvalid = att_out_tvalid;
+        end
+    endcase
+end
+
+/*
+ * Units
+ */
+fwd_config #(
+    .MAX_DIM(MAX_DIM),
+    .MAX_HIDDEN(MAX_HIDDEN),
+    .MAX_HEADS(MAX_HEADS),
+    .MAX_KV_HEADS(MAX_KV_HEADS),
+    .MAX_HEAD_SIZE(MAX_HEAD_SIZE),
+    .MAX_VOCAB(MAX_VOCAB),
+    .MAX_SEQ_LEN(MAX_SEQ_LEN),
+    .MAX_LAYERS(MAX_LAYERS),
+    .KV_INT8(KV_INT8)
+) fwd_config_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .desc_clear(cfg_clear),
+    .s_axis_desc_tdata(ch_rd_tdata[0]),
+    .s_axis_desc_tvalid(ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_DESC),
+    .check(cfg_check),
+    .arg_token(token_reg),
+    .arg_pos(pos_reg),
+    .arg_layers(layers_reg),
+    .done(cfg_done),
+    .ok(cfg_ok),
+    .weights_addr(c_weights_addr),
+    .kv_addr(c_kv_addr),
+    .norms_addr(c_norms_addr),
+    .logits_addr(c_logits_addr),
+    .inv_dim(c_inv_dim),
+    .inv_sqrt_hs(c_inv_sqrt_hs),
+    .n_heads(c_n_heads),
+    .n_kv_heads(c_n_kv_heads),
+    .dim(c_dim),
+    .hidden_dim(c_hidden_dim),
+    .head_size(c_head_size),
+    .gs64(c_gs64),
+    .kv_mul(c_kv_mul),
+    .dim_beats(c_dim_beats),
+    .hid_beats(c_hid_beats),
+    .kv_beats(c_kv_beats),
+    .hs_beats(c_hs_beats),
+    .dim_groups(c_dim_groups),
+    .hid_groups(c_hid_groups),
+    .dim_xbeats(c_dim_xbeats),
+    .hid_xbeats(c_hid_xbeats),
+    .mat_blocks(c_mat_blocks),
+    .mat_beats(c_mat_beats),
+    .skip_bytes(c_skip_bytes),
+    .emb_q_addr(c_emb_q_addr),
+    .emb_s_addr(c_emb_s_addr),
+    .emb_q_beats(c_emb_q_beats),
+    .emb_s_beats(c_emb_s_beats),
+    .norm_stride(c_norm_stride),
+    .final_norm_addr(c_final_norm_addr),
+    .rope_addr(c_rope_addr),
+    .vocab_beats(c_vocab_beats),
+    .cache_bytes(c_cache_bytes),
+    .slot_off(c_slot_off),
+    .slot_beats(c_slot_beats),
+    .seq_beats(c_seq_beats),
+    .scale_off(c_scale_off),
+    .scale_beats(c_scale_beats)
+);
+
+
+fwd_channel #(
+    .ADDR_WIDTH(AXI_ADDR_WIDTH),
+    .ID_WIDTH(AXI_ID_WIDTH)
+) fwd_channel_0_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .rd_cmd_addr(rdc_addr_reg[0][AXI_ADDR_WIDTH-1:0]),
+    .rd_cmd_beats(rdc_beats_reg[0]),
+    .rd_cmd_tag(rdc_tag_reg[0]),
+    .rd_cmd_valid(rdc_valid_reg[0]),
+    .rd_cmd_ready(ch_rd_cmd_ready[0]),
+    .rd_tdata(ch_rd_tdata[0]),
+    .rd_ttag(ch_rd_ttag[0]),
+    .rd_tlast(ch_rd_tlast[0]),
+    .rd_tvalid(ch_rd_tvalid[0]),
+    .rd_tready(ch_rd_tready[0]),
+    .wr_cmd_addr(wrc_addr_reg[0][AXI_ADDR_WIDTH-1:0]),
+    .wr_cmd_beats(wrc_beats_reg[0]),
+    .wr_cmd_valid(wrc_valid_reg[0]),
+    .wr_cmd_ready(ch_wr_cmd_ready[0]),
+    .wr_done(ch_wr_done[0]),
+    .wr_tdata(wd_tdata),
+    .wr_tvalid(ch_wr_tvalid[0]),
+    .wr_tready(ch_wr_tready[0]),
+    .rd_error(ch_rd_error[0]),
+    .wr_error(ch_wr_error[0]),
+    .m_axi_arid(m_axi_ch0_arid),
+    .m_axi_araddr(m_axi_ch0_araddr),
+    .m_axi_arlen(m_axi_ch0_arlen),
+    .m_axi_arsize(m_axi_ch0_arsize),
+    .m_axi_arburst(m_axi_ch0_arburst),
+    .m_axi_arlock(m_axi_ch0_arlock),
+    .m_axi_arcache(m_axi_ch0_arcache),
+    .m_axi_arprot(m_axi_ch0_arprot),
+    .m_axi_arqos(m_axi_ch0_arqos),
+    .m_axi_arregion(m_axi_ch0_arregion),
+    .m_axi_arvalid(m_axi_ch0_arvalid),
+    .m_axi_arready(m_axi_ch0_arready),
+    .m_axi_rid(m_axi_ch0_rid),
+    .m_axi_rdata(m_axi_ch0_rdata),
+    .m_axi_rresp(m_axi_ch0_rresp),
+    .m_axi_rlast(m_axi_ch0_rlast),
+    .m_axi_rvalid(m_axi_ch0_rvalid),
+    .m_axi_rready(m_axi_ch0_rready),
+    .m_axi_awid(m_axi_ch0_awid),
+    .m_axi_awaddr(m_axi_ch0_awaddr),
+    .m_axi_awlen(m_axi_ch0_awlen),
+    .m_axi_awsize(m_axi_ch0_awsize),
+    .m_axi_awburst(m_axi_ch0_awburst),
+    .m_axi_awlock(m_axi_ch0_awlock),
+    .m_axi_awcache(m_axi_ch0_awcache),
+    .m_axi_awprot(m_axi_ch0_awprot),
+    .m_axi_awqos(m_axi_ch0_awqos),
+    .m_axi_awregion(m_axi_ch0_awregion),
+    .m_axi_awvalid(m_axi_ch0_awvalid),
+    .m_axi_awready(m_axi_ch0_awready),
+    .m_axi_wdata(m_axi_ch0_wdata),
+    .m_axi_wstrb(m_axi_ch0_wstrb),
+    .m_axi_wlast(m_axi_ch0_wlast),
+    .m_axi_wvalid(m_axi_ch0_wvalid),
+    .m_axi_wready(m_axi_ch0_wready),
+    .m_axi_bid(m_axi_ch0_bid),
+    .m_axi_bresp(m_axi_ch0_bresp),
+    .m_axi_bvalid(m_axi_ch0_bvalid),
+    .m_axi_bready(m_axi_ch0_bready)
+);
+
+fwd_channel #(
+    .ADDR_WIDTH(AXI_ADDR_WIDTH),
+    .ID_WIDTH(AXI_ID_WIDTH)
+) fwd_channel_1_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .rd_cmd_addr(rdc_addr_reg[1][AXI_ADDR_WIDTH-1:0]),
+    .rd_cmd_beats(rdc_beats_reg[1]),
+    .rd_cmd_tag(rdc_tag_reg[1]),
+    .rd_cmd_valid(rdc_valid_reg[1]),
+    .rd_cmd_ready(ch_rd_cmd_ready[1]),
+    .rd_tdata(ch_rd_tdata[1]),
+    .rd_ttag(ch_rd_ttag[1]),
+    .rd_tlast(ch_rd_tlast[1]),
+    .rd_tvalid(ch_rd_tvalid[1]),
+    .rd_tready(ch_rd_tready[1]),
+    .wr_cmd_addr(wrc_addr_reg[1][AXI_ADDR_WIDTH-1:0]),
+    .wr_cmd_beats(wrc_beats_reg[1]),
+    .wr_cmd_valid(wrc_valid_reg[1]),
+    .wr_cmd_ready(ch_wr_cmd_ready[1]),
+    .wr_done(ch_wr_done[1]),
+    .wr_tdata(wd_tdata),
+    .wr_tvalid(ch_wr_tvalid[1]),
+    .wr_tready(ch_wr_tready[1]),
+    .rd_error(ch_rd_error[1]),
+    .wr_error(ch_wr_error[1]),
+    .m_axi_arid(m_axi_ch1_arid),
+    .m_axi_araddr(m_axi_ch1_araddr),
+    .m_axi_arlen(m_axi_ch1_arlen),
+    .m_axi_arsize(m_axi_ch1_arsize),
+    .m_axi_arburst(m_axi_ch1_arburst),
+    .m_axi_arlock(m_axi_ch1_arlock),
+    .m_axi_arcache(m_axi_ch1_arcache),
+    .m_axi_arprot(m_axi_ch1_arprot),
+    .m_axi_arqos(m_axi_ch1_arqos),
+    .m_axi_arregion(m_axi_ch1_arregion),
+    .m_axi_arvalid(m_axi_ch1_arvalid),
+    .m_axi_arready(m_axi_ch1_arready),
+    .m_axi_rid(m_axi_ch1_rid),
+    .m_axi_rdata(m_axi_ch1_rdata),
+    .m_axi_rresp(m_axi_ch1_rresp),
+    .m_axi_rlast(m_axi_ch1_rlast),
+    .m_axi_rvalid(m_axi_ch1_rvalid),
+    .m_axi_rready(m_axi_ch1_rready),
+    .m_axi_awid(m_axi_ch1_awid),
+    .m_axi_awaddr(m_axi_ch1_awaddr),
+    .m_axi_awlen(m_axi_ch1_awlen),
+    .m_axi_awsize(m_axi_ch1_awsize),
+    .m_axi_awburst(m_axi_ch1_awburst),
+    .m_axi_awlock(m_axi_ch1_awlock),
+    .m_axi_awcache(m_axi_ch1_awcache),
+    .m_axi_awprot(m_axi_ch1_awprot),
+    .m_axi_awqos(m_axi_ch1_awqos),
+    .m_axi_awregion(m_axi_ch1_awregion),
+    .m_axi_awvalid(m_axi_ch1_awvalid),
+    .m_axi_awready(m_axi_ch1_awready),
+    .m_axi_wdata(m_axi_ch1_wdata),
+    .m_axi_wstrb(m_axi_ch1_wstrb),
+    .m_axi_wlast(m_axi_ch1_wlast),
+    .m_axi_wvalid(m_axi_ch1_wvalid),
+    .m_axi_wready(m_axi_ch1_wready),
+    .m_axi_bid(m_axi_ch1_bid),
+    .m_axi_bresp(m_axi_ch1_bresp),
+    .m_axi_bvalid(m_axi_ch1_bvalid),
+    .m_axi_bready(m_axi_ch1_bready)
+);
+
+fwd_channel #(
+    .ADDR_WIDTH(AXI_ADDR_WIDTH),
+    .ID_WIDTH(AXI_ID_WIDTH)
+) fwd_channel_2_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .rd_cmd_addr(rdc_addr_reg[2][AXI_ADDR_WIDTH-1:0]),
+    .rd_cmd_beats(rdc_beats_reg[2]),
+    .rd_cmd_tag(rdc_tag_reg[2]),
+    .rd_cmd_valid(rdc_valid_reg[2]),
+    .rd_cmd_ready(ch_rd_cmd_ready[2]),
+    .rd_tdata(ch_rd_tdata[2]),
+    .rd_ttag(ch_rd_ttag[2]),
+    .rd_tlast(ch_rd_tlast[2]),
+    .rd_tvalid(ch_rd_tvalid[2]),
+    .rd_tready(ch_rd_tready[2]),
+    .wr_cmd_addr(wrc_addr_reg[2][AXI_ADDR_WIDTH-1:0]),
+    .wr_cmd_beats(wrc_beats_reg[2]),
+    .wr_cmd_valid(wrc_valid_reg[2]),
+    .wr_cmd_ready(ch_wr_cmd_ready[2]),
+    .wr_done(ch_wr_done[2]),
+    .wr_tdata(wd_tdata),
+    .wr_tvalid(ch_wr_tvalid[2]),
+    .wr_tready(ch_wr_tready[2]),
+    .rd_error(ch_rd_error[2]),
+    .wr_error(ch_wr_error[2]),
+    .m_axi_arid(m_axi_ch2_arid),
+    .m_axi_araddr(m_axi_ch2_araddr),
+    .m_axi_arlen(m_axi_ch2_arlen),
+    .m_axi_arsize(m_axi_ch2_arsize),
+    .m_axi_arburst(m_axi_ch2_arburst),
+    .m_axi_arlock(m_axi_ch2_arlock),
+    .m_axi_arcache(m_axi_ch2_arcache),
+    .m_axi_arprot(m_axi_ch2_arprot),
+    .m_axi_arqos(m_axi_ch2_arqos),
+    .m_axi_arregion(m_axi_ch2_arregion),
+    .m_axi_arvalid(m_axi_ch2_arvalid),
+    .m_axi_arready(m_axi_ch2_arready),
+    .m_axi_rid(m_axi_ch2_rid),
+    .m_axi_rdata(m_axi_ch2_rdata),
+    .m_axi_rresp(m_axi_ch2_rresp),
+    .m_axi_rlast(m_axi_ch2_rlast),
+    .m_axi_rvalid(m_axi_ch2_rvalid),
+    .m_axi_rready(m_axi_ch2_rready),
+    .m_axi_awid(m_axi_ch2_awid),
+    .m_axi_awaddr(m_axi_ch2_awaddr),
+    .m_axi_awlen(m_axi_ch2_awlen),
+    .m_axi_awsize(m_axi_ch2_awsize),
+    .m_axi_awburst(m_axi_ch2_awburst),
+    .m_axi_awlock(m_axi_ch2_awlock),
+    .m_axi_awcache(m_axi_ch2_awcache),
+    .m_axi_awprot(m_axi_ch2_awprot),
+    .m_axi_awqos(m_axi_ch2_awqos),
+    .m_axi_awregion(m_axi_ch2_awregion),
+    .m_axi_awvalid(m_axi_ch2_awvalid),
+    .m_axi_awready(m_axi_ch2_awready),
+    .m_axi_wdata(m_axi_ch2_wdata),
+    .m_axi_wstrb(m_axi_ch2_wstrb),
+    .m_axi_wlast(m_axi_ch2_wlast),
+    .m_axi_wvalid(m_axi_ch2_wvalid),
+    .m_axi_wready(m_axi_ch2_wready),
+    .m_axi_bid(m_axi_ch2_bid),
+    .m_axi_bresp(m_axi_ch2_bresp),
+    .m_axi_bvalid(m_axi_ch2_bvalid),
+    .m_axi_bready(m_axi_ch2_bready)
+);
+
+fwd_channel #(
+    .ADDR_WIDTH(AXI_ADDR_WIDTH),
+    .ID_WIDTH(AXI_ID_WIDTH)
+) fwd_channel_3_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .rd_cmd_addr(rdc_addr_reg[3][AXI_ADDR_WIDTH-1:0]),
+    .rd_cmd_beats(rdc_beats_reg[3]),
+    .rd_cmd_tag(rdc_tag_reg[3]),
+    .rd_cmd_valid(rdc_valid_reg[3]),
+    .rd_cmd_ready(ch_rd_cmd_ready[3]),
+    .rd_tdata(ch_rd_tdata[3]),
+    .rd_ttag(ch_rd_ttag[3]),
+    .rd_tlast(ch_rd_tlast[3]),
+    .rd_tvalid(ch_rd_tvalid[3]),
+    .rd_tready(ch_rd_tready[3]),
+    .wr_cmd_addr(wrc_addr_reg[3][AXI_ADDR_WIDTH-1:0]),
+    .wr_cmd_beats(wrc_beats_reg[3]),
+    .wr_cmd_valid(wrc_valid_reg[3]),
+    .wr_cmd_ready(ch_wr_cmd_ready[3]),
+    .wr_done(ch_wr_done[3]),
+    .wr_tdata(wd_tdata),
+    .wr_tvalid(ch_wr_tvalid[3]),
+    .wr_tready(ch_wr_tready[3]),
+    .rd_error(ch_rd_error[3]),
+    .wr_error(ch_wr_error[3]),
+    .m_axi_arid(m_axi_ch3_arid),
+    .m_axi_araddr(m_axi_ch3_araddr),
+    .m_axi_arlen(m_axi_ch3_arlen),
+    .m_axi_arsize(m_axi_ch3_arsize),
+    .m_axi_arburst(m_axi_ch3_arburst),
+    .m_axi_arlock(m_axi_ch3_arlock),
+    .m_axi_arcache(m_axi_ch3_arcache),
+    .m_axi_arprot(m_axi_ch3_arprot),
+    .m_axi_arqos(m_axi_ch3_arqos),
+    .m_axi_arregion(m_axi_ch3_arregion),
+    .m_axi_arvalid(m_axi_ch3_arvalid),
+    .m_axi_arready(m_axi_ch3_arready),
+    .m_axi_rid(m_axi_ch3_rid),
+    .m_axi_rdata(m_axi_ch3_rdata),
+    .m_axi_rresp(m_axi_ch3_rresp),
+    .m_axi_rlast(m_axi_ch3_rlast),
+    .m_axi_rvalid(m_axi_ch3_rvalid),
+    .m_axi_rready(m_axi_ch3_rready),
+    .m_axi_awid(m_axi_ch3_awid),
+    .m_axi_awaddr(m_axi_ch3_awaddr),
+    .m_axi_awlen(m_axi_ch3_awlen),
+    .m_axi_awsize(m_axi_ch3_awsize),
+    .m_axi_awburst(m_axi_ch3_awburst),
+    .m_axi_awlock(m_axi_ch3_awlock),
+    .m_axi_awcache(m_axi_ch3_awcache),
+    .m_axi_awprot(m_axi_ch3_awprot),
+    .m_axi_awqos(m_axi_ch3_awqos),
+    .m_axi_awregion(m_axi_ch3_awregion),
+    .m_axi_awvalid(m_axi_ch3_awvalid),
+    .m_axi_awready(m_axi_ch3_awready),
+    .m_axi_wdata(m_axi_ch3_wdata),
+    .m_axi_wstrb(m_axi_ch3_wstrb),
+    .m_axi_wlast(m_axi_ch3_wlast),
+    .m_axi_wvalid(m_axi_ch3_wvalid),
+    .m_axi_wready(m_axi_ch3_wready),
+    .m_axi_bid(m_axi_ch3_bid),
+    .m_axi_bresp(m_axi_ch3_bresp),
+    .m_axi_bvalid(m_axi_ch3_bvalid),
+    .m_axi_bready(m_axi_ch3_bready)
+);
+
+fwd_scratchpad #(
+    .DEPTH(SP_DEPTH)
+) fwd_scratchpad_inst (
+    .clk(clk),
+    .wr_en(sp_w_en),
+    .wr_addr(sp_w_addr),
+    .wr_data(sp_w_data),
+    .rd_a_en(sp_ra_en),
+    .rd_a_addr(sp_ra_addr),
+    .rd_a_data(sp_ra_data),
+    .rd_b_en(sp_rb_en),
+    .rd_b_addr(sp_rb_addr),
+    .rd_b_data(sp_rb_data)
+);
+
+fwd_reader #(
+    .AW(AW),
+    .CW(CW)
+) fwd_reader_a_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .start(ra_start_reg),
+    .cfg_base(ra_base_reg),
+    .cfg_count(ra_count_reg),
+    .cfg_wrap(ra_wrap_reg),
+    .busy(ra_busy),
+    .done(ra_done),
+    .ram_en(sp_ra_en),
+    .ram_addr(sp_ra_addr),
+    .ram_data(sp_ra_data),
+    .m_axis_tdata(ra_tdata),
+    .m_axis_tvalid(ra_tvalid),
+    .m_axis_tready(ra_tready),
+    .m_axis_tlast(ra_tlast)
+);
+
+fwd_reader #(
+    .AW(AW),
+    .CW(CW)
+) fwd_reader_b_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .start(rb_start_reg),
+    .cfg_base(rb_base_reg),
+    .cfg_count(rb_count_reg),
+    .cfg_wrap(rb_wrap_reg),
+    .busy(rb_busy),
+    .done(rb_done),
+    .ram_en(sp_rb_en),
+    .ram_addr(sp_rb_addr),
+    .ram_data(sp_rb_data),
+    .m_axis_tdata(rb_tdata),
+    .m_axis_tvalid(rb_tvalid),
+    .m_axis_tready(ew_b_tready),
+    .m_axis_tlast(rb_tlast)
+);
+
+fwd_writer #(
+    .AW(AW),
+    .CW(CW)
+) fwd_writer_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .start(w_start_reg),
+    .cfg_base(w_base_reg),
+    .cfg_count(w_count_reg),
+    .cfg_engines(w_engines_reg),
+    .busy(w_busy),
+    .done(w_done),
+    .s_axis_tdata(ws_tdata),
+    .s_axis_tvalid(ws_tvalid),
+    .s_axis_tready(ws_tready),
+    .s_axis_e_tdata(eng_out_tdata),
+    .s_axis_e_tvalid(eng_out_tvalid),
+    .s_axis_e_tready(eng_out_tready),
+    .ram_en(sp_w_en),
+    .ram_addr(sp_w_addr),
+    .ram_data(sp_w_data)
+);
+
+// The cores' inputs take beats only from the source the step routes to them.
+wire emb_s_tvalid = ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_EMB_S;
+wire emb_q_tvalid = ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_EMB_Q;
+wire rms_x_tvalid = ra_tvalid && ra_route_reg == RA_RMS;
+wire rms_w_tvalid = ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_NORM;
+wire ew_a_tvalid  = ra_tvalid && ra_route_reg == RA_EW;
+wire att_q_tvalid = ra_tvalid && ra_route_reg == RA_ATTQ;
+
+embed_core #(
+    .MAX_DIM((MAX_DIM + 63) / 64 * 64)
+) embed_core_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .start(emb_start_reg),
+    .cfg_gs64(c_gs64),
+    .cfg_dim(c_dim),
+    .busy(emb_busy),
+    .done(emb_done),
+    .s_axis_q_tdata(ch_rd_tdata[0]),
+    .s_axis_q_tvalid(emb_q_tvalid),
+    .s_axis_q_tready(emb_q_tready),
+    .s_axis_s_tdata(ch_rd_tdata[0]),
+    .s_axis_s_tvalid(emb_s_tvalid),
+    .s_axis_s_tready(emb_s_tready),
+    .m_axis_out_tdata(emb_out_tdata),
+    .m_axis_out_tvalid(emb_out_tvalid),
+    .m_axis_out_tready(ws_tready && w_src_reg == WS_EMBED),
+    .m_axis_out_tlast(emb_out_tlast)
+);
+
+rmsnorm_core rmsnorm_core_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .start(rms_start_reg),
+    .cfg_n(c_dim),
+    .cfg_inv_n(c_inv_dim),
+    .busy(rms_busy),
+    .done(rms_done),
+    .s_axis_x_tdata(ra_tdata),
+    .s_axis_x_tvalid(rms_x_tvalid),
+    .s_axis_x_tready(rms_x_tready),
+    .s_axis_w_tdata(ch_rd_tdata[0]),
+    .s_axis_w_tvalid(rms_w_tvalid),
+    .s_axis_w_tready(rms_w_tready),
+    .m_axis_out_tdata(rms_out_tdata),
+    .m_axis_out_tvalid(rms_out_tvalid),
+    .m_axis_out_tready(q_rms_reg && q_x_tready),
+    .m_axis_out_tlast(rms_out_tlast)
+);
+
+quantize_core #(
+    .MAX_N(ENG_COLS)
+) quantize_core_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .start(q_start_reg),
+    .cfg_gs64(q_gs64_reg),
+    .cfg_n(q_n_reg),
+    .busy(q_busy),
+    .done(q_done),
+    .s_axis_x_tdata(q_x_tdata),
+    .s_axis_x_tvalid(q_x_tvalid),
+    .s_axis_x_tready(q_x_tready),
+    .m_axis_out_tdata(q_out_tdata),
+    .m_axis_out_tvalid(q_out_tvalid),
+    .m_axis_out_tready(q_out_tready),
+    .m_axis_out_tlast(q_out_tlast)
+);
+
+for (genvar c = 0; c < 4; c++) begin : g_engine
+    matmul_engine #(
+        .MAX_COLS(ENG_COLS)
+    ) matmul_engine_inst (
+        .clk(clk),
+        .rst(rst_reg),
+        .cfg_start(eng_start_reg),
+        .cfg_gs64(c_gs64),
+        .cfg_groups(eng_groups_reg),
+        .cfg_x_value_beats(eng_xvb_reg),
+        .w_enable(eng_wen_reg),
+        .s_axis_x_tdata(q_out_tdata),
+        .s_axis_x_tvalid(q_out_tvalid && !q_kv_reg),  // the engines take every x beat
+        .s_axis_x_tready(eng_x_tready[c]),
+        .s_axis_w_tdata(ch_rd_tdata[c]),
+        .s_axis_w_tvalid(ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_W),
+        .s_axis_w_tready(eng_w_tready[c]),
+        .m_axis_out_tdata(eng_out_tdata[512 * c +: 512]),
+        .m_axis_out_tvalid(eng_out_tvalid[c]),
+        .m_axis_out_tready(eng_out_tready[c])
+    );
+end
+
+fwd_elementwise fwd_elementwise_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .cfg_op(ew_op_reg),
+    .s_axis_a_tdata(ra_tdata),
+    .s_axis_a_tvalid(ew_a_tvalid),
+    .s_axis_a_tready(ew_a_tready),
+    .s_axis_b_tdata(rb_tdata),
+    .s_axis_b_tvalid(rb_tvalid),
+    .s_axis_b_tready(ew_b_tready),
+    .m_axis_out_tdata(ew_out_tdata),
+    .m_axis_out_tvalid(ew_out_tvalid),
+    .m_axis_out_tready(ws_tready && w_src_reg == WS_EW)
+);
+
+attention_core #(
+    .MAX_HEADS(MAX_HEADS),
+    .MAX_HEAD_SIZE(MAX_HEAD_SIZE),
+    .MAX_SEQ_LEN(MAX_SEQ_LEN)
+) attention_core_inst (
+    .clk(clk),
+    .rst(rst_reg),
+    .start(att_start_reg),
+    .int8(KV_INT8),
+    .head_chunks(AC_WIDTH'(c_hs_beats)),
+    .pos(AT_WIDTH'(pos_reg)),
+    .inv_sqrt_hs(c_inv_sqrt_hs),
+    .s_q_tdata(ra_tdata),
+    .s_q_tvalid(att_q_tvalid),
+    .s_q_tready(att_q_tready),
+    .s_k_tdata(att_k_tdata),
+    .s_k_tvalid(att_k_tvalid),
+    .s_k_tready(att_k_tready),
+    .s_ks_tdata(att_ks_tdata),
+    .s_ks_tvalid(att_ks_tvalid),
+    .s_ks_tready(att_ks_tready),
+    .s_v_tdata(att_v_tdata),
+    .s_v_tvalid(att_v_tvalid),
+    .s_v_tready(att_v_tready),
+    .s_vs_tdata(att_vs_tdata),
+    .s_vs_tvalid(att_vs_tvalid),
+    .s_vs_tready(att_vs_tready),
+    .m_out_tdata(att_out_tdata),
+    .m_out_tvalid(att_out_tvalid),
+    .m_out_tready(ws_tready && w_src_reg == WS_ATT)
+);
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/*
+ * Forward-kernel scratchpad writer: the one write port, fed by a stream or by
+ * the four matmul engines
+ *
+ * A run (start, one cycle) writes cfg_count words from cfg_base on and
+ * pulses done in the cycle after the last write. Two sources:
+ * - cfg_engines = 0: s_axis, word i to cfg_base + i, in stream order;
+ * - cfg_engines = 1: the result streams of the four matmul engines. Engine c
+ *   computes the row blocks b with b mod 4 = c, in order, so its j-th result
+ *   beat is block c + 4j and goes to cfg_base + c + 4j. One result is taken
+ *   per cycle (the lowest engine with one waiting): the engines make one
+ *   result per block of at least 9 weight beats each, far below that rate.
+ * Every source is taken as soon as it is valid (the RAM never stalls), so a
+ * core feeding the writer never waits on it; outside a run nothing is taken.
+ * The write itself is registered (address, data and enable come from
+ * registers).
+ */
+
+`default_nettype none
+
+module fwd_writer #(
+    // Width of the scratchpad word address, bits (>= 2)
+    parameter int AW = 10,
+    // Width of cfg_count, bits (>= AW)
+    parameter int CW = AW + 1
+) (
+    input  wire              clk,
+    input  wire              rst,  // active-high, synchronous: abandons any run
+
+    /*
+     * Run control: cfg_* sampled at start
+     */
+    input  wire              start,
+    input  wire  [AW-1:0]    cfg_base,
+    input  wire  [CW-1:0]    cfg_count,    // words to write, >= 1
+    input  wire              cfg_engines,  // 1: the engine result streams, 0: s_axis
+    output wire              busy,
+    output wire              done,         // one-cycle pulse after the last word was written
+
+    /*
+     * Sequential source (slave)
+     */
+    input  wire  [511:0]     s_axis_tdata,
+    input  wire              s_axis_tvalid,
+    output wire              s_axis_tready,
+
+    /*
+     * Engine result streams (slaves), engine c at [512c +: 512] / bit c
+     */
+    input  wire  [4*512-1:0] s_axis_e_tdata,
+    input  wire  [3:0]       s_axis_e_tvalid,
+    output logic [3:0]       s_axis_e_tready,
+
+    /*
+     * Scratchpad write port
+     */
+    output wire              ram_en,
+    output wire  [AW-1:0]    ram_addr,
+    output wire  [511:0]     ram_data
+);
+
+if (AW < 2 || CW < AW) begin : g_check_widths
+    $error("fwd_writer: AW must be >= 2 and CW >= AW");
+end
+
+logic [CW-1:0]   left_reg, left_next;      // words still to write
+logic [AW-1:0]   addr_reg, addr_next;      // sequential source: next address
+logic [AW-1:0]   base_reg, base_next;
+logic            engines_reg, engines_next;
+logic            busy_reg, busy_next;
+logic            done_reg, done_next;
+logic [AW-3:0]   j_reg [0:3];              // per engine: results taken (block c + 4j next)
+logic [AW-3:0]   j_next [0:3];
+
+// Registered write.
+logic            we_reg, we_next;
+logic [AW-1:0]   wa_reg, wa_next;
+logic [511:0]    wd_reg, wd_next;
+
+logic            take;
+logic [1:0]      sel;
+
+assign busy          = busy_reg;
+assign done          = done_reg;
+assign s_axis_tready = busy_reg && !engines_reg;
+assign ram_en        = we_reg;
+assign ram_addr      = wa_reg;
+assign ram_data      = wd_reg;
+
+always_comb begin
+    left_next    = left_reg;
+    addr_next    = addr_reg;
+    base_next    = base_reg;
+    engines_next = engines_reg;
+    busy_next    = busy_reg;
+    done_next    = 1'b0;
+    we_next      = 1'b0;
+    wa_next      = wa_reg;
+    wd_next      = wd_reg;
+    for (int c = 0; c < 4; c++) begin
+        j_next[c] = j_reg[c];
+    end
+    s_axis_e_tready = 4'd0;
+    take = 1'b0;
+    sel  = 2'd0;
+
+    if (busy_reg && engines_reg) begin
+        // Lowest engine with a result waiting.
+        for (int c = 3; c >= 0; c--) begin
+            if (s_axis_e_tvalid[c]) begin
+                sel = 2'(c);
+            end
+        end
+        if (s_axis_e_tvalid != 4'd0) begin
+            take                 = 1'b1;
+            s_axis_e_tready[sel] = 1'b1;
+            wa_next              = base_reg + AW'(sel) + {j_reg[sel], 2'b00};
+            wd_next              = s_axis_e_tdata[512 * sel +: 512];
+            j_next[sel]          = j_reg[sel] + 1'b1;
+        end
+    end else if (busy_reg && s_axis_tvalid) begin
+        take      = 1'b1;
+        wa_next   = addr_reg;
+        wd_next   = s_axis_tdata;
+        addr_next = addr_reg + 1'b1;
+    end
+
+    if (take) begin
+        we_next   = 1'b1;
+        left_next = left_reg - 1'b1;
+        if (left_reg == CW'(1)) begin
+            busy_next = 1'b0;
+            done_next = 1'b1;
+        end
+    end
+
+    if (start) begin
+        left_next    = cfg_count;
+        addr_next    = cfg_base;
+        base_next    = cfg_base;
+        engines_next = cfg_engines;
+        busy_next    = 1'b1;
+        for (int c = 0; c < 4; c++) begin
+            j_next[c] = '0;
+        end
+    end
+end
+
+always_ff @(posedge clk) begin
+    left_reg    <= left_next;
+    addr_reg    <= addr_next;
+    base_reg    <= base_next;
+    engines_reg <= engines_next;
+    busy_reg    <= busy_next;
+    done_reg    <= done_next;
+    we_reg      <= we_next;
+    wa_reg      <= wa_next;
+    wd_reg      <= wd_next;
+    for (int c = 0; c < 4; c++) begin
+        j_reg[c] <= j_next[c];
+    end
+
+    if (rst) begin
+        left_reg <= '0;
+        busy_reg <= 1'b0;
+        done_reg <= 1'b0;
+        we_reg   <= 1'b0;
+    end
+end
+
+endmodule
+
+`default_nettype wire
