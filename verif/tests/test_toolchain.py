@@ -82,3 +82,30 @@ def test_make_sim_flow(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     results_xml = root / "sim_build" / "make" / "axis_skid_buffer" / "axis_skid_buffer" / "default" / "results.xml"
     assert runner.check_results(results_xml, runner.seed_from_env()) == 1
+
+
+def test_port_stub_keeps_the_port_list_only() -> None:
+    text = (toolchain.repo_root() / "rtl" / "gen" / "ew_add.v").read_text()
+    stub = lint.port_stub(text, "rtl/gen/ew_add.v")
+    assert "module ew_add(" in stub and "input wire [31:0] y," in stub and "output wire [31:0] out" in stub
+    assert stub.rstrip().endswith(");\nendmodule") and "function" not in stub
+    with pytest.raises(lint.StubError, match="no 'module"):
+        lint.port_stub("// not verilog\n", "broken.v")
+
+
+def test_lint_catches_a_width_mismatch_at_a_stub(tmp_path: Path) -> None:
+    """The hand-written side of an XLS block is still checked against its ports."""
+    toolchain.apply()
+    stub = tmp_path / "ew_add.v"
+    stub.write_text(lint.port_stub((toolchain.repo_root() / "rtl" / "gen" / "ew_add.v").read_text()))
+    top = tmp_path / "wrap.sv"
+    top.write_text("""`default_nettype none
+module wrap (input wire clk, input wire rst, input wire [15:0] x, input wire [31:0] y,
+             output wire v, output wire [31:0] o);
+ew_add u (.clk(clk), .rst(rst), .in_valid(1'b1), .x(x), .y(y), .out_valid(v), .out(o));
+endmodule
+""")
+    cmd = [str(toolchain.verilator_bin_dir() / "verilator"), "--lint-only", *lint.warning_args(),
+           "--top-module", "wrap", str(stub), str(top)]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert result.returncode != 0 and "WIDTH" in result.stderr, result.stderr[-800:]
