@@ -40,8 +40,7 @@ class Top:
         sources: Repo-relative source files in compile order, the top's own file last.
         includes: Repo-relative include directories.
         make_overrides: make variable overrides (``NAME=value``) for this top's Verilator build,
-            e.g. ``OPT_FAST=-O0`` for the tops that hold every XLS block: their C++ is tens of MB,
-            which ``-Os`` compiles in tens of minutes on two cores and ``-O0`` in a few.
+            applied by the pytest runner and ``make sim`` alike (``_FAST_COMPILE`` below).
         public_depth: None: every signal is visible to cocotb (cocotb's ``--public-flat-rw``).
             N: only the signals of the top N module levels (Verilator ``--public-depth N``).
             With every signal writable from outside, Verilator must re-evaluate all
@@ -56,6 +55,11 @@ class Top:
     make_overrides: tuple[str, ...] = ()
     public_depth: int | None = None
 
+
+# OPT_FAST=-O0 for the tops with many XLS lanes: their Verilated C++ is tens of MB (each
+# instance's schedule written out), which -Os compiles in tens of minutes on two cores and -O0
+# in a few, while the tests run no slower.
+_FAST_COMPILE: tuple[str, ...] = ("OPT_FAST=-O0",)
 
 _EW_COMMON: tuple[str, ...] = (
     "rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
@@ -81,7 +85,8 @@ _TOPS: tuple[Top, ...] = (
                    "rtl/kernels/matmul_engine.sv", "rtl/kernels/matmul.sv")),
     # Elementwise kernels (docs/kernels/elementwise.md): control, stream movers, lane shell, lanes.
     Top("residual", _EW_COMMON + ("rtl/gen/ew_add.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/residual.sv")),
-    Top("swiglu", _EW_COMMON + ("rtl/gen/ew_swiglu.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/swiglu.sv")),
+    Top("swiglu", _EW_COMMON + ("rtl/gen/ew_swiglu.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/swiglu.sv"),
+        make_overrides=_FAST_COMPILE),
     Top("rope", _EW_COMMON + ("rtl/gen/ew_rope_pair.v", "rtl/kernels/rope.sv")),
     Top("embed", _EW_COMMON + ("rtl/gen/ew_dequant.v", "rtl/kernels/embed_core.sv", "rtl/kernels/embed.sv")),
     Top("embed_core", ("rtl/common/axis_skid_buffer.sv", "rtl/kernels/elementwise_core.sv", "rtl/gen/ew_dequant.v",
@@ -103,12 +108,13 @@ _TOPS: tuple[Top, ...] = (
     # Reduction kernels (docs/kernels/reductions.md): sum16_accumulate is the shared sum16 unit.
     Top("rmsnorm", _EW_COMMON + _SUM16 + ("rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v",
                                           "rtl/kernels/rmsnorm_core.sv", "rtl/kernels/rmsnorm.sv")),
-    Top("softmax", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/kernels/softmax.sv",)),
+    Top("softmax", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/kernels/softmax.sv",), make_overrides=_FAST_COMPILE),
     Top("attention", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/gen/ew_mac.v",
                                                        "rtl/kernels/attention_fifo.sv",
                                                        "rtl/kernels/attention_kv_unpack.sv",
                                                        "rtl/kernels/attention_core.sv",
-                                                       "rtl/kernels/attention.sv")),
+                                                       "rtl/kernels/attention.sv"),
+        make_overrides=_FAST_COMPILE),
     # Forward kernel (docs/forward.md): every core above once (dict.fromkeys drops repeated files),
     # then rtl/forward.
     Top("forward", tuple(dict.fromkeys(
@@ -121,17 +127,16 @@ _TOPS: tuple[Top, ...] = (
                       "rtl/kernels/attention_kv_unpack.sv", "rtl/kernels/attention_core.sv")
         + tuple(f"rtl/forward/{m}.sv" for m in ("fwd_config", "fwd_channel", "fwd_scratchpad", "fwd_reader",
                                                 "fwd_writer", "fwd_elementwise", "forward")))),
-        make_overrides=("OPT_FAST=-O0",), public_depth=1),
+        make_overrides=_FAST_COMPILE, public_depth=1),
 )
 # The shell around the forward kernel: host DMA split to the four channels, an arbiter per
 # channel (host, kernel); and the simulated card (the shell with a fast DDR model per port).
-_BIG_BUILD: tuple[str, ...] = next(t.make_overrides for t in _TOPS if t.name == "forward")
 _FORWARD: tuple[str, ...] = next(t.sources for t in _TOPS if t.name == "forward")
 _SHELL: tuple[str, ...] = ("rtl/common/axi_addr_split.sv", "rtl/common/axi_arbiter.sv", "rtl/shell/vu9p_shell.sv")
 _TOPS += (
-    Top("vu9p_shell", tuple(dict.fromkeys(_FORWARD + _SHELL)), make_overrides=_BIG_BUILD, public_depth=1),
+    Top("vu9p_shell", tuple(dict.fromkeys(_FORWARD + _SHELL)), make_overrides=_FAST_COMPILE, public_depth=1),
     Top("vu9p_sim", tuple(dict.fromkeys(_FORWARD + _SHELL + ("rtl/sim/axi_ddr_model.sv", "rtl/sim/vu9p_sim.sv"))),
-        make_overrides=_BIG_BUILD, public_depth=1),
+        make_overrides=_FAST_COMPILE, public_depth=1),
 )
 
 TOPS: dict[str, Top] = {top.name: top for top in _TOPS}
@@ -190,13 +195,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("top", nargs="?", help="print this top's source files")
     parser.add_argument("--tops", action="store_true", help="print every registered top")
     parser.add_argument("--includes", action="store_true", help="print the top's include directories instead")
+    parser.add_argument("--make-overrides", action="store_true", help="print the top's make overrides instead")
     args = parser.parse_args(argv)
     try:
         if args.tops:
             print(" ".join(sorted(TOPS)))
         elif args.top:
-            paths = includes(args.top) if args.includes else sources(args.top)
-            print(" ".join(str(p) for p in paths))
+            if args.make_overrides:
+                print(" ".join(get_top(args.top).make_overrides))
+            else:
+                paths = includes(args.top) if args.includes else sources(args.top)
+                print(" ".join(str(p) for p in paths))
         else:
             parser.error("name a top or give --tops")
     except (KeyError, ToolchainError) as exc:

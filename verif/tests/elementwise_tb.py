@@ -31,7 +31,6 @@ import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
 
-from hlstransform.verif import runner
 from hlstransform.verif.ddr import HONEST_TIMING, PAGE_BYTES, DdrModel
 from hlstransform.verif.regs import KernelControl, RunStatus
 from hlstransform.verif.scoreboard import assert_streams_equal, compare_streams, format_mismatches
@@ -47,10 +46,6 @@ MAX_BURST_BEATS = 64
 SENTINEL = 0xA5
 GUARD = 256  # sentinel bytes on each side of every buffer
 REGION_BASE = {"gmem0": 0x1000_0000, "gmem1": 0x2000_0000}
-
-
-# make variable overrides for a build (OPT_FAST=-O0 on the many-lane tops): the runner's helper.
-make_overrides = runner.make_overrides
 
 
 @dataclass

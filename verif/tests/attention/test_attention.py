@@ -423,6 +423,5 @@ async def run_test_performance(dut) -> None:
 @pytest.mark.parametrize("max_heads,max_head_size,max_seq_len", [(16, 128, 256) if LONG else (8, 128, 64)])
 def test_attention(max_heads: int, max_head_size: int, max_seq_len: int) -> None:
     """Build attention with these maxima and run every cocotb test above."""
-    with ew.make_overrides("OPT_FAST=-O0"):  # many XLS lanes: see elementwise_tb.make_overrides
-        run_cocotb("attention", __file__, {"MAX_HEADS": max_heads, "MAX_HEAD_SIZE": max_head_size,
-                                           "MAX_SEQ_LEN": max_seq_len})
+    run_cocotb("attention", __file__, {"MAX_HEADS": max_heads, "MAX_HEAD_SIZE": max_head_size,
+                                       "MAX_SEQ_LEN": max_seq_len})

@@ -65,7 +65,6 @@ from hlstransform.verif.regs import KernelControl, RunStatus
 from hlstransform.verif.runner import run_cocotb
 from hlstransform.verif.scoreboard import assert_streams_equal, compare_streams, format_mismatches
 from hlstransform.verif.tb import TbBase, cycle_pause, param
-from hlstransform.verif.tests import elementwise_tb as ew
 
 Generator = Callable[[], Iterator[int]] | None
 
@@ -582,5 +581,4 @@ INT8_TESTS = ["run_test_layers", "run_test_random_gqa/memory_inserter=None",
 @pytest.mark.parametrize("kv_int8", [0, 1], ids=["fp32_kv", "int8_kv"])
 def test_forward(kv_int8: int) -> None:
     """Build forward with the test maxima and the KV format, and run the cocotb tests above."""
-    with ew.make_overrides("OPT_FAST=-O0"):  # every XLS block of the design: see elementwise_tb.make_overrides
-        run_cocotb("forward", __file__, {**PARAMETERS, "KV_INT8": kv_int8}, testcase=INT8_TESTS if kv_int8 else None)
+    run_cocotb("forward", __file__, {**PARAMETERS, "KV_INT8": kv_int8}, testcase=INT8_TESTS if kv_int8 else None)

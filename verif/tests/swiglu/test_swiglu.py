@@ -123,5 +123,4 @@ async def run_test_throughput(dut) -> None:
 @pytest.mark.parametrize("max_n", [2048])
 def test_swiglu(max_n: int) -> None:
     """Build swiglu with this maximum and run every cocotb test above."""
-    with ew.make_overrides("OPT_FAST=-O0"):  # compile time: see elementwise_tb.make_overrides
-        run_cocotb("swiglu", __file__, {"MAX_N": max_n})
+    run_cocotb("swiglu", __file__, {"MAX_N": max_n})

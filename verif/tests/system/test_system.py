@@ -22,7 +22,6 @@ sim backend of ``hlstransform`` and ``make run``).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -33,14 +32,15 @@ import pytest
 
 from hlstransform.host.backends import SIM_TOP, sim_parameters
 from hlstransform.host.forward import ForwardRunner
-from hlstransform.model.checkpoint import load_checkpoint, save_checkpoint
+from hlstransform.model.checkpoint import save_checkpoint
 from hlstransform.model.config import ModelConfig
 from hlstransform.model.hwmodel import HwTransformer
 from hlstransform.model.weights import random_weights
 from hlstransform.verif import toolchain
+from hlstransform.verif.scoreboard import assert_streams_equal
 from hlstransform.verif.sim_device import SimDevice
+from hlstransform.verif.tests.forward.test_forward import tiny_weights
 
-TINY_CHECKPOINT = "models/tiny/model_q80.bin"
 PROMPT = "Once upon a time"
 STEPS = 32
 # GQA 8/4 heads of 16 for fp32 KV; the int8 KV build quantizes a head vector as one group of
@@ -53,21 +53,14 @@ RANDOM_CONFIGS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def tiny_weights():
-    return load_checkpoint(toolchain.repo_root() / TINY_CHECKPOINT).weights
-
-
 def reference_logits(weights, kv: str, tokens: list[int]) -> list[np.ndarray]:
     hw = HwTransformer(weights, kv=kv)
     return [hw.forward_np(t, pos) for pos, t in enumerate(tokens)]
 
 
 def assert_bit_exact(expected: np.ndarray, actual: np.ndarray, what: str) -> None:
-    e, a = expected.view(np.uint32), actual.view(np.uint32)
-    bad = np.flatnonzero(e != a)
-    assert bad.size == 0, (f"{what}: {bad.size} of {e.size} logits differ, first at {bad[0]}: "
-                           f"expected {expected[bad[0]]!r}, got {actual[bad[0]]!r}")
+    """The two fp32 vectors as uint32 bit patterns, compared by the project's scoreboard."""
+    assert_streams_equal(expected.view(np.uint32).tolist(), actual.view(np.uint32).tolist(), what)
 
 
 def hlstransform(*args: str) -> subprocess.CompletedProcess:
@@ -94,7 +87,7 @@ def test_bit_exact_check_catches_corruption() -> None:
     exp = reference_logits(tiny_weights(), "fp32", [1])[0]
     bad = exp.copy()
     bad.view(np.uint32)[5] ^= 1
-    with pytest.raises(AssertionError, match="1 of"):
+    with pytest.raises(AssertionError, match="1 mismatches"):
         assert_bit_exact(exp, bad, "corrupted")
 
 
