@@ -7,6 +7,7 @@
 #   make lint                verilator --lint-only -Wall on the hand-written RTL
 #   make hls                 regenerate rtl/gen (XLS datapaths, register-map package) and docs/regmap.md
 #   make synth               Yosys synth_xilinx estimates per top into docs/synthesis.md
+#   make bench               full-size tokens on the simulated card (RTL, honest DDR): docs/results/
 #   make coverage            line/branch/toggle coverage of the testbenches (COV_TESTS) into docs/coverage.md
 #
 # Nothing here depends on state left on a machine by hand: .venv is built from pyproject.toml.
@@ -23,7 +24,7 @@ PROMPT ?= Once upon a time
 STEPS ?= 64
 BACKEND ?= sim
 
-.PHONY: all venv run test sim regress lint hls synth coverage clean
+.PHONY: all venv run test sim regress lint hls synth coverage bench clean
 
 all: test
 
@@ -73,6 +74,21 @@ coverage: $(STAMP)
 
 synth: $(STAMP)
 	$(PY) scripts/synth.py $(SYNTH_FLAGS)
+
+# Throughput benchmark (docs/results.md): each BENCH_RUNS entry is one `hlstransform bench` run
+# (shape:kv:pos); every result is appended to build/bench/results.jsonl, printed, and plotted on
+# the roofline docs/results/roofline.png. A stories110M token simulates in a few minutes.
+BENCH_RUNS ?= stories15M:fp32:0 stories42M:int8:0 stories110M:int8:0 stories110M:fp32:0 stories110M:int8:512 stories110M:int8:1000
+BENCH_FLAGS ?=
+bench: $(STAMP)
+	@mkdir -p build/bench docs/results
+	@rm -f build/bench/results.jsonl
+	@set -e; for run in $(BENCH_RUNS); do \
+	    IFS=: read -r shape kv pos <<< "$$run"; \
+	    echo "== hlstransform bench --shape $$shape --kv $$kv --pos $$pos $(BENCH_FLAGS)"; \
+	    $(VENV)/bin/hlstransform bench --shape $$shape --kv $$kv --pos $$pos --record build/bench/results.jsonl $(BENCH_FLAGS); \
+	done
+	$(PY) -m hlstransform.host.bench plot build/bench/results.jsonl docs/results/roofline.png
 
 clean:
 	rm -rf sim_build build .pytest_cache

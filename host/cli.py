@@ -6,6 +6,7 @@ Commands:
   logits    logits of every position of a token sequence, saved as .npy
   export    convert a checkpoint (llama2.c v0/v1/v2 or a Hugging Face directory)
   eval      perplexity over a .txt or .jsonl dataset
+  bench     cycles per token of the forward kernel's RTL at full model size (simulated card)
 
 --model and --tokenizer default to the shipped tiny Q8_0 model and its tokenizer.
 Expected errors (bad files, bad options) print one line and exit with status 1.
@@ -222,6 +223,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import format_report, run_bench
+
+    say = (lambda msg: print(msg, file=sys.stderr, flush=True))
+    result = run_bench(args.shape, kv=args.kv or "int8", tokens=args.tokens, pos=args.pos, prefill=args.prefill,
+                       ddr=args.ddr, check=not args.no_check, seed=args.seed, log=say, kv_is_default=args.kv is None)
+    if args.record:
+        with open(args.record, "a") as f:
+            f.write(json.dumps(result) + "\n")
+    print(json.dumps(result) if args.json else format_report(result))
+    return 0 if result["bit_exact"] in (True, None) else 1
+
+
 # ----------------------------------------------------------------------------- parser
 
 def build_parser() -> ArgumentParser:
@@ -269,6 +283,22 @@ def build_parser() -> ArgumentParser:
     add_run_args(s)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("bench", help="simulate full-size tokens on the forward kernel's RTL and report cycles")
+    s.add_argument("--shape", default="stories110M",
+                   help="stories15M, stories42M, stories110M (random weights) or a checkpoint path (default stories110M)")
+    s.add_argument("--tokens", type=int, default=1, help="decode tokens to simulate (default 1)")
+    s.add_argument("--pos", type=int, default=0, help="position of the first token; earlier positions get a random "
+                                                      "KV history (default 0)")
+    s.add_argument("--prefill", type=int, default=0, help="prompt tokens run (and reported) before the decode tokens")
+    s.add_argument("--kv", choices=KV_MODES, default=None, help="KV-cache format (default int8)")
+    s.add_argument("--ddr", choices=("honest", "ideal"), default="honest",
+                   help="DDR timing: honest (40-cycle latency, 85%% of peak; default) or ideal")
+    s.add_argument("--no-check", action="store_true", help="skip the bit-exact comparison with the numerics model")
+    s.add_argument("--seed", type=int, default=0, help="random weights, KV history and tokens (default 0)")
+    s.add_argument("--record", default=None, help="append the JSON object to this file (for the roofline plot)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=cmd_bench)
     return p
 
 

@@ -126,6 +126,10 @@ class KernelDriver:
     def kernel_id(self) -> int:
         return self.reg("KERNEL_ID")
 
+    def perf(self) -> dict[str, int]:
+        """The kernel's performance counters of the last run, by name (rtl/regmap.toml ``perf``)."""
+        return {c.name: self.dev.read_reg(c.offset) for c in self.kernel.perf}
+
     def write_args(self, args: Mapping[str, int]) -> None:
         """Write arguments by name: a ``ptr`` as lo and hi words, a ``u32`` as one word.
 

@@ -51,18 +51,23 @@ class ForwardRunner:
         weights: Q8_0 ``LlamaWeights`` (the caller quantizes fp32 checkpoints).
         kv: KV-cache format of the device's build, ``"fp32"`` or ``"int8"``.
         layers: decoder layers to run (default: all).
+        image: the model image, if already built (default: built from *weights*).
+        loaded: the image is already in device memory (a simulator's backdoor load): no DMA.
     """
 
-    def __init__(self, device: Device, weights, kv: str = "fp32", layers: int | None = None) -> None:
+    def __init__(self, device: Device, weights, kv: str = "fp32", layers: int | None = None,
+                 image: ForwardImage | None = None, loaded: bool = False) -> None:
         self.dev = device
-        self.image = ForwardImage.build(weights, kv=kv)
+        self.image = image if image is not None else ForwardImage.build(weights, kv=kv)
         self.config = weights.config
         self.layers = self.config.n_layers if layers is None else layers
         self.driver = KernelDriver(device, "forward")
         self.stats = TokenStats()
+        self.last_perf: dict[str, int] = {}  # the performance counters of the last token
         self._logits_bytes = align_up(4 * self.config.vocab_size)
-        for addr, data in self.image.regions:
-            device.dma_write(addr, data)
+        if not loaded:
+            for addr, data in self.image.regions:
+                device.dma_write(addr, data)
         self.driver.enable_interrupt(True)
 
     def forward(self, token: int, pos: int) -> np.ndarray:
@@ -73,5 +78,6 @@ class ForwardRunner:
             raise DeviceError(f"forward kernel: token {token} at position {pos} failed: "
                               f"STATUS {', '.join(result.errors)}")
         self.stats.cycles.append(result.cycles)
+        self.last_perf = self.driver.perf()
         raw = self.dev.dma_read(self.image.descriptor["logits"], self._logits_bytes)
         return np.frombuffer(raw, "<f4")[: self.config.vocab_size].astype(np.float32)

@@ -52,11 +52,19 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class PerfCounter:
+    name: str
+    offset: int
+    doc: str
+
+
+@dataclass(frozen=True)
 class Kernel:
     name: str
     id: int
     doc: str
     args: tuple[Arg, ...]
+    perf: tuple[PerfCounter, ...] = ()
 
     def arg_words(self, stride: int = 8) -> tuple[int, int]:
         """(32-bit argument words up to the last one that carries bits, mask of those words).
@@ -74,6 +82,12 @@ class Kernel:
                 return a
         raise KeyError(f"kernel {self.name} has no argument '{name}'")
 
+    def counter(self, name: str) -> PerfCounter:
+        for c in self.perf:
+            if c.name == name:
+                return c
+        raise KeyError(f"kernel {self.name} has no performance counter '{name}'")
+
 
 @dataclass(frozen=True)
 class RegMap:
@@ -82,6 +96,7 @@ class RegMap:
     kernels: tuple[Kernel, ...]
     arg_base: int = 0x10        # byte offset of argument word 0
     arg_stride: int = 8         # bytes per argument slot
+    perf_base: int = 0x90       # byte offset of performance counter 0 (counter i at + 4 i)
 
     def reg(self, name: str) -> Register:
         for r in self.registers:
@@ -111,6 +126,9 @@ def parse_regmap(text: str, source: str = "regmap.toml") -> RegMap:
                  tuple(Bit(b["name"], int(b["bit"]), b["access"], b.get("doc", "")) for b in r.get("bits", [])))
         for name, r in raw["registers"].items())
     base, stride, max_args = int(raw["arg_base"]), int(raw["arg_stride"]), int(raw["max_args"])
+    perf_base, max_perf = int(raw["perf_base"]), int(raw["max_perf"])
+    if perf_base + 4 * max_perf > 1 << int(raw["addr_width"]):
+        raise ValueError(f"{source}: the performance counter window ends beyond the address space")
     kernels = []
     for name, k in raw.get("kernels", {}).items():
         args = k.get("args", [])
@@ -119,17 +137,27 @@ def parse_regmap(text: str, source: str = "regmap.toml") -> RegMap:
         for a in args:
             if a["type"] not in ARG_TYPES:
                 raise ValueError(f"{source}: kernel {name} argument {a['name']}: type must be one of {ARG_TYPES}")
+        perf = k.get("perf", [])
+        if len(perf) > max_perf:
+            raise ValueError(f"{source}: kernel {name} has {len(perf)} performance counters, at most {max_perf} fit")
         kernels.append(Kernel(name, int(k["id"]), k.get("doc", ""),
                               tuple(Arg(a["name"], a["type"], base + stride * i, a.get("doc", ""))
-                                    for i, a in enumerate(args))))
+                                    for i, a in enumerate(args)),
+                              tuple(PerfCounter(c["name"], perf_base + 4 * i, c.get("doc", ""))
+                                    for i, c in enumerate(perf))))
     offsets = [r.offset for r in regs]
     if len(set(offsets)) != len(offsets):
         raise ValueError(f"{source}: two registers share an offset")
     window = range(base, base + stride * max_args)
+    perf_window = range(perf_base, perf_base + 4 * max_perf)
+    if set(window) & set(perf_window):
+        raise ValueError(f"{source}: the argument and performance counter windows overlap")
     for r in regs:
         if r.offset in window or r.offset % 4:
             raise ValueError(f"{source}: register {r.name} at {r.offset:#x} is misaligned or inside the argument window")
-    return RegMap(int(raw["addr_width"]), regs, tuple(kernels), base, stride)
+        if r.offset in perf_window:
+            raise ValueError(f"{source}: register {r.name} at {r.offset:#x} is inside the performance counter window")
+    return RegMap(int(raw["addr_width"]), regs, tuple(kernels), base, stride, perf_base)
 
 
 @cache
@@ -150,7 +178,9 @@ def render_sv_package(rm: RegMap) -> str:
            "package kernel_regs_pkg;", "",
            f"    localparam int unsigned CTRL_ADDR_WIDTH = {rm.addr_width};",
            f"    localparam logic [{rm.addr_width - 1}:0] CTRL_ARG_BASE = {rm.addr_width}'h{rm.arg_base:02X};"
-           "  // argument word 0; word i at CTRL_ARG_BASE + 4 * i", ""]
+           "  // argument word 0; word i at CTRL_ARG_BASE + 4 * i",
+           f"    localparam logic [{rm.addr_width - 1}:0] CTRL_PERF_BASE = {rm.addr_width}'h{rm.perf_base:02X};"
+           "  // performance counter 0; counter i at CTRL_PERF_BASE + 4 * i", ""]
     for r in rm.registers:
         out.append(f"    // {r.doc}")
         out.append(f"    localparam logic [{rm.addr_width - 1}:0] REG_{r.name} = {rm.addr_width}'h{r.offset:02X};")
@@ -167,6 +197,11 @@ def render_sv_package(rm: RegMap) -> str:
         for a in k.args:
             out.append(f"    localparam logic [{rm.addr_width - 1}:0] {up}_ARG_{a.name.upper()} = "
                        f"{rm.addr_width}'h{a.offset:02X};  // {a.type}: {a.doc}")
+        if k.perf:
+            out.append(f"    localparam int unsigned {up}_PERF_WORDS = {len(k.perf)};")
+            for i, c in enumerate(k.perf):
+                out.append(f"    localparam int unsigned {up}_PERF_{c.name} = {i};  // word {i} at "
+                           f"0x{c.offset:02X}: {c.doc}")
         out.append("")
     out += ["endpackage", "/* verilator lint_on UNUSEDPARAM */", "", "`default_nettype wire", ""]
     return "\n".join(out)
@@ -187,6 +222,10 @@ def render_markdown(rm: RegMap) -> str:
         for a in k.args:
             where = f"0x{a.offset:02X} (lo), 0x{a.offset + 4:02X} (hi)" if a.type == "ptr" else f"0x{a.offset:02X}"
             out.append(f"| {where} | {a.name} | {a.type} | {a.doc} |")
+        if k.perf:
+            out += ["", "Performance counters of the last run (read-only; cleared at start, frozen at done, "
+                    "saturating):", "", "| offset | counter | description |", "|---|---|---|"]
+            out += [f"| 0x{c.offset:02X} | {c.name} | {c.doc} |" for c in k.perf]
         out.append("")
     return "\n".join(out)
 

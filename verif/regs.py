@@ -72,7 +72,7 @@ def kernel_control_params(kernel: str | Kernel, regmap: RegMap | None = None) ->
     rm = regmap or load_regmap()
     k = rm.kernel(kernel) if isinstance(kernel, str) else kernel
     words, mask = k.arg_words(rm.arg_stride)
-    return {"ARG_WORDS": words, "ARG_WORD_MASK": mask, "KERNEL_ID": k.id}
+    return {"ARG_WORDS": words, "ARG_WORD_MASK": mask, "KERNEL_ID": k.id, "PERF_WORDS": len(k.perf)}
 
 
 @dataclass(frozen=True)

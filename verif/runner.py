@@ -240,6 +240,7 @@ def run_cocotb(
     waves: bool | None = None,
     seed: int | None = None,
     extra_env: Mapping[str, str] | None = None,
+    extra_plusargs: Sequence[str] = (),
     log_files: bool = False,
 ) -> Path:
     """Build *top* with *parameters* and run the cocotb tests in *test_module* on it.
@@ -252,6 +253,7 @@ def run_cocotb(
         waves: Dump ``dump.fst``; default from the ``WAVES`` environment variable.
         seed: cocotb random seed; default from the environment (see :func:`seed_from_env`).
         extra_env: More environment variables for the simulation.
+        extra_plusargs: More simulator plusargs (e.g. ``+ddr_a_image=FILE``, rtl/sim/vu9p_sim.sv).
         log_files: Write the build's and the simulation's output to ``build.log`` and
             ``sim-<pid>.log`` in the build folder instead of this process's stdout (a host
             program's output stays its own); the results file is then ``results-<pid>.xml``.
@@ -310,7 +312,7 @@ def run_cocotb(
             hdl_toplevel=top,
             testcase=testcase,
             seed=seed,
-            plusargs=plusargs(seed),
+            plusargs=plusargs(seed) + list(extra_plusargs),
             extra_env=env,
             waves=waves,
             parameters=parameters,

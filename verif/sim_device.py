@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import socket
+import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
 
 from hlstransform.host.device import Device, DeviceError
 from hlstransform.verif import device_server
@@ -29,6 +34,46 @@ from hlstransform.verif.runner import build_dir_for, coverage_from_env, run_coco
 
 CONNECT_TIMEOUT_S = 1800.0
 """How long to wait for the simulator to connect (a cold Verilator build of a big top is slow)."""
+
+
+BACKDOOR_CHANNELS = "abcd"
+"""The simulated card's DDR channels, as its backdoor plusargs name them (``+ddr_<c>_image=``)."""
+CHANNEL_SHIFT = 34
+"""Device address bits [35:34] select the channel (the shell's decode, host/image.py CHANNEL_SHIFT)."""
+ROW_BYTES = 64
+
+
+def write_backdoor_images(regions: Iterable[tuple[int, bytes]], folder: Path) -> list[str]:
+    """Write *regions* (device address, bytes) as rtl/sim/axi_ddr_model.sv backdoor images, one
+    file per channel in *folder*; return the plusargs that load them (``+ddr_<c>_image=FILE``).
+
+    Record format (the model's): row index and row count as 8-byte big-endian words, then the
+    rows, each 64 bytes with its most significant byte (byte 63 of the row) first, which is how
+    ``$fread`` fills a 512-bit variable.
+
+    Raises:
+        DeviceError: a region not starting on a 64-byte row or outside the four channels.
+    """
+    files: dict[int, object] = {}
+    try:
+        for addr, data in regions:
+            channel, local = addr >> CHANNEL_SHIFT, addr & ((1 << CHANNEL_SHIFT) - 1)
+            if addr % ROW_BYTES or not 0 <= channel < len(BACKDOOR_CHANNELS):
+                raise DeviceError(f"backdoor region at {addr:#x} is not a 64-byte aligned address of channels A..D")
+            if not data:
+                continue
+            rows = -(-len(data) // ROW_BYTES)
+            block = np.zeros(rows * ROW_BYTES, np.uint8)
+            block[: len(data)] = np.frombuffer(bytes(data), np.uint8)
+            if channel not in files:
+                files[channel] = open(folder / f"ddr_{BACKDOOR_CHANNELS[channel]}.img", "wb")
+            f = files[channel]
+            f.write(np.array([local // ROW_BYTES, rows], ">u8").tobytes())
+            f.write(block.reshape(rows, ROW_BYTES)[:, ::-1].tobytes())
+    finally:
+        for f in files.values():
+            f.close()
+    return [f"+ddr_{BACKDOOR_CHANNELS[ch]}_image={folder / f'ddr_{BACKDOOR_CHANNELS[ch]}.img'}" for ch in sorted(files)]
 
 
 def _one_line(exc: BaseException | None) -> str:
@@ -48,12 +93,16 @@ class SimDevice(Device):
         parameters: RTL parameters of the build.
         ddr: memory timing, ``"honest"`` (40 cycles, 85 %) or ``"ideal"``.
         seed: cocotb seed (Verilator's initial register values).
+        preload: ``(device address, bytes)`` regions placed in the DDR models before the
+            simulation starts (the backdoor of rtl/sim/axi_ddr_model.sv: tops built on it, such
+            as ``vu9p_sim``, only): a whole model image without a DMA through the testbench.
     """
 
     name = "sim"
 
     def __init__(self, top: str, parameters: Mapping[str, object] | None = None, ddr: str = "honest",
-                 seed: int | None = None, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+                 seed: int | None = None, connect_timeout_s: float = CONNECT_TIMEOUT_S,
+                 preload: Iterable[tuple[int, bytes]] | None = None) -> None:
         if ddr not in device_server.DDR_TIMINGS:
             raise DeviceError(f"unknown DDR timing {ddr!r} (use {' or '.join(device_server.DDR_TIMINGS)})")
         self.top = top
@@ -65,11 +114,16 @@ class SimDevice(Device):
         port = self._listener.getsockname()[1]
         self._error: BaseException | None = None
         env = {device_server.ADDR_ENV: f"127.0.0.1:{port}", device_server.DDR_ENV: ddr}
+        self._preload_dir: Path | None = None
+        plusargs: list[str] = []
+        if preload is not None:
+            self._preload_dir = Path(tempfile.mkdtemp(prefix="hlst-backdoor-"))
+            plusargs = write_backdoor_images(preload, self._preload_dir)
 
         def simulate() -> None:
             try:
                 run_cocotb(top, device_server.__name__, parameters, seed=seed, extra_env=env,
-                           testcase="run_device_server", log_files=True)
+                           extra_plusargs=plusargs, testcase="run_device_server", log_files=True)
             except BaseException as exc:  # noqa: BLE001 - reported by the host calls
                 self._error = exc
 
@@ -88,9 +142,13 @@ class SimDevice(Device):
                                           f"(logs in {self.log_dir})") from None
                     if time.monotonic() > deadline:
                         raise DeviceError(f"simulation of {top} did not connect within {connect_timeout_s:.0f} s") from None
+        except BaseException:
+            self._remove_preload()
+            raise
         finally:
             self._listener.close()
         conn.settimeout(None)
+        self._remove_preload()  # read at time 0, before the test connected
         self._sock = conn
         self._stream = conn.makefile("rwb")
         self._closed = False
@@ -138,6 +196,11 @@ class SimDevice(Device):
         """Hold the top's reset for *cycles* cycles (a run in flight is abandoned)."""
         self._call("reset", cycles=cycles)
 
+    def _remove_preload(self) -> None:
+        if self._preload_dir is not None:
+            shutil.rmtree(self._preload_dir, ignore_errors=True)
+            self._preload_dir = None
+
     def close(self) -> None:
         """End the simulation; raise :class:`DeviceError` if it failed (e.g. an illegal burst)."""
         if self._closed:
@@ -149,5 +212,6 @@ class SimDevice(Device):
             self._stream.close()
             self._sock.close()
             self._thread.join()
+            self._remove_preload()
         if self._error is not None:
             raise DeviceError(f"simulation of {self.top} failed: {_one_line(self._error)} (logs in {self.log_dir})")

@@ -43,7 +43,11 @@ module kernel_control #(
     // Value of the read-only KERNEL_ID register (the kernel's id in rtl/regmap.toml)
     parameter logic [31:0]          KERNEL_ID     = 32'h0,
     // Width of s_axi_control_awaddr/araddr, bits (>= the regmap's addr_width)
-    parameter int                   ADDR_WIDTH    = kernel_regs_pkg::CTRL_ADDR_WIDTH
+    parameter int                   ADDR_WIDTH    = kernel_regs_pkg::CTRL_ADDR_WIDTH,
+    // Performance counters (the kernel's `perf` list in rtl/regmap.toml), 0 .. 28; counter i at
+    // CTRL_PERF_BASE + 4 * i counts the run's cycles with core_perf_count[i] set
+    parameter int                   PERF_WORDS    = 0,
+    localparam int                  PERF_PORT_W   = PERF_WORDS > 0 ? PERF_WORDS : 1
 ) (
     input  wire                     clk,
     input  wire                     rst,  // active-high, synchronous
@@ -85,7 +89,11 @@ module kernel_control #(
     output wire                     core_start,   // one-cycle pulse: a run begins
     output wire  [ARG_WORDS*32-1:0] core_args,    // word i at [32*i +: 32]; valid with core_start, held until the next
     input  wire                     core_done,    // one-cycle pulse: the run finished (ignored when no run is in progress)
-    input  wire  [3:0]              core_status   // error bits, indexed by kernel_regs_pkg::STATUS_*_BIT
+    input  wire  [3:0]              core_status,  // error bits, indexed by kernel_regs_pkg::STATUS_*_BIT
+    // Event i of this cycle (bit i adds one to performance counter i while a run is in
+    // progress; the counters clear when a run is taken and hold after done). Tie to zero
+    // when PERF_WORDS = 0.
+    input  wire  [PERF_PORT_W-1:0]  core_perf_count
 );
 
 import kernel_regs_pkg::*;
@@ -96,6 +104,10 @@ localparam int MAX_ARG_WORDS = (int'(REG_STATUS) - ARG_BASE) / 4;
 
 if (ARG_WORDS < 1 || ARG_WORDS > MAX_ARG_WORDS) begin : g_check_arg_words
     $error("kernel_control: ARG_WORDS must be 1 .. 28 (the argument window of rtl/regmap.toml)");
+end
+localparam int MAX_PERF_WORDS = ((1 << CTRL_ADDR_WIDTH) - int'(CTRL_PERF_BASE)) / 4;
+if (PERF_WORDS < 0 || PERF_WORDS > MAX_PERF_WORDS) begin : g_check_perf_words
+    $error("kernel_control: PERF_WORDS must be 0 .. 28 (the performance counter window of rtl/regmap.toml)");
 end
 if (ADDR_WIDTH < int'(CTRL_ADDR_WIDTH)) begin : g_check_addr_width
     $error("kernel_control: ADDR_WIDTH must be >= kernel_regs_pkg::CTRL_ADDR_WIDTH");
@@ -295,6 +307,8 @@ always_comb begin
     end
 end
 
+logic [31:0] perf_reg [PERF_PORT_W];  // performance counters (entry 0 unused when PERF_WORDS = 0)
+
 // Read mux: one address compare per register, ORed.
 always_comb begin
     reg_rd_data = 32'd0;
@@ -326,6 +340,22 @@ always_comb begin
     for (int i = 0; i < ARG_WORDS; i++) begin
         if (rd_word == word_of(ARG_BASE + 4 * i)) begin
             reg_rd_data = args_reg[32 * i +: 32];
+        end
+    end
+    for (int i = 0; i < PERF_WORDS; i++) begin
+        if (rd_word == word_of(int'(CTRL_PERF_BASE) + 4 * i)) begin
+            reg_rd_data = perf_reg[i];
+        end
+    end
+end
+
+// Performance counters: cleared when a run is taken, counting (saturating) during it.
+always_ff @(posedge clk) begin
+    for (int i = 0; i < PERF_WORDS; i++) begin
+        if (rst || launch) begin
+            perf_reg[i] <= 32'd0;
+        end else if (busy_reg && core_perf_count[i] && perf_reg[i] != '1) begin
+            perf_reg[i] <= perf_reg[i] + 32'd1;
         end
     end
 end

@@ -340,10 +340,15 @@ logic [3:0]                     core_status;
 // The high words of the u32 arguments read as zero (ARG_WORD_MASK) and carry nothing.
 wire unused_args = &{1'b0, core_args[32 * (ARG_TOKEN + 1) +: 32], core_args[32 * (ARG_POS + 1) +: 32]};
 
+// Performance counter events of this cycle (rtl/regmap.toml [kernels.forward] perf), driven
+// below once the sequencer state exists.
+logic [FORWARD_PERF_WORDS-1:0] perf_count;
+
 kernel_control #(
     .ARG_WORDS(FORWARD_ARG_WORDS),
     .ARG_WORD_MASK(FORWARD_ARG_WORD_MASK),
-    .KERNEL_ID(FORWARD_KERNEL_ID)
+    .KERNEL_ID(FORWARD_KERNEL_ID),
+    .PERF_WORDS(FORWARD_PERF_WORDS)
 ) kernel_control_inst (
     .clk(clk),
     .rst(rst_reg),
@@ -370,7 +375,8 @@ kernel_control #(
     .core_start(core_start),
     .core_args(core_args),
     .core_done(core_done),
-    .core_status(core_status)
+    .core_status(core_status),
+    .core_perf_count(perf_count)
 );
 
 /*
@@ -423,6 +429,23 @@ typedef enum logic [3:0] {
 state_t                 state_reg, state_next;
 step_t                  step_reg, step_next;
 logic [2:0]             phase_reg, phase_next;        // STATE_ISSUE: the next command batch
+
+// Where the cycles and the memory traffic go (the bench's breakdown; CYCLES is the total).
+wire in_steps = state_reg inside {STATE_STEP, STATE_ISSUE, STATE_WAIT, STATE_NEXT};
+always_comb begin
+    perf_count = '0;
+    perf_count[FORWARD_PERF_MATMUL_CYCLES]    = in_steps && step_reg inside {STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS};
+    perf_count[FORWARD_PERF_ATTENTION_CYCLES] = in_steps && step_reg == STEP_ATT;
+    perf_count[FORWARD_PERF_KV_CYCLES]        = in_steps && step_reg == STEP_KV;
+    perf_count[FORWARD_PERF_RD_BEATS_A]       = m_axi_ch0_rvalid && m_axi_ch0_rready;
+    perf_count[FORWARD_PERF_RD_BEATS_B]       = m_axi_ch1_rvalid && m_axi_ch1_rready;
+    perf_count[FORWARD_PERF_RD_BEATS_C]       = m_axi_ch2_rvalid && m_axi_ch2_rready;
+    perf_count[FORWARD_PERF_RD_BEATS_D]       = m_axi_ch3_rvalid && m_axi_ch3_rready;
+    perf_count[FORWARD_PERF_WR_BEATS_A]       = m_axi_ch0_wvalid && m_axi_ch0_wready;
+    perf_count[FORWARD_PERF_WR_BEATS_B]       = m_axi_ch1_wvalid && m_axi_ch1_wready;
+    perf_count[FORWARD_PERF_WR_BEATS_C]       = m_axi_ch2_wvalid && m_axi_ch2_wready;
+    perf_count[FORWARD_PERF_WR_BEATS_D]       = m_axi_ch3_wvalid && m_axi_ch3_wready;
+end
 
 // Arguments (snapshot at core_start): datapath, not reset.
 logic [63:0]            desc_ptr_reg, desc_ptr_next;

@@ -9,6 +9,7 @@ package kernel_regs_pkg;
 
     localparam int unsigned CTRL_ADDR_WIDTH = 8;
     localparam logic [7:0] CTRL_ARG_BASE = 8'h10;  // argument word 0; word i at CTRL_ARG_BASE + 4 * i
+    localparam logic [7:0] CTRL_PERF_BASE = 8'h90;  // performance counter 0; counter i at CTRL_PERF_BASE + 4 * i
 
     // Kernel handshake (ap_ctrl_hs).
     localparam logic [7:0] REG_AP_CTRL = 8'h00;
@@ -149,6 +150,18 @@ package kernel_regs_pkg;
     localparam logic [7:0] FORWARD_ARG_TOKEN = 8'h18;  // u32: Token id, 0 .. vocab_size - 1.
     localparam logic [7:0] FORWARD_ARG_POS = 8'h20;  // u32: Position, 0 .. seq_len - 1: the KV-cache slot written and the last one attended.
     localparam logic [7:0] FORWARD_ARG_LAYERS = 8'h28;  // u32: Decoder layers to run, 0 .. n_layers (n_layers for a real token; fewer for step-by-step verification).
+    localparam int unsigned FORWARD_PERF_WORDS = 11;
+    localparam int unsigned FORWARD_PERF_MATMUL_CYCLES = 0;  // word 0 at 0x90: Cycles in the matmul steps (QKV, WO, W13, W2, classifier: norm, quantize, weight streaming).
+    localparam int unsigned FORWARD_PERF_ATTENTION_CYCLES = 1;  // word 1 at 0x94: Cycles in the attention step (q.K, softmax, .V over positions 0 .. pos).
+    localparam int unsigned FORWARD_PERF_KV_CYCLES = 2;  // word 2 at 0x98: Cycles in the KV-cache store steps.
+    localparam int unsigned FORWARD_PERF_RD_BEATS_A = 3;  // word 3 at 0x9C: 512-bit read beats received on channel A (m_axi_ch0).
+    localparam int unsigned FORWARD_PERF_RD_BEATS_B = 4;  // word 4 at 0xA0: 512-bit read beats received on channel B (m_axi_ch1).
+    localparam int unsigned FORWARD_PERF_RD_BEATS_C = 5;  // word 5 at 0xA4: 512-bit read beats received on channel C (m_axi_ch2).
+    localparam int unsigned FORWARD_PERF_RD_BEATS_D = 6;  // word 6 at 0xA8: 512-bit read beats received on channel D (m_axi_ch3).
+    localparam int unsigned FORWARD_PERF_WR_BEATS_A = 7;  // word 7 at 0xAC: 512-bit write beats sent on channel A.
+    localparam int unsigned FORWARD_PERF_WR_BEATS_B = 8;  // word 8 at 0xB0: 512-bit write beats sent on channel B.
+    localparam int unsigned FORWARD_PERF_WR_BEATS_C = 9;  // word 9 at 0xB4: 512-bit write beats sent on channel C.
+    localparam int unsigned FORWARD_PERF_WR_BEATS_D = 10;  // word 10 at 0xB8: 512-bit write beats sent on channel D.
 
 endpackage
 /* verilator lint_on UNUSEDPARAM */

@@ -223,7 +223,8 @@ kernel_control #(
     .core_start(core_start),
     .core_args(core_args),
     .core_done(core_done),
-    .core_status(core_status)
+    .core_status(core_status),
+    .core_perf_count(1'b0)  // no performance counters
 );
 
 /*

@@ -21,6 +21,13 @@
  *
  * Bursts: INCR (any size up to DATA_WIDTH; FIXED and WRAP are not modelled and stop the
  * simulation with an error). Row of beat i: (addr aligned to the size + i * 2^size) / row bytes.
+ *
+ * Backdoor load (what lets a benchmark start with a 116 MB model image in memory instead of
+ * DMAing it through the testbench): with IMAGE_PLUSARG set (e.g. "ddr_a_image=%s") and that
+ * plusarg given, the file it names is read into memory at time 0. The file is a list of
+ * records: a 64-bit row index and a 64-bit row count (each 8 bytes, most significant first),
+ * then that many rows of DATA_WIDTH / 8 bytes, each row's most significant byte first
+ * (hlstransform.verif.sim_device.write_backdoor_image writes it).
  */
 
 `default_nettype none
@@ -33,7 +40,9 @@ module axi_ddr_model #(
     parameter int WRITE_LATENCY   = 40,
     parameter int BEAT_NUM        = 17,
     parameter int BEAT_DEN        = 20,
-    parameter int MAX_OUTSTANDING = 16
+    parameter int MAX_OUTSTANDING = 16,
+    // $value$plusargs format naming the backdoor image file ("" = none)
+    parameter string IMAGE_PLUSARG = ""
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -100,6 +109,35 @@ logic [63:0] cycle;
 // simulator's random initial values.
 logic        out_of_reset_reg;
 initial out_of_reset_reg = 1'b0;
+
+/* verilator lint_off BLKSEQ */
+initial begin : backdoor_load
+    string                 path;
+    int                    fd, got;
+    logic [63:0]           row, count;
+    logic [DATA_WIDTH-1:0] data;
+    if (IMAGE_PLUSARG != "" && $value$plusargs(IMAGE_PLUSARG, path)) begin
+        fd = $fopen(path, "rb");
+        if (fd == 0) begin
+            $fatal(1, "axi_ddr_model: cannot open the backdoor image %s", path);
+        end
+        while ($fread(row, fd) == 8) begin
+            got = $fread(count, fd);
+            if (got != 8 || (row + count) > (64'd1 << (ADDR_WIDTH - ROW_SHIFT))) begin
+                $fatal(1, "axi_ddr_model: backdoor image %s: record at row %0d beyond the memory", path, row);
+            end
+            for (longint i = 0; i < longint'(count); i++) begin
+                got = $fread(data, fd);
+                if (got != ROW_BYTES) begin
+                    $fatal(1, "axi_ddr_model: backdoor image %s ends inside a record", path);
+                end
+                mem[ADDR_WIDTH'(row) + ADDR_WIDTH'(i)] = data;
+            end
+        end
+        $fclose(fd);
+    end
+end
+/* verilator lint_on BLKSEQ */
 
 function automatic logic [ADDR_WIDTH-1:0] row_of(input logic [ADDR_WIDTH-1:0] addr, input logic [2:0] size,
                                                   input logic [7:0] beat);

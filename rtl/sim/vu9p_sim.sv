@@ -9,6 +9,10 @@
  * host's own register and DMA calls. Default timing: DESIGN.md section 8's honest channel
  * (40 cycles of latency, 85 % of peak beats); READ_LATENCY = WRITE_LATENCY = 0 and
  * BEAT_NUM = BEAT_DEN = 1 give an ideal memory.
+ *
+ * Plusargs +ddr_a_image=FILE .. +ddr_d_image=FILE preload the channels' memories at time 0
+ * (axi_ddr_model's backdoor load; channel-local rows): how the benchmark starts with a whole
+ * model image in place.
  */
 
 `default_nettype none
@@ -29,7 +33,7 @@
     axi_ddr_model #( \
         .DATA_WIDTH(512), .ADDR_WIDTH(34), .ID_WIDTH(DDR_ID_WIDTH), \
         .READ_LATENCY(READ_LATENCY), .WRITE_LATENCY(WRITE_LATENCY), \
-        .BEAT_NUM(BEAT_NUM), .BEAT_DEN(BEAT_DEN) \
+        .BEAT_NUM(BEAT_NUM), .BEAT_DEN(BEAT_DEN), .IMAGE_PLUSARG(`"ddr_``P``_image=%s`") \
     ) ddr_``P``_inst ( \
         .clk(clk), .rst(rst), \
         .s_axi_awid(ddr``P``_awid), .s_axi_awaddr(ddr``P``_awaddr), .s_axi_awlen(ddr``P``_awlen), \

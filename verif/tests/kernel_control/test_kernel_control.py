@@ -25,10 +25,14 @@ What is checked:
   and stops after the run in progress once cleared; a START written during a run is held
   until the run finishes, never reaching the core early;
 - every slave channel keeps the AXI handshake rules; every response is OKAY;
+- performance counters (PERF_WORDS > 0): counter i equals the cycles of the run, core_start
+  to core_done both included, with core_perf_count[i] set (random events every cycle, also
+  between runs, which must not count); cleared by the next start, zero after reset; with
+  PERF_WORDS = 0 the window reads zero whatever core_perf_count does;
 - the register comparison fails on a corrupted expected value (a test that can fail).
 
 Run: ``make sim MODULE=kernel_control`` (add ``WAVES=1`` for ``dump.fst``,
-``PARAM_ARG_WORDS=28`` for another size), or ``pytest verif/tests/kernel_control`` for every
+``PARAM_ARG_WORDS=28`` or ``PARAM_PERF_WORDS=11`` for another size), or ``pytest verif/tests/kernel_control`` for every
 parameter set below.
 """
 
@@ -63,6 +67,7 @@ IER = RM.reg("IER").offset
 ISR = RM.reg("ISR").offset
 STATUS = RM.reg("STATUS").offset
 CYCLES = RM.reg("CYCLES").offset
+PERF_BASE = RM.perf_base
 KERNEL_ID = RM.reg("KERNEL_ID").offset
 START = RM.bit("AP_CTRL", "START")
 DONE = RM.bit("AP_CTRL", "DONE")
@@ -78,6 +83,7 @@ STATUS_MASK = sum(b.mask for b in RM.reg("STATUS").bits)
 # RTL defaults, used when a parameter is not given (make sim without PARAM_*).
 DEFAULT_KERNEL_ID = 0
 DEFAULT_ARG_WORD_MASK = 0xFFFF_FFFF
+DEFAULT_PERF_WORDS = 0
 
 
 def byte_lane(mask: int) -> int:
@@ -98,8 +104,10 @@ class RegModel:
         addr_width: Address width of s_axi_control, bits.
     """
 
-    def __init__(self, arg_words: int, arg_mask: int, kernel_id: int, addr_width: int) -> None:
+    def __init__(self, arg_words: int, arg_mask: int, kernel_id: int, addr_width: int,
+                 perf_words: int = 0) -> None:
         self.arg_words = arg_words
+        self.perf_words = perf_words
         self.arg_mask = arg_mask & ((1 << arg_words) - 1)
         self.kernel_id = kernel_id
         self.addr_width = addr_width
@@ -110,6 +118,7 @@ class RegModel:
         self.args = [0] * self.arg_words
         self.start = self.done = self.ready = self.auto_restart = self.busy = False
         self.gie = self.ier = self.isr = self.status = self.cycles = 0
+        self.perf = [0] * self.perf_words
 
     def mapped(self, word: int) -> bool:
         """Whether argument word *word* exists."""
@@ -170,6 +179,8 @@ class RegModel:
             return self.cycles
         if offset == KERNEL_ID:
             return self.kernel_id
+        if PERF_BASE <= offset < PERF_BASE + 4 * self.perf_words:
+            return self.perf[(offset - PERF_BASE) // 4]
         word = self.arg_word(offset)
         return self.args[word] if word is not None else 0
 
@@ -183,6 +194,7 @@ class RegModel:
     def launch(self) -> None:
         """The block took a start: arguments snapshotted, STATUS cleared."""
         self.start, self.busy, self.ready, self.status = False, True, True, 0
+        self.perf = [0] * self.perf_words
         if self.ier & IRQ_READY:
             self.isr |= IRQ_READY
 
@@ -206,7 +218,12 @@ class RegModel:
 
     def named_offsets(self) -> list[int]:
         """The control and status registers, then the argument words."""
-        return [AP_CTRL, GIE, IER, ISR, STATUS, CYCLES, KERNEL_ID] + [ARG_BASE + 4 * i for i in range(self.arg_words)]
+        return ([AP_CTRL, GIE, IER, ISR, STATUS, CYCLES, KERNEL_ID] + [ARG_BASE + 4 * i for i in range(self.arg_words)]
+                + self.perf_offsets())
+
+    def perf_offsets(self) -> list[int]:
+        """The performance counters' word addresses."""
+        return [PERF_BASE + 4 * i for i in range(self.perf_words)]
 
 
 @dataclass(frozen=True)
@@ -378,8 +395,10 @@ class TB(TbBase):
         self.arg_words = self.check_param("ARG_WORDS", len(dut.core_args) // 32)
         self.addr_width = self.check_param("ADDR_WIDTH", len(dut.s_axi_control_awaddr))
         self.kernel_id = param("KERNEL_ID", DEFAULT_KERNEL_ID)
+        self.perf_words = param("PERF_WORDS", DEFAULT_PERF_WORDS)
         self.model = RegModel(self.arg_words, param("ARG_WORD_MASK", DEFAULT_ARG_WORD_MASK), self.kernel_id,
-                              self.addr_width)
+                              self.addr_width, self.perf_words)
+        dut.core_perf_count.value = 0
         self.log.info("TB: KERNEL_ID = 0x%08x, ARG_WORD_MASK = 0x%x", self.kernel_id, self.model.arg_mask)
         self.ctrl = KernelControl.from_dut(dut)
         self.axil = self.ctrl.master
@@ -838,6 +857,67 @@ async def run_test_reset_mid_run(dut) -> None:
     tb.check_protocol()
 
 
+class PerfEvents:
+    """Drives random core_perf_count bits every cycle and counts those of each run (core_start
+    to core_done, both included), as the performance counters must."""
+
+    def __init__(self, dut, width: int) -> None:
+        self.dut, self.width = dut, max(width, 1)
+        self.counts: list[list[int]] = []  # per finished run, per counter
+        self._task = cocotb.start_soon(self._run())
+
+    async def _run(self) -> None:
+        dut, current, bits = self.dut, None, 0
+        while True:
+            bits = random.getrandbits(self.width)
+            dut.core_perf_count.value = bits
+            await RisingEdge(dut.clk)
+            if dut.rst.value:
+                current = None
+                continue
+            if dut.core_start.value:
+                current = [0] * self.width
+            if current is not None:
+                for i in range(self.width):
+                    current[i] += bits >> i & 1
+                if dut.core_done.value:
+                    self.counts.append(current)
+                    current = None
+
+    def stop(self) -> None:
+        self._task.cancel()
+        self.dut.core_perf_count.value = 0
+
+
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
+async def run_test_perf_counters(dut) -> None:
+    """Each counter = the run's cycles with its event bit set; cleared by a start and by reset."""
+    tb = TB(dut)
+    await tb.cycle_reset()
+    events = PerfEvents(dut, tb.perf_words)
+    for run, latency in enumerate((40, 3, 1, 150)):
+        tb.core.program(CoreProgram(latency))
+        await tb.start()
+        await tb.core.wait_done(run + 1)
+        await tb.cycles(5 + random.randrange(8))  # events between runs must not count
+        counts = events.counts[run]
+        tb.model.perf = counts[:tb.perf_words]
+        await tb.check_registers(tb.model.all_offsets() if run == 0 else None, f"run {run}: counters")
+        tb.log.info("run %d (%d cycles): counters %s", run, latency, counts[:tb.perf_words])
+        if tb.perf_words:
+            assert any(counts), f"run {run}: no events were driven, the check would pass vacuously"
+    if tb.perf_words:
+        # A model one event off is caught.
+        tb.model.perf[-1] += 1
+        with pytest.raises(AssertionError, match="1 mismatches"):
+            await tb.check_registers(tb.model.perf_offsets(), "counter off by one")
+        tb.model.perf[-1] -= 1
+    events.stop()
+    await tb.cycle_reset()
+    await tb.check_registers(tb.model.all_offsets(), "counters after reset")
+    tb.check_protocol()
+
+
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def run_test_scoreboard_catches_corruption(dut) -> None:
     """The register comparison fails on a corrupted expected value or a wrong CYCLES (tests can fail)."""
@@ -873,10 +953,12 @@ async def run_test_scoreboard_catches_corruption(dut) -> None:
     [
         # The matmul kernel's layout: 12 words, the high words of its three u32 arguments unmapped.
         kernel_control_params("matmul"),
-        # The whole argument window, a KERNEL_ID with bit 31 set.
-        {"ARG_WORDS": 28, "ARG_WORD_MASK": (1 << 28) - 1, "KERNEL_ID": 0xFEED_C0DE},
+        # The whole argument window, a KERNEL_ID with bit 31 set, every performance counter.
+        {"ARG_WORDS": 28, "ARG_WORD_MASK": (1 << 28) - 1, "KERNEL_ID": 0xFEED_C0DE, "PERF_WORDS": 28},
+        # The forward kernel's layout: four argument slots, its performance counters.
+        kernel_control_params("forward"),
     ],
-    ids=["matmul", "words28"],
+    ids=["matmul", "words28", "forward"],
 )
 def test_kernel_control(parameters: dict[str, int]) -> None:
     """Build kernel_control with *parameters* and run every cocotb test above."""

@@ -124,3 +124,46 @@ def test_model_over_maxima_is_refused(tmp_path) -> None:
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "l.npy").exists()
 
+
+
+# ----------------------------------------------------------------------------- the benchmark path
+
+BENCH_MODEL = "models/tiny/model_q80.bin"
+
+
+def test_bench_backdoor_image_and_counters() -> None:
+    """`hlstransform bench`'s path on the tiny model: the image and a random KV history placed by
+    the DDR models' backdoor (no DMA), tokens at positions 3 and 4 bit-exact with the numerics
+    model holding the same history, and the performance counters consistent with the traffic."""
+    from hlstransform.host import bench
+
+    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=2, pos=3)
+    assert r["bit_exact"] is True and [t["bit_exact"] for t in r["per_token"]] == [True, True], r["per_token"]
+    image = bench.ForwardImage.build(bench.bench_model(str(toolchain.repo_root() / BENCH_MODEL)).weights, kv="int8")
+    for t in r["per_token"]:
+        # Every channel reads at least its weight stream (plus norms, embedding, KV); writes are the KV
+        # slots and the logits only.
+        assert all(rd >= w for rd, w in zip(t["ddr_read_bytes"], image.stream_bytes())), t
+        assert 0 < sum(t["ddr_write_bytes"]) < 64 * 1024, t
+        assert min(t["cycles_matmul"], t["cycles_attention"], t["cycles_kv_store"], t["cycles_other"]) > 0, t
+        assert 0 < t["ddr_utilization"] <= 1, t
+    # Attention over one more position costs more cycles (the counters see the step).
+    assert r["per_token"][1]["cycles_attention"] > r["per_token"][0]["cycles_attention"]
+
+
+def test_bench_check_catches_a_wrong_history(monkeypatch) -> None:
+    """The bench's bit-exact check can fail: a KV history in the device that differs from the
+    numerics model's by one value gives different logits."""
+    from hlstransform.host import bench
+
+    true_regions = bench.kv_history_regions
+
+    def corrupted(image, hw, positions):
+        regions = true_regions(image, hw, positions)
+        at, data = regions[0]
+        regions[0] = (at, bytes([data[0] ^ 0x40]) + data[1:])  # slot 0, value 0 of a key head
+        return regions
+
+    monkeypatch.setattr(bench, "kv_history_regions", corrupted)
+    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=1, pos=2)
+    assert r["bit_exact"] is False

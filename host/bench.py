@@ -1,0 +1,377 @@
+"""``hlstransform bench``: cycles per token of the forward kernel at full model size.
+
+The benchmark runs the RTL, not a model of it: the simulated card (``rtl/sim/vu9p_sim.sv``,
+the VU9P shell with the forward kernel and a Verilator-side DDR model per channel) with a
+random-weight model of a stories shape placed in device memory by the DDR models' backdoor
+(a 116 MB image through the testbench's DMA would take longer than the token). The host
+program is the one every backend uses (``host/forward.py`` ``ForwardRunner``); each figure
+comes from the kernel's own registers: CYCLES and the performance counters of
+``rtl/regmap.toml`` (cycles per step class, read and write beats per channel).
+
+Memory timing is the honest channel of DESIGN.md section 8 unless ``--ddr ideal``: 40 cycles
+from a burst's address to its first beat (and from a write's last beat to its response), at
+most 17 beats in 20 cycles per direction per channel (85 % of the 512-bit port's peak).
+Cycle counts are deterministic for a build, shape, KV format and position.
+
+A position ``P > 0`` starts with a random KV history for positions 0 .. P-1 (the same in the
+device image and in the numerics model), so ``--pos 1000`` costs one token, not a thousand.
+Every token's logits are compared bit for bit with ``model/hwmodel.py`` (``--no-check`` skips
+it: the numerics model takes seconds per stories110M token).
+
+Results as one JSON object with ``--json``; ``python -m hlstransform.host.bench plot`` turns
+recorded objects into the roofline plot of docs/results.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hlstransform.model.config import ModelConfig
+from hlstransform.model.errors import ModelError
+
+from .forward import CLOCK_HZ
+from .image import BEAT_BYTES, N_CHANNELS, ForwardImage, pack_kv
+
+SHAPES: dict[str, ModelConfig] = {
+    # llama2.c's TinyStories models (its README's table; hidden_dim as its model.py computes it).
+    "stories15M": ModelConfig(dim=288, hidden_dim=768, n_layers=6, n_heads=6, n_kv_heads=6, vocab_size=32000,
+                              seq_len=256),
+    "stories42M": ModelConfig(dim=512, hidden_dim=1376, n_layers=8, n_heads=8, n_kv_heads=8, vocab_size=32000,
+                              seq_len=1024),
+    "stories110M": ModelConfig(dim=768, hidden_dim=2048, n_layers=12, n_heads=12, n_kv_heads=12, vocab_size=32000,
+                               seq_len=1024),
+}
+
+DDR_TIMING = {
+    "honest": {"read_latency_cycles": 40, "write_latency_cycles": 40, "max_beat_rate": 0.85},
+    "ideal": {"read_latency_cycles": 0, "write_latency_cycles": 0, "max_beat_rate": 1.0},
+}
+"""What ``SimDevice(ddr=...)`` gives the vu9p_sim DDR models (rtl/sim/vu9p_sim.sv parameters)."""
+
+PORT_BYTES_PER_CYCLE = BEAT_BYTES
+"""One 512-bit AXI port per channel: a beat per cycle at peak."""
+
+ENGINES = 4
+ENGINE_MACS_PER_CYCLE = 64
+"""Four matmul engines (one per channel), each 64 int8 MACs per cycle (one weight beat)."""
+
+
+@dataclass
+class BenchModel:
+    """What is benchmarked: a shape's Q8_0 weights and its name."""
+
+    name: str
+    weights: object  # LlamaWeights, Q8_0
+
+    @property
+    def config(self) -> ModelConfig:
+        return self.weights.config
+
+
+def bench_model(shape: str, seed: int = 0) -> BenchModel:
+    """Random Q8_0 weights of a named shape (:data:`SHAPES`), or the checkpoint at path *shape*."""
+    from hlstransform.model.checkpoint import load_checkpoint
+    from hlstransform.model.golden import default_group_size
+    from hlstransform.model.weights import random_weights
+
+    if shape in SHAPES:
+        config = SHAPES[shape]
+        return BenchModel(shape, random_weights(config, seed=seed).quantized(default_group_size(config)))
+    if not Path(shape).exists():
+        raise ModelError(f"--shape {shape}: neither one of {', '.join(SHAPES)} nor a checkpoint file")
+    weights = load_checkpoint(shape).weights
+    if weights.group_size is None:
+        from hlstransform.model.golden import default_group_size as gs_of
+        weights = weights.quantized(gs_of(weights.config))
+    return BenchModel(Path(shape).name, weights)
+
+
+def random_kv_history(hw, positions: int, rng: np.random.Generator) -> None:
+    """Fill *hw*'s KV cache (``HwTransformer``) at positions ``0 .. positions-1`` with random
+    entries of a trained model's scale (what the device image gets too)."""
+    if positions <= 0:
+        return
+    if hw.kv == "fp32":
+        shape = hw.key_cache[:, :positions].shape
+        hw.key_cache[:, :positions] = rng.normal(0, 0.5, shape).astype(np.float32)
+        hw.value_cache[:, :positions] = rng.normal(0, 0.5, shape).astype(np.float32)
+    else:
+        shape = hw.kv_q[:, :, :positions].shape
+        hw.kv_q[:, :, :positions] = rng.integers(-127, 128, shape, dtype=np.int8)
+        hw.kv_s[:, :, :positions] = rng.uniform(0.002, 0.02, shape[:-1]).astype(np.float32)
+
+
+def kv_history_regions(image: ForwardImage, hw, positions: int) -> list[tuple[int, bytes]]:
+    """The device image of *hw*'s KV cache positions ``0 .. positions-1`` (host/image.py
+    KvRegion / KvLayout): one region per (layer, kv head, k or v)."""
+    out: list[tuple[int, bytes]] = []
+    if positions <= 0:
+        return out
+    c = image.config
+    for ch, reg in enumerate(image.kv_regions):
+        base = image.descriptor[f"kv_{'abcd'[ch]}"]
+        lay = reg.head_layout
+        for layer in range(c.n_layers):
+            for h in reg.heads:
+                for i, which in enumerate("kv"):
+                    if hw.kv == "fp32":
+                        cache = hw.key_cache if which == "k" else hw.value_cache
+                        vals, scales = pack_kv(lay, cache[layer, :positions, h:h + 1])
+                    else:
+                        vals, scales = pack_kv(lay, hw.kv_q[i, layer, :positions, h:h + 1],
+                                               hw.kv_s[i, layer, :positions, h:h + 1])
+                    out.append((base + reg.offset(layer, h, which), vals + scales))
+    return out
+
+
+def macs_per_token(config: ModelConfig, pos: int) -> tuple[int, int]:
+    """(matmul MACs, attention MACs) of one token at *pos*: every weight once; q.K and .V
+    over positions 0 .. pos for every query head."""
+    c = config
+    per_layer = c.dim * (c.dim + 2 * c.kv_dim) + c.dim * c.dim + 3 * c.dim * c.hidden_dim
+    matmul = c.n_layers * per_layer + c.vocab_size * c.dim
+    attention = c.n_layers * c.n_heads * 2 * (pos + 1) * c.head_size
+    return matmul, attention
+
+
+def token_report(config: ModelConfig, pos: int, cycles: int, perf: dict[str, int]) -> dict:
+    """One token's figures from CYCLES and the performance counters."""
+    rd = [perf[f"RD_BEATS_{ch}"] for ch in "ABCD"]
+    wr = [perf[f"WR_BEATS_{ch}"] for ch in "ABCD"]
+    read_bytes = [b * BEAT_BYTES for b in rd]
+    matmul, attention = perf["MATMUL_CYCLES"], perf["ATTENTION_CYCLES"]
+    mm_macs, att_macs = macs_per_token(config, pos)
+    total_bytes = sum(read_bytes) + BEAT_BYTES * sum(wr)
+    return {
+        "pos": pos,
+        "cycles": cycles,
+        "cycles_matmul": matmul,
+        "cycles_attention": attention,
+        "cycles_kv_store": perf["KV_CYCLES"],
+        "cycles_other": cycles - matmul - attention - perf["KV_CYCLES"],
+        "ddr_read_bytes": read_bytes,
+        "ddr_write_bytes": [b * BEAT_BYTES for b in wr],
+        # Beats moved / beats the four ports could move in the token's cycles (peak 1 per cycle each).
+        "ddr_utilization": (sum(rd) + sum(wr)) / (N_CHANNELS * cycles),
+        "ddr_read_utilization_per_channel": [b / cycles for b in rd],
+        "ops": 2 * (mm_macs + att_macs),
+        "ddr_bytes": total_bytes,
+    }
+
+
+def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill: list[dict],
+              sim_cycles_per_s: float, bit_exact: bool | None, image: ForwardImage) -> dict:
+    """The benchmark's JSON object (per-token figures averaged over the decode tokens)."""
+    c = model.config
+
+    def mean(key: str, rows: list[dict]) -> float:
+        return float(np.mean([r[key] for r in rows]))
+
+    cycles = mean("cycles", decode)
+    bytes_per_token = mean("ddr_bytes", decode)
+    rate = DDR_TIMING[ddr]["max_beat_rate"]
+    # The four-channel roofline of this token's traffic: every byte moved at the derated peak.
+    roofline_cycles = bytes_per_token / (N_CHANNELS * PORT_BYTES_PER_CYCLE * rate)
+    out = {
+        "shape": model.name,
+        "config": {"dim": c.dim, "hidden_dim": c.hidden_dim, "n_layers": c.n_layers, "n_heads": c.n_heads,
+                   "n_kv_heads": c.n_kv_heads, "vocab_size": c.vocab_size, "seq_len": c.seq_len,
+                   "group_size": image.group_size},
+        "kv": kv,
+        "ddr": {"timing": ddr, **DDR_TIMING[ddr], "channels": N_CHANNELS, "port_bytes_per_cycle": PORT_BYTES_PER_CYCLE},
+        "pos": decode[0]["pos"],
+        "tokens": len(decode),
+        "cycles_per_token": cycles,
+        "tok_per_s_250mhz": CLOCK_HZ[0] / cycles,
+        "tok_per_s_200mhz": CLOCK_HZ[1] / cycles,
+        "cycles_matmul": mean("cycles_matmul", decode),
+        "cycles_attention": mean("cycles_attention", decode),
+        "cycles_kv_store": mean("cycles_kv_store", decode),
+        "cycles_other": mean("cycles_other", decode),
+        "weight_bytes_per_token": sum(image.stream_bytes()),
+        "ddr_read_bytes_per_channel": [float(np.mean([r["ddr_read_bytes"][ch] for r in decode]))
+                                       for ch in range(N_CHANNELS)],
+        "ddr_write_bytes_per_channel": [float(np.mean([r["ddr_write_bytes"][ch] for r in decode]))
+                                        for ch in range(N_CHANNELS)],
+        "ddr_bytes_per_token": bytes_per_token,
+        "ddr_utilization": mean("ddr_utilization", decode),
+        "ddr_bandwidth_gb_s_250mhz": bytes_per_token / cycles * CLOCK_HZ[0] / 1e9,
+        "roofline_tok_per_s_250mhz": CLOCK_HZ[0] / roofline_cycles,
+        "roofline_fraction": roofline_cycles / cycles,
+        "ops_per_token": mean("ops", decode),
+        "sim_cycles_per_s": sim_cycles_per_s,
+        "bit_exact": bit_exact,
+        "per_token": decode,
+    }
+    if prefill:
+        pc = mean("cycles", prefill)
+        out["prefill"] = {"tokens": len(prefill), "cycles_per_token": pc,
+                          "tok_per_s_250mhz": CLOCK_HZ[0] / pc,
+                          "speedup_vs_decode": cycles / pc}
+    return out
+
+
+def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefill: int = 0, ddr: str = "honest",
+              check: bool = True, seed: int = 0, log=None, kv_is_default: bool = False) -> dict:
+    """Simulate *tokens* decode tokens (after *prefill* prompt tokens) of *shape* from *pos*.
+
+    Raises:
+        ModelError: a bad shape or option; DeviceError: the simulation failed.
+    """
+    from hlstransform.model.hwmodel import HwTransformer
+    from hlstransform.verif.sim_device import SimDevice
+
+    from .backends import SIM_TOP, sim_parameters
+    from .device import DeviceError
+    from .forward import ForwardRunner
+
+    say = log or (lambda msg: None)
+    if tokens < 1 or prefill < 0 or pos < 0:
+        raise ModelError("--tokens must be >= 1, --prefill and --pos >= 0")
+    if ddr not in DDR_TIMING:
+        raise ModelError(f"--ddr must be one of {', '.join(DDR_TIMING)}")
+    t0 = time.monotonic()
+    model = bench_model(shape, seed)
+    c = model.config
+    if pos + prefill + tokens > c.seq_len:
+        raise ModelError(f"positions {pos} .. {pos + prefill + tokens - 1} do not fit seq_len {c.seq_len}")
+    if kv == "int8" and c.head_size not in (32, 64):
+        raise ModelError(f"{model.name}: an int8 KV cache needs head_size 32 or 64 (the kernel quantizes a head "
+                         f"vector as one group), this shape has {c.head_size}: use --kv fp32")
+    if kv_is_default:
+        say(f"[bench] KV cache {kv} (the benchmark's default; --kv fp32 for llama2.c's fp32 cache)")
+    image = ForwardImage.build(model.weights, kv=kv)
+    hw = HwTransformer(model.weights, kv=kv)
+    rng = np.random.default_rng(seed)
+    random_kv_history(hw, pos, rng)
+    regions = list(image.regions) + kv_history_regions(image, hw, pos)
+    say(f"[bench] {model.name}: image {sum(len(d) for _, d in regions) / 1e6:.1f} MB built in "
+        f"{time.monotonic() - t0:.0f} s; starting the simulated card ({SIM_TOP}, {kv} KV, {ddr} DDR)")
+    token_ids = [int(t) for t in rng.integers(0, c.vocab_size, prefill + tokens)]
+    device = SimDevice(SIM_TOP, sim_parameters(c, kv), ddr=ddr, preload=regions)
+    rows: list[dict] = []
+    bit_exact: bool | None = True if check else None
+    sim_cycles, sim_seconds = 0, 0.0
+    try:
+        runner = ForwardRunner(device, model.weights, kv=kv, image=image, loaded=True)
+        for i, token in enumerate(token_ids):
+            p = pos + i
+            t1 = time.monotonic()
+            logits = runner.forward(token, p)
+            dt = time.monotonic() - t1
+            cycles = runner.stats.cycles[-1]
+            sim_cycles += cycles
+            sim_seconds += dt
+            row = token_report(c, p, cycles, runner.last_perf)
+            if check:
+                ref = hw.forward_np(token, p)
+                row["bit_exact"] = bool(np.array_equal(ref.view(np.uint32), logits.view(np.uint32)))
+                bit_exact = bit_exact and row["bit_exact"]
+            rows.append(row)
+            say(f"[bench] token {i + 1}/{len(token_ids)} at pos {p}: {cycles} cycles "
+                f"({CLOCK_HZ[0] / cycles:.1f} tok/s at 250 MHz), simulated in {dt:.0f} s"
+                + ("" if not check else f", bit-exact {row['bit_exact']}"))
+    finally:
+        try:
+            device.close()
+        except DeviceError as exc:
+            raise DeviceError(f"bench: {exc}") from None
+    result = summarize(model, kv, ddr, rows[prefill:], rows[:prefill], sim_cycles / max(sim_seconds, 1e-9),
+                       bit_exact, image)
+    result["wall_s"] = time.monotonic() - t0
+    return result
+
+
+def format_report(r: dict) -> str:
+    """The human-readable form of a result."""
+    c = r["config"]
+    mb = lambda b: f"{b / 1e6:.2f} MB"  # noqa: E731
+    lines = [
+        f"{r['shape']}: dim {c['dim']}, hidden {c['hidden_dim']}, {c['n_layers']} layers, {c['n_heads']}/"
+        f"{c['n_kv_heads']} heads, vocab {c['vocab_size']}, GS {c['group_size']}; {r['kv']} KV cache"
+        + (" (bench default; --kv fp32 for llama2.c's cache)" if r["kv"] == "int8" else ""),
+        f"DDR model: {r['ddr']['timing']}: {r['ddr']['read_latency_cycles']} cycles read latency per burst, "
+        f"at most {r['ddr']['max_beat_rate']:.0%} of peak beats, {r['ddr']['channels']} channels x "
+        f"{r['ddr']['port_bytes_per_cycle']} B/cycle",
+        f"decode at pos {r['pos']} ({r['tokens']} token(s)): {r['cycles_per_token']:,.0f} cycles/token = "
+        f"{r['tok_per_s_250mhz']:,.1f} tok/s at 250 MHz, {r['tok_per_s_200mhz']:,.1f} at 200 MHz",
+        f"  cycles: matmul {r['cycles_matmul']:,.0f}, attention {r['cycles_attention']:,.0f}, "
+        f"KV store {r['cycles_kv_store']:,.0f}, other {r['cycles_other']:,.0f}",
+        f"  DDR read per channel: {', '.join(mb(b) for b in r['ddr_read_bytes_per_channel'])} "
+        f"(weights {mb(r['weight_bytes_per_token'])} per token in all)",
+        f"  DDR utilization {r['ddr_utilization']:.1%} of peak ({r['ddr_bandwidth_gb_s_250mhz']:.1f} GB/s at 250 MHz); "
+        f"roofline {r['roofline_tok_per_s_250mhz']:,.1f} tok/s, reached {r['roofline_fraction']:.1%}",
+    ]
+    if "prefill" in r:
+        p = r["prefill"]
+        lines.append(f"prefill ({p['tokens']} tokens): {p['cycles_per_token']:,.0f} cycles/token = "
+                     f"{p['tok_per_s_250mhz']:,.1f} tok/s at 250 MHz ({p['speedup_vs_decode']:.2f}x decode)")
+    lines.append(f"bit-exact with model/hwmodel.py: "
+                 f"{'not checked' if r['bit_exact'] is None else 'yes' if r['bit_exact'] else 'NO'}")
+    lines.append(f"simulator: {r['sim_cycles_per_s']:,.0f} cycles per wall second; whole run {r['wall_s']:.0f} s")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- roofline plot
+
+def plot_roofline(results: list[dict], out: Path) -> None:
+    """Roofline of the card at 250 MHz (four derated DDR ports; four engines' int8 MACs) with
+    each result as a point (ops per DDR byte, achieved GOP/s)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rate = DDR_TIMING["honest"]["max_beat_rate"]
+    bw = N_CHANNELS * PORT_BYTES_PER_CYCLE * rate * CLOCK_HZ[0] / 1e9          # GB/s
+    peak_peak = N_CHANNELS * PORT_BYTES_PER_CYCLE * CLOCK_HZ[0] / 1e9
+    compute = ENGINES * ENGINE_MACS_PER_CYCLE * 2 * CLOCK_HZ[0] / 1e9        # GOP/s
+    xs = np.logspace(-1, 2, 200)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.loglog(xs, np.minimum(compute, bw * xs), "k-", label=f"roofline: {bw:.1f} GB/s (85 % of 4 x 16 GB/s), "
+                                                            f"{compute:.0f} GOP/s")
+    ax.loglog(xs, np.minimum(compute, peak_peak * xs), "k:", label="four ports at full peak (64 GB/s)")
+    for r in results:
+        intensity = r["ops_per_token"] / r["ddr_bytes_per_token"]
+        gops = r["ops_per_token"] * r["tok_per_s_250mhz"] / 1e9
+        ax.loglog([intensity], [gops], "o")
+        ax.annotate(f"{r['shape']} {r['kv']} pos {r['pos']}\n{r['tok_per_s_250mhz']:,.0f} tok/s",
+                    (intensity, gops), textcoords="offset points", xytext=(6, -14), fontsize=7)
+    ax.set_xlabel("operational intensity (int8 ops per DDR byte)")
+    ax.set_ylabel("GOP/s at 250 MHz")
+    ax.set_title("forward kernel on the simulated VU9P card (cycle-accurate RTL, honest DDR)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hlstransform.host.bench plot RESULTS.jsonl OUT.png``: the roofline of recorded results."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("plot")
+    s.add_argument("results", type=Path, help="one bench --json object per line")
+    s.add_argument("out", type=Path)
+    args = p.parse_args(argv)
+    results = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
+    if not results:
+        print(f"bench plot: no results in {args.results}", file=sys.stderr)
+        return 1
+    plot_roofline(results, args.out)
+    print(f"wrote {args.out} ({len(results)} results)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""The benchmark's host-side pieces: backdoor image files, KV history, the figures, errors.
+
+The simulated runs themselves (the RTL's cycles, bit-exact logits after a backdoor load) are in
+verif/tests/system/test_system.py; `make bench` runs the full-size shapes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hlstransform.host import bench
+from hlstransform.host.cli import main
+from hlstransform.host.image import BEAT_BYTES, ForwardImage, KvLayout, unpack_kv
+from hlstransform.model.hwmodel import HwTransformer
+from hlstransform.model.weights import random_weights
+from hlstransform.verif.sim_device import write_backdoor_images
+
+from .test_cli import assert_one_line_error, run
+
+
+def read_backdoor_image(path) -> dict[int, bytes]:
+    """Row index -> 64 bytes, parsed as rtl/sim/axi_ddr_model.sv reads the file (an independent reader)."""
+    data = path.read_bytes()
+    rows: dict[int, bytes] = {}
+    at = 0
+    while at < len(data):
+        row, count = int.from_bytes(data[at:at + 8], "big"), int.from_bytes(data[at + 8:at + 16], "big")
+        at += 16
+        for i in range(count):
+            # $fread fills a 512-bit variable most significant byte first; byte k of the row is bits [8k +: 8].
+            rows[row + i] = data[at:at + BEAT_BYTES][::-1]
+            at += BEAT_BYTES
+    return rows
+
+
+def test_backdoor_images_place_every_byte(tmp_path):
+    rng = np.random.default_rng(1)
+    regions = [(0x40, rng.bytes(130)), ((2 << 34) + 0x1000, rng.bytes(64)), ((3 << 34), b"")]
+    plusargs = write_backdoor_images(regions, tmp_path)
+    assert plusargs == [f"+ddr_a_image={tmp_path / 'ddr_a.img'}", f"+ddr_c_image={tmp_path / 'ddr_c.img'}"]
+    a, c = read_backdoor_image(tmp_path / "ddr_a.img"), read_backdoor_image(tmp_path / "ddr_c.img")
+    assert sorted(a) == [1, 2, 3] and sorted(c) == [0x1000 // 64]
+    assert b"".join(a[r] for r in (1, 2, 3)) == regions[0][1] + bytes(62)  # the last row zero-padded
+    assert c[0x40] == regions[1][1]
+
+
+def test_backdoor_reader_sees_a_wrong_byte_order(tmp_path):
+    """The check above can fail: a file written without the row reversal reads back differently."""
+    data = bytes(range(64))
+    write_backdoor_images([(0, data)], tmp_path)
+    raw = (tmp_path / "ddr_a.img").read_bytes()
+    (tmp_path / "ddr_a.img").write_bytes(raw[:16] + raw[16:][::-1])
+    assert read_backdoor_image(tmp_path / "ddr_a.img")[0] != data
+
+
+@pytest.mark.parametrize("addr", [0x20, 5 << 34])
+def test_backdoor_refuses_unaligned_or_foreign_addresses(tmp_path, addr):
+    from hlstransform.host.device import DeviceError
+
+    with pytest.raises(DeviceError, match="64-byte aligned address of channels A..D"):
+        write_backdoor_images([(addr, b"x")], tmp_path)
+
+
+@pytest.mark.parametrize("kv", ["fp32", "int8"])
+def test_kv_history_is_the_reference_cache(kv):
+    """The history written to the image is the numerics model's cache, slot for slot."""
+    c = bench.SHAPES["stories110M"].__class__(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4,
+                                              vocab_size=64, seq_len=32)
+    w = random_weights(c, seed=3).quantized(32)
+    image, hw = ForwardImage.build(w, kv=kv), HwTransformer(w, kv=kv)
+    bench.random_kv_history(hw, 5, np.random.default_rng(0))
+    regions = dict(bench.kv_history_regions(image, hw, 5))
+    assert len(regions) == c.n_layers * c.n_kv_heads * 2
+    lay = KvLayout(1, c.head_size, c.seq_len, kv)
+    for ch, reg in enumerate(image.kv_regions):
+        for h in reg.heads:
+            at = image.descriptor[f"kv_{'abcd'[ch]}"] + reg.offset(1, h, "v")
+            data = regions[at]
+            got = unpack_kv(lay, data[: lay.values_nbytes], data[lay.values_nbytes:], positions=5)
+            if kv == "fp32":
+                assert np.array_equal(got[:, 0], hw.value_cache[1, :5, h])
+                assert np.any(got != 0)
+            else:
+                assert np.array_equal(got[0][:, 0], hw.kv_q[1, 1, :5, h]) and np.array_equal(got[1][:, 0], hw.kv_s[1, 1, :5, h])
+
+
+def test_token_report_figures():
+    c = bench.SHAPES["stories110M"]
+    perf = {"MATMUL_CYCLES": 600, "ATTENTION_CYCLES": 200, "KV_CYCLES": 50,
+            "RD_BEATS_A": 800, "RD_BEATS_B": 700, "RD_BEATS_C": 700, "RD_BEATS_D": 700,
+            "WR_BEATS_A": 10, "WR_BEATS_B": 2, "WR_BEATS_C": 2, "WR_BEATS_D": 2}
+    r = bench.token_report(c, 3, 1000, perf)
+    assert r["cycles_other"] == 150
+    assert r["ddr_read_bytes"] == [800 * 64, 700 * 64, 700 * 64, 700 * 64]
+    assert r["ddr_utilization"] == pytest.approx((2900 + 16) / 4000)
+    mm, att = bench.macs_per_token(c, 3)
+    # stories110M: ~110 M parameters minus the untouched part of the embedding table (one row read).
+    assert 80e6 < mm < 110e6 and att == 12 * 12 * 2 * 4 * 64
+    assert r["ops"] == 2 * (mm + att)
+
+
+def test_known_shapes_fit_the_default_build():
+    """The three stories shapes are within the forward kernel's default maxima (docs/forward.md)."""
+    for name, c in bench.SHAPES.items():
+        c.validate()
+        assert c.dim <= 768 and c.hidden_dim <= 2048 and c.n_layers <= 12 and c.n_heads <= 12, name
+        assert c.vocab_size <= 32000 and c.seq_len <= 1024 and c.head_size % 16 == 0, name
+
+
+def test_roofline_plot_is_written(tmp_path):
+    r = {"shape": "stories110M", "kv": "int8", "pos": 0, "ops_per_token": 2.2e8, "ddr_bytes_per_token": 1.2e8,
+         "tok_per_s_250mhz": 420.0}
+    out = tmp_path / "roofline.png"
+    bench.plot_roofline([r], out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--shape", "stories7B"], "neither one of stories15M"),
+    (["--shape", "stories15M", "--kv", "int8"], "head_size 32 or 64"),
+    (["--shape", "stories15M", "--kv", "fp32", "--pos", "256"], "do not fit seq_len 256"),
+    (["--shape", "stories110M", "--tokens", "0"], "--tokens must be >= 1"),
+])
+def test_bench_bad_options_are_one_line_errors(capsysbinary, argv, needle):
+    code, out, err = run(capsysbinary, "bench", *argv)
+    assert_one_line_error(code, err, needle)
