@@ -76,8 +76,9 @@ synth: $(STAMP)
 	$(PY) scripts/synth.py $(SYNTH_FLAGS)
 
 # Throughput benchmark (docs/results.md): each BENCH_RUNS entry is one `hlstransform bench` run
-# (shape:kv:pos); every result is appended to build/bench/results.jsonl, printed, and plotted on
-# the roofline docs/results/roofline.png. A stories110M token simulates in a few minutes.
+# (shape:kv:pos); every result is appended to build/bench/results.jsonl, printed, plotted on the
+# roofline docs/results/roofline.png and tabled in docs/results.md (between its bench-table
+# markers). A stories110M token simulates in a few minutes.
 BENCH_RUNS ?= stories15M:fp32:0 stories42M:int8:0 stories110M:int8:0 stories110M:fp32:0 stories110M:int8:512 stories110M:int8:1000
 BENCH_FLAGS ?=
 bench: $(STAMP)
@@ -89,6 +90,7 @@ bench: $(STAMP)
 	    $(VENV)/bin/hlstransform bench --shape $$shape --kv $$kv --pos $$pos --record build/bench/results.jsonl $(BENCH_FLAGS); \
 	done
 	$(PY) -m hlstransform.host.bench plot build/bench/results.jsonl docs/results/roofline.png
+	$(PY) -m hlstransform.host.bench table build/bench/results.jsonl docs/results.md
 
 clean:
 	rm -rf sim_build build .pytest_cache

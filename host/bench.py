@@ -354,21 +354,72 @@ def plot_roofline(results: list[dict], out: Path) -> None:
     plt.close(fig)
 
 
+# ----------------------------------------------------------------------------- results table
+
+TABLE_BEGIN, TABLE_END = "<!-- bench-table:begin -->", "<!-- bench-table:end -->"
+
+
+def command_of(r: dict) -> str:
+    """The command line that reproduces a result."""
+    parts = ["hlstransform bench", f"--shape {r['shape']}", f"--kv {r['kv']}"]
+    if r["pos"]:
+        parts.append(f"--pos {r['pos']}")
+    if r["tokens"] != 1:
+        parts.append(f"--tokens {r['tokens']}")
+    if "prefill" in r:
+        parts.append(f"--prefill {r['prefill']['tokens']}")
+    if r["ddr"]["timing"] != "honest":
+        parts.append(f"--ddr {r['ddr']['timing']}")
+    return " ".join(parts)
+
+
+def render_table(results: list[dict]) -> str:
+    """The markdown table of docs/results.md: one row per result, with its command."""
+    rows = ["| shape | KV | pos | cycles/token | tok/s 250 MHz | tok/s 200 MHz | matmul | attention | KV store | other "
+            "| DDR util. | roofline tok/s | of roofline | bit-exact | command |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for r in results:
+        rows.append(
+            f"| {r['shape']} | {r['kv']} | {r['pos']} | {r['cycles_per_token']:,.0f} | {r['tok_per_s_250mhz']:,.1f} "
+            f"| {r['tok_per_s_200mhz']:,.1f} | {r['cycles_matmul']:,.0f} | {r['cycles_attention']:,.0f} "
+            f"| {r['cycles_kv_store']:,.0f} | {r['cycles_other']:,.0f} | {r['ddr_utilization']:.1%} "
+            f"| {r['roofline_tok_per_s_250mhz']:,.1f} | {r['roofline_fraction']:.1%} "
+            f"| {'yes' if r['bit_exact'] else 'not checked' if r['bit_exact'] is None else 'NO'} | `{command_of(r)}` |")
+    speeds = ", ".join(f"{r['shape']} {r['sim_cycles_per_s']:,.0f}" for r in results)
+    rows += ["", f"Cycles are per token (the CYCLES register); matmul / attention / KV store: the kernel's "
+             f"performance counters; DDR utilization: beats moved / (4 ports x cycles). Simulator speed "
+             f"(simulated cycles per wall second): {speeds}."]
+    return "\n".join(rows)
+
+
+def write_table(results: list[dict], doc: Path) -> None:
+    """Replace the table between the bench-table markers of *doc*."""
+    text = doc.read_text()
+    if TABLE_BEGIN not in text or TABLE_END not in text:
+        raise ModelError(f"{doc} has no {TABLE_BEGIN} ... {TABLE_END} block")
+    head, rest = text.split(TABLE_BEGIN, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    doc.write_text(f"{head}{TABLE_BEGIN}\n{render_table(results)}\n{TABLE_END}{tail}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hlstransform.host.bench plot RESULTS.jsonl OUT.png``: the roofline of recorded results."""
+    """``python -m hlstransform.host.bench plot|table RESULTS.jsonl OUT``: the roofline plot (PNG)
+    or the results table (written into a markdown file between its bench-table markers)."""
     import argparse
 
     p = argparse.ArgumentParser(description=main.__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True)
-    s = sub.add_parser("plot")
-    s.add_argument("results", type=Path, help="one bench --json object per line")
-    s.add_argument("out", type=Path)
+    p.add_argument("what", choices=("plot", "table"))
+    p.add_argument("results", type=Path, help="one bench --json object per line")
+    p.add_argument("out", type=Path, help="the PNG (plot) or the markdown file (table)")
     args = p.parse_args(argv)
     results = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
     if not results:
-        print(f"bench plot: no results in {args.results}", file=sys.stderr)
+        print(f"bench {args.what}: no results in {args.results}", file=sys.stderr)
         return 1
-    plot_roofline(results, args.out)
+    if args.what == "plot":
+        plot_roofline(results, args.out)
+    else:
+        write_table(results, args.out)
     print(f"wrote {args.out} ({len(results)} results)", file=sys.stderr)
     return 0
 

@@ -125,3 +125,20 @@ def test_roofline_plot_is_written(tmp_path):
 def test_bench_bad_options_are_one_line_errors(capsysbinary, argv, needle):
     code, out, err = run(capsysbinary, "bench", *argv)
     assert_one_line_error(code, err, needle)
+
+
+def test_results_table_is_written_between_its_markers(tmp_path):
+    r = {"shape": "stories110M", "kv": "int8", "pos": 512, "tokens": 1, "ddr": {"timing": "honest"},
+         "cycles_per_token": 650_000, "tok_per_s_250mhz": 384.6, "tok_per_s_200mhz": 307.7, "cycles_matmul": 539_000,
+         "cycles_attention": 90_000, "cycles_kv_store": 17_000, "cycles_other": 4_000, "ddr_utilization": 0.75,
+         "roofline_tok_per_s_250mhz": 429.0, "roofline_fraction": 0.9, "bit_exact": True, "sim_cycles_per_s": 2000}
+    doc = tmp_path / "results.md"
+    doc.write_text(f"# R\n\nbefore\n{bench.TABLE_BEGIN}\nold\n{bench.TABLE_END}\nafter\n")
+    bench.write_table([r], doc)
+    text = doc.read_text()
+    assert "old" not in text and text.startswith("# R\n\nbefore\n") and text.endswith("after\n")
+    assert "| stories110M | int8 | 512 | 650,000 | 384.6 |" in text
+    assert "`hlstransform bench --shape stories110M --kv int8 --pos 512`" in text
+    doc.write_text("no markers")
+    with pytest.raises(Exception, match="bench-table"):
+        bench.write_table([r], doc)

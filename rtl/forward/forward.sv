@@ -537,13 +537,21 @@ logic [X_BEAT_WIDTH-1:0] eng_xvb_reg, eng_xvb_next;
 logic                   eng_wen_reg, eng_wen_next;     // x loaded: engines take weights
 logic                   att_start_reg, att_start_next;
 
-// Attention: the channel of each query head's kv head (this layer), and per stream (0 key
-// scales, 1 keys, 2 value scales, 3 values) the query head whose beats arrive now.
-logic [1:0]             hch_reg [0:MAX_HEADS-1];
-logic                   hch_we;
-logic [HEAD_WIDTH-1:0]  sh_reg [0:3];
-logic [HEAD_WIDTH-1:0]  sh_next [0:3];
-logic [1:0]             sch [0:3];                     // the channel each stream takes beats from
+// Attention lanes (see "Attention lanes" below): the q beat now streaming belongs to query
+// head (kv head aq_kvh, index aq_sub of its group), beat aq_chunk, word aq_word of the q region.
+logic [31:0]            aq_kvh_reg, aq_kvh_next;
+logic [31:0]            aq_sub_reg, aq_sub_next;
+logic [AC_WIDTH-1:0]    aq_chunk_reg, aq_chunk_next;
+logic [AW-1:0]          aq_word_reg, aq_word_next;
+logic [AW-1:0]          ahead_mem [0:3][0:MAX_HEADS-1];  // per lane: its heads' offsets in ATT, in order
+logic [HEAD_WIDTH-1:0]  ahw_reg [0:3];                   // per lane: heads recorded
+logic [HEAD_WIDTH-1:0]  ahw_next [0:3];
+logic [HEAD_WIDTH-1:0]  ahr_reg [0:3];                   // per lane: heads whose results are written
+logic [HEAD_WIDTH-1:0]  ahr_next [0:3];
+logic [AC_WIDTH-1:0]    ao_chunk_reg [0:3];              // per lane: beat of the head's result now
+logic [AC_WIDTH-1:0]    ao_chunk_next [0:3];
+logic [4*AW-1:0]        att_out_taddr;                   // per lane: scratchpad word of its result beat
+wire                    att_step;                        // the writer's four streams are the lanes
 
 /*
  * Streams
@@ -591,19 +599,22 @@ wire  [3:0]             eng_out_tvalid;
 wire  [3:0]             eng_out_tready;
 wire                    ew_a_tready, ew_b_tready, ew_out_tvalid;
 wire  [511:0]           ew_out_tdata;
-wire                    att_q_tready, att_ks_tready, att_k_tready, att_vs_tready, att_v_tready;
-wire                    att_out_tvalid;
-wire  [511:0]           att_out_tdata;
-logic [511:0]           att_ks_tdata, att_k_tdata, att_vs_tdata, att_v_tdata;
+wire  [3:0]             att_q_tready, att_ks_tready, att_k_tready, att_vs_tready, att_v_tready;
+wire  [3:0]             att_out_tvalid;
+logic [3:0]             att_out_tready;
+wire  [4*512-1:0]       att_out_tdata;
+logic [3:0]             att_q_tvalid;
+wire  [3:0]             w_e_tready;                    // the writer's four-stream source: engines or lanes
 logic [511:0]           wd_tdata;                      // the channels' write data
 logic                   q_out_tready;
 logic [511:0]           sbeat_merged;
 logic [63:0]            kv_sbeat_addr;
-logic                   att_ks_tvalid, att_k_tvalid, att_vs_tvalid, att_v_tvalid;
+logic [3:0]             att_ks_tvalid, att_k_tvalid, att_vs_tvalid, att_v_tvalid;
 
 // Framing is by counts, and the units report their end through the writer or the readers.
 wire unused_status = &{1'b0, ra_busy, rb_busy, rb_done, w_busy, emb_done, emb_out_tlast,
-                       rms_done, rms_out_tlast, eng_x_tready, att_q_tready, ra_tlast, rb_tlast};
+                       rms_done, rms_out_tlast, eng_x_tready, att_q_tready, ra_tlast, rb_tlast,
+                       ch_rd_tlast[0], ch_rd_tlast[1], ch_rd_tlast[2], ch_rd_tlast[3]};
 
 /*
  * Sequencer
@@ -640,9 +651,6 @@ always_comb begin
     endcase
     kv_ch        = kvh_reg[1:0];
     att_ch       = akvh_reg[1:0];
-    for (int i = 0; i < 4; i++) begin
-        sch[i] = hch_reg[HI_WIDTH'(sh_reg[i])];
-    end
     kv_head_base = kvcur_reg[kv_ch];
     // int8 KV store: the scale of slot pos is word pos mod 16 of beat pos / 16 of the head's scale row.
     kv_sbeat_addr = kv_head_base + (which_reg ? c_cache_bytes : 64'd0) + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
@@ -662,7 +670,6 @@ always_comb begin
     kvh_next       = kvh_reg;
     which_next     = which_reg;
     head_next      = head_reg;
-    hch_we         = 1'b0;
     akvh_next      = akvh_reg;
     sub_next       = sub_reg;
     kvoff_next     = kvoff_reg;
@@ -721,14 +728,6 @@ always_comb begin
     eng_xvb_next   = eng_xvb_reg;
     eng_wen_next   = eng_wen_reg || q_done;
     att_start_next = 1'b0;
-    for (int i = 0; i < 4; i++) begin
-        sh_next[i] = sh_reg[i];
-    end
-    // Attention streams: a query head's beats of a stream end with its command's last beat.
-    if (att_ks_tvalid && att_ks_tready && ch_rd_tlast[sch[0]]) sh_next[0] = sh_reg[0] + 1'b1;
-    if (att_k_tvalid && att_k_tready && ch_rd_tlast[sch[1]])   sh_next[1] = sh_reg[1] + 1'b1;
-    if (att_vs_tvalid && att_vs_tready && ch_rd_tlast[sch[2]]) sh_next[2] = sh_reg[2] + 1'b1;
-    if (att_v_tvalid && att_v_tready && ch_rd_tlast[sch[3]])   sh_next[3] = sh_reg[3] + 1'b1;
 
     cmds_idle = 1'b1;
     pend_idle = 1'b1;
@@ -942,8 +941,9 @@ always_comb begin
                     end
                 end
                 STEP_ATT: begin
-                    // One attention_core run for all query heads: their q beats (q region, in
-                    // head order) go on chip at once; the heads' outputs follow each other.
+                    // One run of the four attention lanes for all query heads: the q region
+                    // streams once (head order), each head's beats to its lane; the lanes'
+                    // results reach ATT by address (the writer's addressed four-stream mode).
                     att_start_next = 1'b1;
                     ra_start_next  = 1'b1;
                     ra_base_next   = AW'(QKV_BASE);
@@ -953,11 +953,8 @@ always_comb begin
                     w_start_next   = 1'b1;
                     w_base_next    = AW'(ATT_BASE);
                     w_count_next   = CW'(c_dim_beats);
-                    w_engines_next = 1'b0;
+                    w_engines_next = 1'b1;
                     w_src_next     = WS_ATT;
-                    for (int i = 0; i < 4; i++) begin
-                        sh_next[i] = '0;
-                    end
                 end
                 default: begin  // STEP_LOGITS
                     ra_start_next = 1'b1;
@@ -1069,7 +1066,6 @@ always_comb begin
                         rdc_valid_next[att_ch] = 1'b1;
                         rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)];
                         rdc_beats_next[att_ch] = c_seq_beats;
-                        hch_we                 = 1'b1;
                         case (KV_INT8 ? phase_reg : {phase_reg[1:0], 1'b1})
                             3'd0: begin
                                 rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + c_scale_off;
@@ -1091,7 +1087,6 @@ always_comb begin
                             default: begin
                                 // The head's commands are out: the next head, or the step waits.
                                 rdc_valid_next[att_ch] = 1'b0;
-                                hch_we                 = 1'b0;
                                 phase_next             = 3'd0;
                                 head_next              = head_reg + 1'b1;
                                 if (sub_reg == c_kv_mul - 32'd1) begin
@@ -1250,12 +1245,6 @@ always_ff @(posedge clk) begin
     eng_xvb_reg     <= eng_xvb_next;
     eng_wen_reg     <= eng_wen_next;
     att_start_reg   <= att_start_next;
-    for (int i = 0; i < 4; i++) begin
-        sh_reg[i] <= sh_next[i];
-    end
-    if (hch_we) begin
-        hch_reg[HI_WIDTH'(head_reg)] <= att_ch;
-    end
     for (int c = 0; c < 4; c++) begin
         wptr_reg[c]      <= wptr_next[c];
         kvcur_reg[c]     <= kvcur_next[c];
@@ -1327,22 +1316,21 @@ always_comb begin
             TAG_NORM:  ch_rd_tready[c] = c == 0 && rms_w_tready;
             TAG_ROPE:  ch_rd_tready[c] = c == 0 && ws_tready && w_src_reg == WS_ROPE;
             TAG_W:     ch_rd_tready[c] = eng_w_tready[c];
-            TAG_KS:    ch_rd_tready[c] = 2'(c) == sch[0] && att_ks_tready;
-            TAG_K:     ch_rd_tready[c] = 2'(c) == sch[1] && att_k_tready;
-            TAG_VS:    ch_rd_tready[c] = 2'(c) == sch[2] && att_vs_tready;
-            TAG_V:     ch_rd_tready[c] = 2'(c) == sch[3] && att_v_tready;
+            TAG_KS:    ch_rd_tready[c] = att_ks_tready[c];
+            TAG_K:     ch_rd_tready[c] = att_k_tready[c];
+            TAG_VS:    ch_rd_tready[c] = att_vs_tready[c];
+            TAG_V:     ch_rd_tready[c] = att_v_tready[c];
             TAG_SBEAT: ch_rd_tready[c] = 1'b1;
             default:   ch_rd_tready[c] = 1'b0;
         endcase
     end
-    att_ks_tdata  = ch_rd_tdata[sch[0]];
-    att_ks_tvalid = ch_rd_tvalid[sch[0]] && ch_rd_ttag[sch[0]] == TAG_KS;
-    att_k_tdata   = ch_rd_tdata[sch[1]];
-    att_k_tvalid  = ch_rd_tvalid[sch[1]] && ch_rd_ttag[sch[1]] == TAG_K;
-    att_vs_tdata  = ch_rd_tdata[sch[2]];
-    att_vs_tvalid = ch_rd_tvalid[sch[2]] && ch_rd_ttag[sch[2]] == TAG_VS;
-    att_v_tdata   = ch_rd_tdata[sch[3]];
-    att_v_tvalid  = ch_rd_tvalid[sch[3]] && ch_rd_ttag[sch[3]] == TAG_V;
+    // Attention lane c takes channel c's key and value beats (its kv heads live there).
+    for (int c = 0; c < 4; c++) begin
+        att_ks_tvalid[c] = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_KS;
+        att_k_tvalid[c]  = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_K;
+        att_vs_tvalid[c] = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_VS;
+        att_v_tvalid[c]  = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_V;
+    end
 
     // Scratchpad port A's beats.
     case (ra_route_reg)
@@ -1393,11 +1381,15 @@ always_comb begin
             ws_tdata  = ew_out_tdata;
             ws_tvalid = ew_out_tvalid;
         end
-        default: begin
-            ws_tdata  = att_out_tdata;
-            ws_tvalid = att_out_tvalid;
+        default: begin  // WS_ATT: the lanes reach the writer as its four-stream source
+            ws_tdata  = ew_out_tdata;
+            ws_tvalid = 1'b0;
         end
     endcase
+    // The writer's four streams: the matmul engines, or in the attention step the lanes.
+    for (int c = 0; c < 4; c++) begin
+        att_out_tready[c] = att_step && w_e_tready[c];
+    end
 end
 
 /*
@@ -1801,14 +1793,16 @@ fwd_writer #(
     .cfg_base(w_base_reg),
     .cfg_count(w_count_reg),
     .cfg_engines(w_engines_reg),
+    .cfg_addressed(att_step),
     .busy(w_busy),
     .done(w_done),
     .s_axis_tdata(ws_tdata),
     .s_axis_tvalid(ws_tvalid),
     .s_axis_tready(ws_tready),
-    .s_axis_e_tdata(eng_out_tdata),
-    .s_axis_e_tvalid(eng_out_tvalid),
-    .s_axis_e_tready(eng_out_tready),
+    .s_axis_e_tdata(att_step ? att_out_tdata : eng_out_tdata),
+    .s_axis_e_taddr(att_out_taddr),
+    .s_axis_e_tvalid(att_step ? att_out_tvalid : eng_out_tvalid),
+    .s_axis_e_tready(w_e_tready),
     .ram_en(sp_w_en),
     .ram_addr(sp_w_addr),
     .ram_data(sp_w_data)
@@ -1820,7 +1814,8 @@ wire emb_q_tvalid = ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_EMB_Q;
 wire rms_x_tvalid = ra_tvalid && ra_route_reg == RA_RMS;
 wire rms_w_tvalid = ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_NORM;
 wire ew_a_tvalid  = ra_tvalid && ra_route_reg == RA_EW;
-wire att_q_tvalid = ra_tvalid && ra_route_reg == RA_ATTQ;
+assign att_step       = step_reg == STEP_ATT;  // (the writer's run of the step starts and ends in it)
+assign eng_out_tready = att_step ? 4'd0 : w_e_tready;
 
 embed_core #(
     .MAX_DIM((MAX_DIM + 63) / 64 * 64)
@@ -1921,37 +1916,123 @@ fwd_elementwise fwd_elementwise_inst (
     .m_axis_out_tready(ws_tready && w_src_reg == WS_EW)
 );
 
-attention_core #(
-    .MAX_HEADS(MAX_HEADS),
-    .MAX_HEAD_SIZE(MAX_HEAD_SIZE),
-    .MAX_SEQ_LEN(MAX_SEQ_LEN)
-) attention_core_inst (
-    .clk(clk),
-    .rst(rst_reg),
-    .start(att_start_reg),
-    .int8(KV_INT8),
-    .head_chunks(AC_WIDTH'(c_hs_beats)),
-    .pos(AT_WIDTH'(pos_reg)),
-    .inv_sqrt_hs(c_inv_sqrt_hs),
-    .s_q_tdata(ra_tdata),
-    .s_q_tvalid(att_q_tvalid),
-    .s_q_tready(att_q_tready),
-    .s_k_tdata(att_k_tdata),
-    .s_k_tvalid(att_k_tvalid),
-    .s_k_tready(att_k_tready),
-    .s_ks_tdata(att_ks_tdata),
-    .s_ks_tvalid(att_ks_tvalid),
-    .s_ks_tready(att_ks_tready),
-    .s_v_tdata(att_v_tdata),
-    .s_v_tvalid(att_v_tvalid),
-    .s_v_tready(att_v_tready),
-    .s_vs_tdata(att_vs_tdata),
-    .s_vs_tvalid(att_vs_tvalid),
-    .s_vs_tready(att_vs_tready),
-    .m_out_tdata(att_out_tdata),
-    .m_out_tvalid(att_out_tvalid),
-    .m_out_tready(ws_tready && w_src_reg == WS_ATT)
-);
+/*
+ * Attention lanes
+ *
+ * Four attention_core, lane c serving the query heads whose kv head lives in channel c (kv
+ * head mod 4): its key and value streams are exactly channel c's K/V read beats, so the lanes
+ * never wait on each other's channels and run their heads in parallel (a channel's commands
+ * are for one lane, in head order: the single-lane argument against deadlock holds per lane).
+ * The q region streams once, in head order; each q beat goes to its head's lane, and on a
+ * head's first beat the lane's head FIFO records the head's q offset, which is also its
+ * offset in ATT. A lane's results (head_chunks beats per head, its heads in order) go to that
+ * offset through the writer's addressed mode.
+ */
+always_comb begin
+    aq_kvh_next   = aq_kvh_reg;
+    aq_sub_next   = aq_sub_reg;
+    aq_chunk_next = aq_chunk_reg;
+    aq_word_next  = aq_word_reg;
+    for (int c = 0; c < 4; c++) begin
+        ahw_next[c]      = ahw_reg[c];
+        ahr_next[c]      = ahr_reg[c];
+        ao_chunk_next[c] = ao_chunk_reg[c];
+        att_q_tvalid[c]  = ra_tvalid && ra_route_reg == RA_ATTQ && aq_kvh_reg[1:0] == 2'(c);
+        if (att_out_tvalid[c] && att_out_tready[c]) begin
+            if (32'(ao_chunk_reg[c]) == c_hs_beats - 32'd1) begin
+                ao_chunk_next[c] = '0;
+                ahr_next[c]      = ahr_reg[c] + 1'b1;
+            end else begin
+                ao_chunk_next[c] = ao_chunk_reg[c] + 1'b1;
+            end
+        end
+    end
+    if (ra_tvalid && ra_route_reg == RA_ATTQ) begin  // the lanes take every q beat
+        aq_word_next = aq_word_reg + 1'b1;
+        if (aq_chunk_reg == '0) begin
+            ahw_next[aq_kvh_reg[1:0]] = ahw_reg[aq_kvh_reg[1:0]] + 1'b1;
+        end
+        if (32'(aq_chunk_reg) == c_hs_beats - 32'd1) begin
+            aq_chunk_next = '0;
+            if (aq_sub_reg == c_kv_mul - 32'd1) begin
+                aq_sub_next = 32'd0;
+                aq_kvh_next = aq_kvh_reg + 32'd1;
+            end else begin
+                aq_sub_next = aq_sub_reg + 32'd1;
+            end
+        end else begin
+            aq_chunk_next = aq_chunk_reg + 1'b1;
+        end
+    end
+    if (att_start_reg) begin
+        aq_kvh_next   = 32'd0;
+        aq_sub_next   = 32'd0;
+        aq_chunk_next = '0;
+        aq_word_next  = '0;
+        for (int c = 0; c < 4; c++) begin
+            ahw_next[c]      = '0;
+            ahr_next[c]      = '0;
+            ao_chunk_next[c] = '0;
+        end
+    end
+end
+
+// Where each lane's result beat goes (a block of its own: the counters above use the writer's
+// ready, which depends on these addresses only through the data path).
+always_comb begin
+    for (int c = 0; c < 4; c++) begin
+        att_out_taddr[AW * c +: AW] = AW'(ATT_BASE) + ahead_mem[c][HI_WIDTH'(ahr_reg[c])] + AW'(ao_chunk_reg[c]);
+    end
+end
+
+always_ff @(posedge clk) begin
+    aq_kvh_reg   <= aq_kvh_next;
+    aq_sub_reg   <= aq_sub_next;
+    aq_chunk_reg <= aq_chunk_next;
+    aq_word_reg  <= aq_word_next;
+    for (int c = 0; c < 4; c++) begin
+        ahw_reg[c]      <= ahw_next[c];
+        ahr_reg[c]      <= ahr_next[c];
+        ao_chunk_reg[c] <= ao_chunk_next[c];
+    end
+    if (ra_tvalid && ra_route_reg == RA_ATTQ && aq_chunk_reg == '0 && !att_start_reg) begin
+        ahead_mem[aq_kvh_reg[1:0]][HI_WIDTH'(ahw_reg[aq_kvh_reg[1:0]])] <= aq_word_reg;
+    end
+end
+
+for (genvar c = 0; c < 4; c++) begin : g_att
+    attention_core #(
+        .MAX_HEADS(MAX_HEADS),
+        .MAX_HEAD_SIZE(MAX_HEAD_SIZE),
+        .MAX_SEQ_LEN(MAX_SEQ_LEN)
+    ) attention_core_inst (
+        .clk(clk),
+        .rst(rst_reg),
+        .start(att_start_reg),
+        .int8(KV_INT8),
+        .head_chunks(AC_WIDTH'(c_hs_beats)),
+        .pos(AT_WIDTH'(pos_reg)),
+        .inv_sqrt_hs(c_inv_sqrt_hs),
+        .s_q_tdata(ra_tdata),
+        .s_q_tvalid(att_q_tvalid[c]),
+        .s_q_tready(att_q_tready[c]),
+        .s_k_tdata(ch_rd_tdata[c]),
+        .s_k_tvalid(att_k_tvalid[c]),
+        .s_k_tready(att_k_tready[c]),
+        .s_ks_tdata(ch_rd_tdata[c]),
+        .s_ks_tvalid(att_ks_tvalid[c]),
+        .s_ks_tready(att_ks_tready[c]),
+        .s_v_tdata(ch_rd_tdata[c]),
+        .s_v_tvalid(att_v_tvalid[c]),
+        .s_v_tready(att_v_tready[c]),
+        .s_vs_tdata(ch_rd_tdata[c]),
+        .s_vs_tvalid(att_vs_tvalid[c]),
+        .s_vs_tready(att_vs_tready[c]),
+        .m_out_tdata(att_out_tdata[512 * c +: 512]),
+        .m_out_tvalid(att_out_tvalid[c]),
+        .m_out_tready(att_out_tready[c])
+    );
+end
 
 endmodule
 

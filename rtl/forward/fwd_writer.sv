@@ -12,6 +12,9 @@
  *   beat is block c + 4j and goes to cfg_base + c + 4j. One result is taken
  *   per cycle (the lowest engine with one waiting): the engines make one
  *   result per block of at least 9 weight beats each, far below that rate.
+ * - cfg_engines = 1 and cfg_addressed = 1: the same four streams, each beat
+ *   written to the word its s_axis_e_taddr names (the four attention lanes,
+ *   whose heads are not in block order).
  * Every source is taken as soon as it is valid (the RAM never stalls), so a
  * core feeding the writer never waits on it; outside a run nothing is taken.
  * The write itself is registered (address, data and enable come from
@@ -36,6 +39,7 @@ module fwd_writer #(
     input  wire  [AW-1:0]    cfg_base,
     input  wire  [CW-1:0]    cfg_count,    // words to write, >= 1
     input  wire              cfg_engines,  // 1: the engine result streams, 0: s_axis
+    input  wire              cfg_addressed,  // with cfg_engines: each beat to its s_axis_e_taddr
     output wire              busy,
     output wire              done,         // one-cycle pulse after the last word was written
 
@@ -50,6 +54,7 @@ module fwd_writer #(
      * Engine result streams (slaves), engine c at [512c +: 512] / bit c
      */
     input  wire  [4*512-1:0] s_axis_e_tdata,
+    input  wire  [4*AW-1:0]  s_axis_e_taddr,   // stream c's word at [AW*c +: AW] (cfg_addressed)
     input  wire  [3:0]       s_axis_e_tvalid,
     output logic [3:0]       s_axis_e_tready,
 
@@ -69,6 +74,7 @@ logic [CW-1:0]   left_reg, left_next;      // words still to write
 logic [AW-1:0]   addr_reg, addr_next;      // sequential source: next address
 logic [AW-1:0]   base_reg, base_next;
 logic            engines_reg, engines_next;
+logic            addressed_reg, addressed_next;
 logic            busy_reg, busy_next;
 logic            done_reg, done_next;
 logic [AW-3:0]   j_reg [0:3];              // per engine: results taken (block c + 4j next)
@@ -94,6 +100,7 @@ always_comb begin
     addr_next    = addr_reg;
     base_next    = base_reg;
     engines_next = engines_reg;
+    addressed_next = addressed_reg;
     busy_next    = busy_reg;
     done_next    = 1'b0;
     we_next      = 1'b0;
@@ -116,7 +123,8 @@ always_comb begin
         if (s_axis_e_tvalid != 4'd0) begin
             take                 = 1'b1;
             s_axis_e_tready[sel] = 1'b1;
-            wa_next              = base_reg + AW'(sel) + {j_reg[sel], 2'b00};
+            wa_next              = addressed_reg ? s_axis_e_taddr[AW * sel +: AW]
+                                                 : base_reg + AW'(sel) + {j_reg[sel], 2'b00};
             wd_next              = s_axis_e_tdata[512 * sel +: 512];
             j_next[sel]          = j_reg[sel] + 1'b1;
         end
@@ -141,6 +149,7 @@ always_comb begin
         addr_next    = cfg_base;
         base_next    = cfg_base;
         engines_next = cfg_engines;
+        addressed_next = cfg_addressed;
         busy_next    = 1'b1;
         for (int c = 0; c < 4; c++) begin
             j_next[c] = '0;
@@ -153,6 +162,7 @@ always_ff @(posedge clk) begin
     addr_reg    <= addr_next;
     base_reg    <= base_next;
     engines_reg <= engines_next;
+    addressed_reg <= addressed_next;
     busy_reg    <= busy_next;
     done_reg    <= done_next;
     we_reg      <= we_next;
