@@ -332,7 +332,7 @@ def plot_roofline(results: list[dict], out: Path) -> None:
     bw = N_CHANNELS * PORT_BYTES_PER_CYCLE * rate * CLOCK_HZ[0] / 1e9          # GB/s
     peak_peak = N_CHANNELS * PORT_BYTES_PER_CYCLE * CLOCK_HZ[0] / 1e9
     compute = ENGINES * ENGINE_MACS_PER_CYCLE * 2 * CLOCK_HZ[0] / 1e9        # GOP/s
-    xs = np.logspace(-1, 2, 200)
+    xs = np.logspace(-0.5, 1.5, 200)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.loglog(xs, np.minimum(compute, bw * xs), "k-", label=f"roofline: {bw:.1f} GB/s (85 % of 4 x 16 GB/s), "
                                                             f"{compute:.0f} GOP/s")
@@ -345,7 +345,7 @@ def plot_roofline(results: list[dict], out: Path) -> None:
                     (intensity, gops), textcoords="offset points", xytext=(6, -14), fontsize=7)
     ax.set_xlabel("operational intensity (int8 ops per DDR byte)")
     ax.set_ylabel("GOP/s at 250 MHz")
-    ax.set_title("forward kernel on the simulated VU9P card (cycle-accurate RTL, honest DDR)")
+    ax.set_title("forward kernel, simulated VU9P card (RTL cycles, honest DDR)", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
