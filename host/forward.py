@@ -63,7 +63,6 @@ class ForwardRunner:
         self.layers = self.config.n_layers if layers is None else layers
         self.driver = KernelDriver(device, "forward")
         self.stats = TokenStats()
-        self.last_perf: dict[str, int] = {}  # the performance counters of the last token
         self._logits_bytes = align_up(4 * self.config.vocab_size)
         if not loaded:
             for addr, data in self.image.regions:
@@ -78,6 +77,5 @@ class ForwardRunner:
             raise DeviceError(f"forward kernel: token {token} at position {pos} failed: "
                               f"STATUS {', '.join(result.errors)}")
         self.stats.cycles.append(result.cycles)
-        self.last_perf = self.driver.perf()
         raw = self.dev.dma_read(self.image.descriptor["logits"], self._logits_bytes)
         return np.frombuffer(raw, "<f4")[: self.config.vocab_size].astype(np.float32)

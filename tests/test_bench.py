@@ -12,6 +12,7 @@ import pytest
 from hlstransform.host import bench
 from hlstransform.host.cli import main
 from hlstransform.host.image import BEAT_BYTES, ForwardImage, KvLayout, unpack_kv
+from hlstransform.model.config import ModelConfig
 from hlstransform.model.hwmodel import HwTransformer
 from hlstransform.model.weights import random_weights
 from hlstransform.verif.sim_device import write_backdoor_images
@@ -65,8 +66,7 @@ def test_backdoor_refuses_unaligned_or_foreign_addresses(tmp_path, addr):
 @pytest.mark.parametrize("kv", ["fp32", "int8"])
 def test_kv_history_is_the_reference_cache(kv):
     """The history written to the image is the numerics model's cache, slot for slot."""
-    c = bench.SHAPES["stories110M"].__class__(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4,
-                                              vocab_size=64, seq_len=32)
+    c = ModelConfig(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4, vocab_size=64, seq_len=32)
     w = random_weights(c, seed=3).quantized(32)
     image, hw = ForwardImage.build(w, kv=kv), HwTransformer(w, kv=kv)
     bench.random_kv_history(hw, 5, np.random.default_rng(0))
