@@ -228,7 +228,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     say = (lambda msg: print(msg, file=sys.stderr, flush=True))
     result = run_bench(args.shape, kv=args.kv or "int8", tokens=args.tokens, pos=args.pos, prefill=args.prefill,
-                       ddr=args.ddr, check=not args.no_check, seed=args.seed, log=say, kv_is_default=args.kv is None)
+                       ddr=args.ddr, check=not args.no_check, seed=args.seed, log=say, kv_is_default=args.kv is None,
+                       optimized=not args.quick_build)
     if args.record:
         with open(args.record, "a") as f:
             f.write(json.dumps(result) + "\n")
@@ -295,6 +296,9 @@ def build_parser() -> ArgumentParser:
     s.add_argument("--ddr", choices=("honest", "ideal"), default="honest",
                    help="DDR timing: honest (40-cycle latency, 85%% of peak; default) or ideal")
     s.add_argument("--no-check", action="store_true", help="skip the bit-exact comparison with the numerics model")
+    s.add_argument("--quick-build", action="store_true",
+                   help="simulate on the tests' build (compiles in minutes, runs several times slower) instead "
+                        "of the optimized one; the cycle counts are the same")
     s.add_argument("--seed", type=int, default=0, help="random weights, KV history and tokens (default 0)")
     s.add_argument("--record", default=None, help="append the JSON object to this file (for the roofline plot)")
     s.add_argument("--json", action="store_true", help="print one JSON object")

@@ -147,10 +147,12 @@ def make_test_module(module: str) -> str:
 
 
 def build_dir_for(top: str, parameters: Mapping[str, object], test_module: str, waves: bool,
-                  coverage: bool = False) -> Path:
-    """Return the build folder of one (test module, top, parameter set, waves, coverage) combination."""
+                  coverage: bool = False, optimized: bool = False) -> Path:
+    """Return the build folder of one (test module, top, parameter set, waves, coverage,
+    optimization) combination."""
     short = test_module.rsplit(".", 1)[-1]
-    name = parameter_slug(parameters) + ("-waves" if waves else "") + ("-cov" if coverage else "")
+    name = (parameter_slug(parameters) + ("-waves" if waves else "") + ("-cov" if coverage else "")
+            + ("-opt" if optimized else ""))
     return toolchain.repo_root() / "sim_build" / short / top / name
 
 
@@ -242,6 +244,7 @@ def run_cocotb(
     extra_env: Mapping[str, str] | None = None,
     extra_plusargs: Sequence[str] = (),
     log_files: bool = False,
+    optimized: bool = False,
 ) -> Path:
     """Build *top* with *parameters* and run the cocotb tests in *test_module* on it.
 
@@ -257,6 +260,9 @@ def run_cocotb(
         log_files: Write the build's and the simulation's output to ``build.log`` and
             ``sim-<pid>.log`` in the build folder instead of this process's stdout (a host
             program's output stays its own); the results file is then ``results-<pid>.xml``.
+        optimized: Build with the per-cycle code optimized (``sources.OPTIMIZED_OVERRIDES``), in
+            a build folder of its own: for long simulations (the benchmark), not worth its
+            compile time for the tests.
 
     Returns:
         The results file (JUnit XML).
@@ -272,7 +278,7 @@ def run_cocotb(
     waves = waves_from_env() if waves is None else waves
     seed = seed_from_env() if seed is None else seed
     coverage = coverage_from_env()
-    build_dir = build_dir_for(top, parameters, module, waves, coverage)
+    build_dir = build_dir_for(top, parameters, module, waves, coverage, optimized)
 
     env = param_env(parameters)
     clashes = {k: os.environ[k] for k in env if k in os.environ and os.environ[k] != env[k]}
@@ -290,7 +296,8 @@ def run_cocotb(
     # One build at a time per build folder: two processes (pytest-xdist workers, a host program
     # started by a test) may want the same simulator at once; the second waits and reuses it.
     build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / ".build.lock", "w") as lock, make_overrides(*rtl_sources.get_top(top).make_overrides):
+    with open(build_dir / ".build.lock", "w") as lock, make_overrides(
+            *rtl_sources.get_top(top).build_overrides(optimized)):
         fcntl.flock(lock, fcntl.LOCK_EX)
         runner.build(
             sources=rtl_sources.sources(top),

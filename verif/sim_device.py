@@ -96,19 +96,20 @@ class SimDevice(Device):
         preload: ``(device address, bytes)`` regions placed in the DDR models before the
             simulation starts (the backdoor of rtl/sim/axi_ddr_model.sv: tops built on it, such
             as ``vu9p_sim``, only): a whole model image without a DMA through the testbench.
+        optimized: simulate on the optimized build of *top* (``run_cocotb(optimized=True)``).
     """
 
     name = "sim"
 
     def __init__(self, top: str, parameters: Mapping[str, object] | None = None, ddr: str = "honest",
                  seed: int | None = None, connect_timeout_s: float = CONNECT_TIMEOUT_S,
-                 preload: Iterable[tuple[int, bytes]] | None = None) -> None:
+                 preload: Iterable[tuple[int, bytes]] | None = None, optimized: bool = False) -> None:
         if ddr not in device_server.DDR_TIMINGS:
             raise DeviceError(f"unknown DDR timing {ddr!r} (use {' or '.join(device_server.DDR_TIMINGS)})")
         self.top = top
         # Where the simulator's own output goes (build.log, sim.log): named in every failure.
         self.log_dir = build_dir_for(top, dict(parameters or {}), device_server.__name__, waves_from_env(),
-                                     coverage_from_env())
+                                     coverage_from_env(), optimized)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(1.0)  # poll: a failed build must not leave accept() waiting
         port = self._listener.getsockname()[1]
@@ -123,7 +124,8 @@ class SimDevice(Device):
         def simulate() -> None:
             try:
                 run_cocotb(top, device_server.__name__, parameters, seed=seed, extra_env=env,
-                           extra_plusargs=plusargs, testcase="run_device_server", log_files=True)
+                           extra_plusargs=plusargs, testcase="run_device_server", log_files=True,
+                           optimized=optimized)
             except BaseException as exc:  # noqa: BLE001 - reported by the host calls
                 self._error = exc
 

@@ -1061,8 +1061,8 @@ always_comb begin
                         // Per query head, in head order: (int8: key scales,) keys, (value scales,)
                         // values of positions 0..pos of its kv head, one stream each (head-major
                         // cache), on the kv head's channel in the order attention_core takes them.
-                        // A channel's queue (4 commands) may hold the issue back until earlier
-                        // heads' beats are taken.
+                        // A channel queues fwd_channel's CMD_DEPTH commands (32: 8 heads per lane),
+                        // so the lanes' commands are all out at once and no lane waits on another.
                         rdc_valid_next[att_ch] = 1'b1;
                         rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)];
                         rdc_beats_next[att_ch] = c_seq_beats;

@@ -6,11 +6,16 @@
  *
  * Reads: axi_read_stream (INCR bursts of at most 64 beats that never cross
  * 4 KiB, up to MAX_OUTSTANDING bursts in flight) fed by read commands that
- * each carry a tag naming the consumer of their beats (fwd_pkg::TAG_*). The
- * tags wait in a FIFO in command order; rd_ttag is the tag of the command
- * whose beats are now coming out, and moves on after the beat with rd_tlast.
- * A command is taken only while the tag FIFO has room. Commands must not be
- * zero beats long (they would never pop their tag).
+ * each carry a tag naming the consumer of their beats (fwd_pkg::TAG_*). A
+ * command is taken whenever fewer than CMD_DEPTH commands are accepted and
+ * not yet delivered: it waits in a command FIFO until the mover takes it
+ * (the mover takes one only once the previous one's bursts are issued), and
+ * its tag waits in a tag FIFO in command order; rd_ttag is the tag of the
+ * command whose beats are now coming out, and moves on after the beat with
+ * rd_tlast. The queue lets the forward kernel's sequencer hand out every
+ * attention head's commands at once, so one lane's slow head does not hold
+ * back the commands of the other channels' lanes. Commands must not be zero
+ * beats long (they would never pop their tag).
  *
  * Writes: axi_write_stream; the write data is a plain stream framed by the
  * commands' beat counts.
@@ -29,8 +34,9 @@ module fwd_channel #(
     parameter int ID_WIDTH = 1,
     // Read bursts in flight at most; the read FIFO holds 64 beats per burst
     parameter int MAX_OUTSTANDING = 8,
-    // Read commands queued at most (tag FIFO depth, power of two >= 2)
-    parameter int TAG_DEPTH = 4
+    // Read commands accepted and not yet delivered at most (command and tag FIFO depth,
+    // power of two >= 2); the forward kernel queues up to 4 per attention head
+    parameter int CMD_DEPTH = 32
 ) (
     input  wire                   clk,
     input  wire                   rst,  // active-high, synchronous
@@ -116,17 +122,24 @@ module fwd_channel #(
 );
 
 localparam int MAX_BURST_BEATS = 64;  // one 4 KiB page of 64-byte beats
-localparam int TAG_PTR_WIDTH   = $clog2(TAG_DEPTH);
+localparam int PTR_WIDTH       = $clog2(CMD_DEPTH);
 
-if (TAG_DEPTH < 2 || (TAG_DEPTH & (TAG_DEPTH - 1)) != 0) begin : g_check_tag_depth
-    $error("fwd_channel: TAG_DEPTH must be a power of two >= 2");
+if (CMD_DEPTH < 2 || (CMD_DEPTH & (CMD_DEPTH - 1)) != 0) begin : g_check_cmd_depth
+    $error("fwd_channel: CMD_DEPTH must be a power of two >= 2");
 end
 
-// Tag FIFO (pointers carry a wrap bit).
-logic [3:0]             tag_mem [0:TAG_DEPTH-1];
-logic [TAG_PTR_WIDTH:0] tag_wr_reg, tag_wr_next;
-logic [TAG_PTR_WIDTH:0] tag_rd_reg, tag_rd_next;
-wire                    tag_full = (tag_wr_reg ^ tag_rd_reg) == {1'b1, TAG_PTR_WIDTH'(0)};
+// Command and tag FIFOs (pointers carry a wrap bit). Both are written on acceptance at
+// tag_wr_reg; a command leaves the command FIFO (cmd_rd_reg) when the mover takes it, its tag
+// leaves the tag FIFO (tag_rd_reg) after its last beat. A queued command still holds its tag,
+// so the command FIFO can never be fuller than the tag FIFO.
+logic [3:0]             tag_mem       [0:CMD_DEPTH-1];
+logic [ADDR_WIDTH-1:0]  cmd_addr_mem  [0:CMD_DEPTH-1];
+logic [31:0]            cmd_beats_mem [0:CMD_DEPTH-1];
+logic [PTR_WIDTH:0]     tag_wr_reg, tag_wr_next;
+logic [PTR_WIDTH:0]     tag_rd_reg, tag_rd_next;
+logic [PTR_WIDTH:0]     cmd_rd_reg, cmd_rd_next;
+wire                    tag_full  = (tag_wr_reg ^ tag_rd_reg) == {1'b1, PTR_WIDTH'(0)};
+wire                    cmd_empty = tag_wr_reg == cmd_rd_reg;
 
 wire                    rs_cmd_ready;
 wire                    rs_busy, rs_error, rs_done;
@@ -135,16 +148,20 @@ wire                    ws_busy, ws_error;
 // Status of the movers is read off the AXI channels instead (errors) or not needed (busy).
 wire unused_status = &{1'b0, rs_busy, rs_error, rs_done, ws_busy, ws_error};
 
-assign rd_cmd_ready = rs_cmd_ready && !tag_full;
-assign rd_ttag      = tag_mem[tag_rd_reg[TAG_PTR_WIDTH-1:0]];
+assign rd_cmd_ready = !tag_full;
+assign rd_ttag      = tag_mem[tag_rd_reg[PTR_WIDTH-1:0]];
 assign rd_error     = m_axi_rvalid && m_axi_rready && m_axi_rresp[1];
 assign wr_error     = m_axi_bvalid && m_axi_bready && m_axi_bresp[1];
 
 always_comb begin
     tag_wr_next = tag_wr_reg;
     tag_rd_next = tag_rd_reg;
+    cmd_rd_next = cmd_rd_reg;
     if (rd_cmd_valid && rd_cmd_ready) begin
         tag_wr_next = tag_wr_reg + 1'b1;
+    end
+    if (!cmd_empty && rs_cmd_ready) begin
+        cmd_rd_next = cmd_rd_reg + 1'b1;
     end
     if (rd_tvalid && rd_tready && rd_tlast) begin
         tag_rd_next = tag_rd_reg + 1'b1;
@@ -154,15 +171,19 @@ end
 always_ff @(posedge clk) begin
     tag_wr_reg <= tag_wr_next;
     tag_rd_reg <= tag_rd_next;
+    cmd_rd_reg <= cmd_rd_next;
     if (rst) begin
         tag_wr_reg <= '0;
         tag_rd_reg <= '0;
+        cmd_rd_reg <= '0;
     end
 end
 
 always_ff @(posedge clk) begin
     if (rd_cmd_valid && rd_cmd_ready) begin
-        tag_mem[tag_wr_reg[TAG_PTR_WIDTH-1:0]] <= rd_cmd_tag;
+        tag_mem[tag_wr_reg[PTR_WIDTH-1:0]]       <= rd_cmd_tag;
+        cmd_addr_mem[tag_wr_reg[PTR_WIDTH-1:0]]  <= rd_cmd_addr;
+        cmd_beats_mem[tag_wr_reg[PTR_WIDTH-1:0]] <= rd_cmd_beats;
     end
 end
 
@@ -175,9 +196,9 @@ axi_read_stream #(
 ) axi_read_stream_inst (
     .clk(clk),
     .rst(rst),
-    .cmd_addr(rd_cmd_addr),
-    .cmd_beats(rd_cmd_beats),
-    .cmd_valid(rd_cmd_valid && !tag_full),
+    .cmd_addr(cmd_addr_mem[cmd_rd_reg[PTR_WIDTH-1:0]]),
+    .cmd_beats(cmd_beats_mem[cmd_rd_reg[PTR_WIDTH-1:0]]),
+    .cmd_valid(!cmd_empty),
     .cmd_ready(rs_cmd_ready),
     .busy(rs_busy),
     .error(rs_error),

@@ -63,8 +63,22 @@ def test_parameter_slug_and_build_dirs() -> None:
     assert runner.parameter_slug({}) == "default"
     assert runner.parameter_slug({"DATA_WIDTH": 8, "A": 1}) == "A-1__DATA_WIDTH-8"
     assert runner.parameter_slug({"NAME": '"x y"'}).startswith("p-")
-    dirs = {runner.build_dir_for("t", {"W": w}, "m.test_t", waves) for w in (8, 64) for waves in (False, True)}
-    assert len(dirs) == 4
+    dirs = {runner.build_dir_for("t", {"W": w}, "m.test_t", waves, optimized=opt)
+            for w in (8, 64) for waves in (False, True) for opt in (False, True)}
+    assert len(dirs) == 8
+
+
+def test_optimized_build_replaces_the_quick_compile_flags() -> None:
+    from hlstransform.verif import sources
+
+    top = sources.get_top("vu9p_sim")
+    assert "OPT_FAST=-O0" in top.build_overrides(False)
+    opt = top.build_overrides(True)
+    # One OPT_FAST only (make would take the last of two; do not rely on it).
+    assert [o for o in opt if o.startswith("OPT_FAST=")] == ["OPT_FAST=-O2"]
+    assert set(sources.OPTIMIZED_OVERRIDES) <= set(opt)
+    # A top without overrides of its own gets just the optimized ones.
+    assert sources.get_top("axis_skid_buffer").build_overrides(True) == sources.OPTIMIZED_OVERRIDES
 
 
 def test_parameters_reach_the_tests_as_env() -> None:

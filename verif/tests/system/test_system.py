@@ -137,7 +137,7 @@ def test_bench_backdoor_image_and_counters() -> None:
     model holding the same history, and the performance counters consistent with the traffic."""
     from hlstransform.host import bench
 
-    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=2, pos=3)
+    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=2, pos=3, optimized=False)
     assert r["bit_exact"] is True and [t["bit_exact"] for t in r["per_token"]] == [True, True], r["per_token"]
     image = bench.ForwardImage.build(bench.bench_model(str(toolchain.repo_root() / BENCH_MODEL)).weights, kv="int8")
     for t in r["per_token"]:
@@ -165,5 +165,5 @@ def test_bench_check_catches_a_wrong_history(monkeypatch) -> None:
         return regions
 
     monkeypatch.setattr(bench, "kv_history_regions", corrupted)
-    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=1, pos=2)
+    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=1, pos=2, optimized=False)
     assert r["bit_exact"] is False
