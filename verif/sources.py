@@ -90,6 +90,8 @@ _TOPS: tuple[Top, ...] = (
     Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),
     Top("axi_read_stream", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv")),
     Top("axi_write_stream", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_write_stream.sv")),
+    Top("fwd_channel", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
+                        "rtl/common/axi_write_stream.sv", "rtl/forward/fwd_channel.sv")),
     Top("kernel_control", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv",
                            "rtl/common/kernel_control_rd.sv", "rtl/common/kernel_control.sv")),
     Top("matmul", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",

@@ -563,6 +563,12 @@ wire  [3:0]             ch_rd_ttag [0:3];
 wire                    ch_rd_tlast [0:3];
 wire                    ch_rd_tvalid [0:3];
 logic                   ch_rd_tready [0:3];
+wire  [511:0]           ch_rv_tdata [0:3];             // read port 1: value scales and values
+wire  [3:0]             ch_rv_ttag [0:3];
+wire                    ch_rv_tlast [0:3];
+wire                    ch_rv_tvalid [0:3];
+logic                   ch_rv_tready [0:3];
+logic                   rdc_port [0:3];                // the read port of a channel's command
 wire                    ch_wr_cmd_ready [0:3];
 wire                    ch_wr_done [0:3];
 logic                   ch_wr_tvalid [0:3];
@@ -614,7 +620,8 @@ logic [3:0]             att_ks_tvalid, att_k_tvalid, att_vs_tvalid, att_v_tvalid
 // Framing is by counts, and the units report their end through the writer or the readers.
 wire unused_status = &{1'b0, ra_busy, rb_busy, rb_done, w_busy, emb_done, emb_out_tlast,
                        rms_done, rms_out_tlast, eng_x_tready, att_q_tready, ra_tlast, rb_tlast,
-                       ch_rd_tlast[0], ch_rd_tlast[1], ch_rd_tlast[2], ch_rd_tlast[3]};
+                       ch_rd_tlast[0], ch_rd_tlast[1], ch_rd_tlast[2], ch_rd_tlast[3],
+                       ch_rv_tlast[0], ch_rv_tlast[1], ch_rv_tlast[2], ch_rv_tlast[3]};
 
 /*
  * Sequencer
@@ -1061,8 +1068,10 @@ always_comb begin
                         // Per query head, in head order: (int8: key scales,) keys, (value scales,)
                         // values of positions 0..pos of its kv head, one stream each (head-major
                         // cache), on the kv head's channel in the order attention_core takes them.
-                        // A channel queues fwd_channel's CMD_DEPTH commands (32: 8 heads per lane),
-                        // so the lanes' commands are all out at once and no lane waits on another.
+                        // A channel queues fwd_channel's CMD_DEPTH commands per read port (32: 16
+                        // heads per lane), so the lanes' commands are all out at once and no lane
+                        // waits on another; values come through port 1, so a lane's next keys need
+                        // not wait behind its values.
                         rdc_valid_next[att_ch] = 1'b1;
                         rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)];
                         rdc_beats_next[att_ch] = c_seq_beats;
@@ -1307,6 +1316,10 @@ end
  * Stream routing
  */
 always_comb begin
+    // Values and their scales come through each channel's read port 1, everything else port 0.
+    for (int c = 0; c < 4; c++) begin
+        rdc_port[c] = rdc_tag_reg[c] == TAG_V || rdc_tag_reg[c] == TAG_VS;
+    end
     // Channel read data: to the consumer its command's tag names.
     for (int c = 0; c < 4; c++) begin
         case (ch_rd_ttag[c])
@@ -1318,18 +1331,25 @@ always_comb begin
             TAG_W:     ch_rd_tready[c] = eng_w_tready[c];
             TAG_KS:    ch_rd_tready[c] = att_ks_tready[c];
             TAG_K:     ch_rd_tready[c] = att_k_tready[c];
-            TAG_VS:    ch_rd_tready[c] = att_vs_tready[c];
-            TAG_V:     ch_rd_tready[c] = att_v_tready[c];
             TAG_SBEAT: ch_rd_tready[c] = 1'b1;
             default:   ch_rd_tready[c] = 1'b0;
+        endcase
+    end
+    // Read port 1 carries only value scales and values (rdc_port), so a lane's values stream
+    // while the next head's keys come through port 0.
+    for (int c = 0; c < 4; c++) begin
+        case (ch_rv_ttag[c])
+            TAG_VS:    ch_rv_tready[c] = att_vs_tready[c];
+            TAG_V:     ch_rv_tready[c] = att_v_tready[c];
+            default:   ch_rv_tready[c] = 1'b0;
         endcase
     end
     // Attention lane c takes channel c's key and value beats (its kv heads live there).
     for (int c = 0; c < 4; c++) begin
         att_ks_tvalid[c] = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_KS;
         att_k_tvalid[c]  = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_K;
-        att_vs_tvalid[c] = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_VS;
-        att_v_tvalid[c]  = ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_V;
+        att_vs_tvalid[c] = ch_rv_tvalid[c] && ch_rv_ttag[c] == TAG_VS;
+        att_v_tvalid[c]  = ch_rv_tvalid[c] && ch_rv_ttag[c] == TAG_V;
     end
 
     // Scratchpad port A's beats.
@@ -1467,6 +1487,7 @@ fwd_channel #(
     .rd_cmd_addr(rdc_addr_reg[0][AXI_ADDR_WIDTH-1:0]),
     .rd_cmd_beats(rdc_beats_reg[0]),
     .rd_cmd_tag(rdc_tag_reg[0]),
+    .rd_cmd_port(rdc_port[0]),
     .rd_cmd_valid(rdc_valid_reg[0]),
     .rd_cmd_ready(ch_rd_cmd_ready[0]),
     .rd_tdata(ch_rd_tdata[0]),
@@ -1474,6 +1495,11 @@ fwd_channel #(
     .rd_tlast(ch_rd_tlast[0]),
     .rd_tvalid(ch_rd_tvalid[0]),
     .rd_tready(ch_rd_tready[0]),
+    .rd1_tdata(ch_rv_tdata[0]),
+    .rd1_ttag(ch_rv_ttag[0]),
+    .rd1_tlast(ch_rv_tlast[0]),
+    .rd1_tvalid(ch_rv_tvalid[0]),
+    .rd1_tready(ch_rv_tready[0]),
     .wr_cmd_addr(wrc_addr_reg[0][AXI_ADDR_WIDTH-1:0]),
     .wr_cmd_beats(wrc_beats_reg[0]),
     .wr_cmd_valid(wrc_valid_reg[0]),
@@ -1534,6 +1560,7 @@ fwd_channel #(
     .rd_cmd_addr(rdc_addr_reg[1][AXI_ADDR_WIDTH-1:0]),
     .rd_cmd_beats(rdc_beats_reg[1]),
     .rd_cmd_tag(rdc_tag_reg[1]),
+    .rd_cmd_port(rdc_port[1]),
     .rd_cmd_valid(rdc_valid_reg[1]),
     .rd_cmd_ready(ch_rd_cmd_ready[1]),
     .rd_tdata(ch_rd_tdata[1]),
@@ -1541,6 +1568,11 @@ fwd_channel #(
     .rd_tlast(ch_rd_tlast[1]),
     .rd_tvalid(ch_rd_tvalid[1]),
     .rd_tready(ch_rd_tready[1]),
+    .rd1_tdata(ch_rv_tdata[1]),
+    .rd1_ttag(ch_rv_ttag[1]),
+    .rd1_tlast(ch_rv_tlast[1]),
+    .rd1_tvalid(ch_rv_tvalid[1]),
+    .rd1_tready(ch_rv_tready[1]),
     .wr_cmd_addr(wrc_addr_reg[1][AXI_ADDR_WIDTH-1:0]),
     .wr_cmd_beats(wrc_beats_reg[1]),
     .wr_cmd_valid(wrc_valid_reg[1]),
@@ -1601,6 +1633,7 @@ fwd_channel #(
     .rd_cmd_addr(rdc_addr_reg[2][AXI_ADDR_WIDTH-1:0]),
     .rd_cmd_beats(rdc_beats_reg[2]),
     .rd_cmd_tag(rdc_tag_reg[2]),
+    .rd_cmd_port(rdc_port[2]),
     .rd_cmd_valid(rdc_valid_reg[2]),
     .rd_cmd_ready(ch_rd_cmd_ready[2]),
     .rd_tdata(ch_rd_tdata[2]),
@@ -1608,6 +1641,11 @@ fwd_channel #(
     .rd_tlast(ch_rd_tlast[2]),
     .rd_tvalid(ch_rd_tvalid[2]),
     .rd_tready(ch_rd_tready[2]),
+    .rd1_tdata(ch_rv_tdata[2]),
+    .rd1_ttag(ch_rv_ttag[2]),
+    .rd1_tlast(ch_rv_tlast[2]),
+    .rd1_tvalid(ch_rv_tvalid[2]),
+    .rd1_tready(ch_rv_tready[2]),
     .wr_cmd_addr(wrc_addr_reg[2][AXI_ADDR_WIDTH-1:0]),
     .wr_cmd_beats(wrc_beats_reg[2]),
     .wr_cmd_valid(wrc_valid_reg[2]),
@@ -1668,6 +1706,7 @@ fwd_channel #(
     .rd_cmd_addr(rdc_addr_reg[3][AXI_ADDR_WIDTH-1:0]),
     .rd_cmd_beats(rdc_beats_reg[3]),
     .rd_cmd_tag(rdc_tag_reg[3]),
+    .rd_cmd_port(rdc_port[3]),
     .rd_cmd_valid(rdc_valid_reg[3]),
     .rd_cmd_ready(ch_rd_cmd_ready[3]),
     .rd_tdata(ch_rd_tdata[3]),
@@ -1675,6 +1714,11 @@ fwd_channel #(
     .rd_tlast(ch_rd_tlast[3]),
     .rd_tvalid(ch_rd_tvalid[3]),
     .rd_tready(ch_rd_tready[3]),
+    .rd1_tdata(ch_rv_tdata[3]),
+    .rd1_ttag(ch_rv_ttag[3]),
+    .rd1_tlast(ch_rv_tlast[3]),
+    .rd1_tvalid(ch_rv_tvalid[3]),
+    .rd1_tready(ch_rv_tready[3]),
     .wr_cmd_addr(wrc_addr_reg[3][AXI_ADDR_WIDTH-1:0]),
     .wr_cmd_beats(wrc_beats_reg[3]),
     .wr_cmd_valid(wrc_valid_reg[3]),
@@ -2022,10 +2066,10 @@ for (genvar c = 0; c < 4; c++) begin : g_att
         .s_ks_tdata(ch_rd_tdata[c]),
         .s_ks_tvalid(att_ks_tvalid[c]),
         .s_ks_tready(att_ks_tready[c]),
-        .s_v_tdata(ch_rd_tdata[c]),
+        .s_v_tdata(ch_rv_tdata[c]),
         .s_v_tvalid(att_v_tvalid[c]),
         .s_v_tready(att_v_tready[c]),
-        .s_vs_tdata(ch_rd_tdata[c]),
+        .s_vs_tdata(ch_rv_tdata[c]),
         .s_vs_tvalid(att_vs_tvalid[c]),
         .s_vs_tready(att_vs_tready[c]),
         .m_out_tdata(att_out_tdata[512 * c +: 512]),

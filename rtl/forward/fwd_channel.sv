@@ -1,24 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 
 /*
- * Forward-kernel DDR channel: one AXI4 master, a tagged read stream and a
+ * Forward-kernel DDR channel: one AXI4 master, two tagged read ports and a
  * write stream
  *
- * Reads: axi_read_stream (INCR bursts of at most 64 beats that never cross
- * 4 KiB, up to MAX_OUTSTANDING bursts in flight) fed by read commands that
- * each carry a tag naming the consumer of their beats (fwd_pkg::TAG_*). A
- * command is taken whenever fewer than CMD_DEPTH commands are accepted and
- * not yet delivered: it waits in a command FIFO until the mover takes it
- * (the mover takes one only once the previous one's bursts are issued), and
- * its tag waits in a tag FIFO in command order; rd_ttag is the tag of the
- * command whose beats are now coming out, and moves on after the beat with
- * rd_tlast. The queue lets the forward kernel's sequencer hand out every
- * attention head's commands at once, so one lane's slow head does not hold
- * back the commands of the other channels' lanes. Commands must not be zero
- * beats long (they would never pop their tag).
+ * Reads: two read ports, each an axi_read_stream (INCR bursts of at most 64
+ * beats that never cross 4 KiB, up to MAX_OUTSTANDING bursts in flight, its
+ * own ARID = port number) fed by read commands that each carry a tag naming
+ * the consumer of their beats (fwd_pkg::TAG_*) and the port (rd_cmd_port)
+ * that delivers them. A command is taken whenever its port has fewer than
+ * CMD_DEPTH commands accepted and not yet delivered: it waits in the port's
+ * command FIFO until the port's mover takes it (a mover takes one only once
+ * the previous one's bursts are issued), and its tag waits in the port's tag
+ * FIFO in command order; rd_ttag / rd1_ttag is the tag of the command whose
+ * beats are now coming out of port 0 / 1, and moves on after the beat with
+ * tlast. Each port delivers its commands' beats in order; the two ports are
+ * independent, so a consumer that needs two streams at once (attention: the
+ * keys of the next head while the values of this one) gets them from one
+ * channel without one waiting behind the other. The queues let the forward
+ * kernel's sequencer hand out every attention head's commands at once, so one
+ * lane's slow head does not hold back the other channels' lanes. Commands
+ * must not be zero beats long (they would never pop their tag).
  *
- * Writes: axi_write_stream; the write data is a plain stream framed by the
- * commands' beat counts.
+ * The ports share the AR channel (round robin per burst when both have one;
+ * a burst shown on the bus stays there until taken) and the R channel (routed
+ * by RID; a mover only issues a burst it has FIFO room for, so neither port
+ * ever stalls R).
+ *
+ * Writes: axi_write_stream (ID 0); the write data is a plain stream framed by
+ * the commands' beat counts.
  *
  * Errors: rd_error / wr_error pulse for every R beat / B response that is
  * SLVERR or DECERR, straight from the AXI channel, so the kernel's STATUS sees
@@ -32,10 +42,10 @@ module fwd_channel #(
     parameter int ADDR_WIDTH = 64,
     // Width of the AXI ID fields, bits (>= 1; every burst uses ID 0)
     parameter int ID_WIDTH = 1,
-    // Read bursts in flight at most; the read FIFO holds 64 beats per burst
+    // Read bursts in flight at most per port; each port's read FIFO holds 64 beats per burst
     parameter int MAX_OUTSTANDING = 8,
-    // Read commands accepted and not yet delivered at most (command and tag FIFO depth,
-    // power of two >= 2); the forward kernel queues up to 4 per attention head
+    // Read commands accepted and not yet delivered at most per port (command and tag FIFO
+    // depth, power of two >= 2); the forward kernel queues up to 2 per port per attention head
     parameter int CMD_DEPTH = 32
 ) (
     input  wire                   clk,
@@ -47,17 +57,27 @@ module fwd_channel #(
     input  wire  [ADDR_WIDTH-1:0] rd_cmd_addr,
     input  wire  [31:0]           rd_cmd_beats,  // >= 1
     input  wire  [3:0]            rd_cmd_tag,
+    input  wire                   rd_cmd_port,   // the read port that delivers its beats
     input  wire                   rd_cmd_valid,
     output wire                   rd_cmd_ready,
 
     /*
-     * Read data (master), with the tag of its command
+     * Read data of port 0 (master), with the tag of its command
      */
     output wire  [511:0]          rd_tdata,
     output wire  [3:0]            rd_ttag,
     output wire                   rd_tlast,
     output wire                   rd_tvalid,
     input  wire                   rd_tready,
+
+    /*
+     * Read data of port 1 (master), with the tag of its command
+     */
+    output wire  [511:0]          rd1_tdata,
+    output wire  [3:0]            rd1_ttag,
+    output wire                   rd1_tlast,
+    output wire                   rd1_tvalid,
+    input  wire                   rd1_tready,
 
     /*
      * Write commands and data (slave)
@@ -127,105 +147,189 @@ localparam int PTR_WIDTH       = $clog2(CMD_DEPTH);
 if (CMD_DEPTH < 2 || (CMD_DEPTH & (CMD_DEPTH - 1)) != 0) begin : g_check_cmd_depth
     $error("fwd_channel: CMD_DEPTH must be a power of two >= 2");
 end
+if (ID_WIDTH < 1) begin : g_check_id_width
+    $error("fwd_channel: ID_WIDTH must be >= 1 (the read ports use ARID 0 and 1)");
+end
 
-// Command and tag FIFOs (pointers carry a wrap bit). Both are written on acceptance at
-// tag_wr_reg; a command leaves the command FIFO (cmd_rd_reg) when the mover takes it, its tag
-// leaves the tag FIFO (tag_rd_reg) after its last beat. A queued command still holds its tag,
-// so the command FIFO can never be fuller than the tag FIFO.
-logic [3:0]             tag_mem       [0:CMD_DEPTH-1];
-logic [ADDR_WIDTH-1:0]  cmd_addr_mem  [0:CMD_DEPTH-1];
-logic [31:0]            cmd_beats_mem [0:CMD_DEPTH-1];
-logic [PTR_WIDTH:0]     tag_wr_reg, tag_wr_next;
-logic [PTR_WIDTH:0]     tag_rd_reg, tag_rd_next;
-logic [PTR_WIDTH:0]     cmd_rd_reg, cmd_rd_next;
-wire                    tag_full  = (tag_wr_reg ^ tag_rd_reg) == {1'b1, PTR_WIDTH'(0)};
-wire                    cmd_empty = tag_wr_reg == cmd_rd_reg;
+// Per read port p: the mover's AXI read side, and its output stream.
+wire  [ID_WIDTH-1:0]    p_arid     [0:1];
+wire  [ADDR_WIDTH-1:0]  p_araddr   [0:1];
+wire  [7:0]             p_arlen    [0:1];
+wire  [2:0]             p_arsize   [0:1];
+wire  [1:0]             p_arburst  [0:1];
+wire                    p_arlock   [0:1];
+wire  [3:0]             p_arcache  [0:1];
+wire  [2:0]             p_arprot   [0:1];
+wire  [3:0]             p_arqos    [0:1];
+wire  [3:0]             p_arregion [0:1];
+wire                    p_arvalid  [0:1];
+logic                   p_arready  [0:1];
+logic                   p_rvalid   [0:1];
+wire                    p_rready   [0:1];
+wire  [511:0]           p_tdata    [0:1];
+wire  [3:0]             p_ttag     [0:1];
+wire                    p_tlast    [0:1];
+wire                    p_tvalid   [0:1];
+wire                    p_tready   [0:1];
+wire                    p_tag_full [0:1];
 
-wire                    rs_cmd_ready;
-wire                    rs_busy, rs_error, rs_done;
 wire                    ws_busy, ws_error;
 
-// Status of the movers is read off the AXI channels instead (errors) or not needed (busy).
-wire unused_status = &{1'b0, rs_busy, rs_error, rs_done, ws_busy, ws_error};
+// The write mover's status is read off the B channel instead (errors) or not needed (busy).
+wire unused_ws_status = &{1'b0, ws_busy, ws_error};
 
-assign rd_cmd_ready = !tag_full;
-assign rd_ttag      = tag_mem[tag_rd_reg[PTR_WIDTH-1:0]];
+assign rd_cmd_ready = !p_tag_full[rd_cmd_port];
 assign rd_error     = m_axi_rvalid && m_axi_rready && m_axi_rresp[1];
 assign wr_error     = m_axi_bvalid && m_axi_bready && m_axi_bresp[1];
 
+assign rd_tdata   = p_tdata[0];
+assign rd_ttag    = p_ttag[0];
+assign rd_tlast   = p_tlast[0];
+assign rd_tvalid  = p_tvalid[0];
+assign p_tready[0] = rd_tready;
+assign rd1_tdata  = p_tdata[1];
+assign rd1_ttag   = p_ttag[1];
+assign rd1_tlast  = p_tlast[1];
+assign rd1_tvalid = p_tvalid[1];
+assign p_tready[1] = rd1_tready;
+
+for (genvar p = 0; p < 2; p++) begin : g_port
+    // Command and tag FIFOs (pointers carry a wrap bit). Both are written on acceptance at
+    // tag_wr_reg; a command leaves the command FIFO (cmd_rd_reg) when the mover takes it, its
+    // tag leaves the tag FIFO (tag_rd_reg) after its last beat. A queued command still holds
+    // its tag, so the command FIFO can never be fuller than the tag FIFO.
+    logic [3:0]             tag_mem       [0:CMD_DEPTH-1];
+    logic [ADDR_WIDTH-1:0]  cmd_addr_mem  [0:CMD_DEPTH-1];
+    logic [31:0]            cmd_beats_mem [0:CMD_DEPTH-1];
+    logic [PTR_WIDTH:0]     tag_wr_reg, tag_rd_reg, cmd_rd_reg;
+    wire                    cmd_empty = tag_wr_reg == cmd_rd_reg;
+    wire                    accept    = rd_cmd_valid && rd_cmd_ready && rd_cmd_port == 1'(p);
+    wire                    rs_cmd_ready;
+    wire                    rs_busy, rs_error, rs_done;
+
+    // Status of the mover is read off the AXI channels instead (errors) or not needed.
+    wire unused_status = &{1'b0, rs_busy, rs_error, rs_done};
+
+    assign p_tag_full[p] = (tag_wr_reg ^ tag_rd_reg) == {1'b1, PTR_WIDTH'(0)};
+    assign p_ttag[p]     = tag_mem[tag_rd_reg[PTR_WIDTH-1:0]];
+
+    always_ff @(posedge clk) begin
+        if (accept) begin
+            tag_wr_reg <= tag_wr_reg + 1'b1;
+        end
+        if (p_tvalid[p] && p_tready[p] && p_tlast[p]) begin
+            tag_rd_reg <= tag_rd_reg + 1'b1;
+        end
+        if (!cmd_empty && rs_cmd_ready) begin
+            cmd_rd_reg <= cmd_rd_reg + 1'b1;
+        end
+        if (rst) begin
+            tag_wr_reg <= '0;
+            tag_rd_reg <= '0;
+            cmd_rd_reg <= '0;
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if (accept) begin
+            tag_mem[tag_wr_reg[PTR_WIDTH-1:0]]       <= rd_cmd_tag;
+            cmd_addr_mem[tag_wr_reg[PTR_WIDTH-1:0]]  <= rd_cmd_addr;
+            cmd_beats_mem[tag_wr_reg[PTR_WIDTH-1:0]] <= rd_cmd_beats;
+        end
+    end
+
+    axi_read_stream #(
+        .DATA_WIDTH(512),
+        .ADDR_WIDTH(ADDR_WIDTH),
+        .ID_WIDTH(ID_WIDTH),
+        .AXI_ID(p),
+        .MAX_BURST_BEATS(MAX_BURST_BEATS),
+        .MAX_OUTSTANDING(MAX_OUTSTANDING)
+    ) axi_read_stream_inst (
+        .clk(clk),
+        .rst(rst),
+        .cmd_addr(cmd_addr_mem[cmd_rd_reg[PTR_WIDTH-1:0]]),
+        .cmd_beats(cmd_beats_mem[cmd_rd_reg[PTR_WIDTH-1:0]]),
+        .cmd_valid(!cmd_empty),
+        .cmd_ready(rs_cmd_ready),
+        .busy(rs_busy),
+        .error(rs_error),
+        .done(rs_done),
+        .m_axis_tdata(p_tdata[p]),
+        .m_axis_tlast(p_tlast[p]),
+        .m_axis_tvalid(p_tvalid[p]),
+        .m_axis_tready(p_tready[p]),
+        .m_axi_arid(p_arid[p]),
+        .m_axi_araddr(p_araddr[p]),
+        .m_axi_arlen(p_arlen[p]),
+        .m_axi_arsize(p_arsize[p]),
+        .m_axi_arburst(p_arburst[p]),
+        .m_axi_arlock(p_arlock[p]),
+        .m_axi_arcache(p_arcache[p]),
+        .m_axi_arprot(p_arprot[p]),
+        .m_axi_arqos(p_arqos[p]),
+        .m_axi_arregion(p_arregion[p]),
+        .m_axi_arvalid(p_arvalid[p]),
+        .m_axi_arready(p_arready[p]),
+        .m_axi_rid(m_axi_rid),
+        .m_axi_rdata(m_axi_rdata),
+        .m_axi_rresp(m_axi_rresp),
+        .m_axi_rlast(m_axi_rlast),
+        .m_axi_rvalid(p_rvalid[p]),
+        .m_axi_rready(p_rready[p])
+    );
+end
+
+/*
+ * AR: the ports' bursts in turn. A burst shown on the bus stays until taken (ar_hold_reg:
+ * AXI forbids withdrawing or changing it); otherwise the port that was not shown last goes
+ * first when both have one.
+ */
+logic ar_last_reg;  // the port whose burst was on the bus last
+logic ar_hold_reg;  // ... and it is still waiting for arready
+logic ar_sel;
+
 always_comb begin
-    tag_wr_next = tag_wr_reg;
-    tag_rd_next = tag_rd_reg;
-    cmd_rd_next = cmd_rd_reg;
-    if (rd_cmd_valid && rd_cmd_ready) begin
-        tag_wr_next = tag_wr_reg + 1'b1;
+    if (ar_hold_reg) begin
+        ar_sel = ar_last_reg;
+    end else if (p_arvalid[0] && p_arvalid[1]) begin
+        ar_sel = !ar_last_reg;
+    end else begin
+        ar_sel = p_arvalid[1];
     end
-    if (!cmd_empty && rs_cmd_ready) begin
-        cmd_rd_next = cmd_rd_reg + 1'b1;
-    end
-    if (rd_tvalid && rd_tready && rd_tlast) begin
-        tag_rd_next = tag_rd_reg + 1'b1;
-    end
+    p_arready[0] = m_axi_arready && !ar_sel;
+    p_arready[1] = m_axi_arready && ar_sel;
 end
 
 always_ff @(posedge clk) begin
-    tag_wr_reg <= tag_wr_next;
-    tag_rd_reg <= tag_rd_next;
-    cmd_rd_reg <= cmd_rd_next;
+    if (m_axi_arvalid) begin
+        ar_last_reg <= ar_sel;
+    end
+    ar_hold_reg <= m_axi_arvalid && !m_axi_arready;
     if (rst) begin
-        tag_wr_reg <= '0;
-        tag_rd_reg <= '0;
-        cmd_rd_reg <= '0;
+        ar_last_reg <= 1'b0;
+        ar_hold_reg <= 1'b0;
     end
 end
 
-always_ff @(posedge clk) begin
-    if (rd_cmd_valid && rd_cmd_ready) begin
-        tag_mem[tag_wr_reg[PTR_WIDTH-1:0]]       <= rd_cmd_tag;
-        cmd_addr_mem[tag_wr_reg[PTR_WIDTH-1:0]]  <= rd_cmd_addr;
-        cmd_beats_mem[tag_wr_reg[PTR_WIDTH-1:0]] <= rd_cmd_beats;
-    end
-end
+assign m_axi_arid     = ar_sel ? p_arid[1] : p_arid[0];
+assign m_axi_araddr   = ar_sel ? p_araddr[1] : p_araddr[0];
+assign m_axi_arlen    = ar_sel ? p_arlen[1] : p_arlen[0];
+assign m_axi_arsize   = ar_sel ? p_arsize[1] : p_arsize[0];
+assign m_axi_arburst  = ar_sel ? p_arburst[1] : p_arburst[0];
+assign m_axi_arlock   = ar_sel ? p_arlock[1] : p_arlock[0];
+assign m_axi_arcache  = ar_sel ? p_arcache[1] : p_arcache[0];
+assign m_axi_arprot   = ar_sel ? p_arprot[1] : p_arprot[0];
+assign m_axi_arqos    = ar_sel ? p_arqos[1] : p_arqos[0];
+assign m_axi_arregion = ar_sel ? p_arregion[1] : p_arregion[0];
+assign m_axi_arvalid  = ar_sel ? p_arvalid[1] : p_arvalid[0];
 
-axi_read_stream #(
-    .DATA_WIDTH(512),
-    .ADDR_WIDTH(ADDR_WIDTH),
-    .ID_WIDTH(ID_WIDTH),
-    .MAX_BURST_BEATS(MAX_BURST_BEATS),
-    .MAX_OUTSTANDING(MAX_OUTSTANDING)
-) axi_read_stream_inst (
-    .clk(clk),
-    .rst(rst),
-    .cmd_addr(cmd_addr_mem[cmd_rd_reg[PTR_WIDTH-1:0]]),
-    .cmd_beats(cmd_beats_mem[cmd_rd_reg[PTR_WIDTH-1:0]]),
-    .cmd_valid(!cmd_empty),
-    .cmd_ready(rs_cmd_ready),
-    .busy(rs_busy),
-    .error(rs_error),
-    .done(rs_done),
-    .m_axis_tdata(rd_tdata),
-    .m_axis_tlast(rd_tlast),
-    .m_axis_tvalid(rd_tvalid),
-    .m_axis_tready(rd_tready),
-    .m_axi_arid(m_axi_arid),
-    .m_axi_araddr(m_axi_araddr),
-    .m_axi_arlen(m_axi_arlen),
-    .m_axi_arsize(m_axi_arsize),
-    .m_axi_arburst(m_axi_arburst),
-    .m_axi_arlock(m_axi_arlock),
-    .m_axi_arcache(m_axi_arcache),
-    .m_axi_arprot(m_axi_arprot),
-    .m_axi_arqos(m_axi_arqos),
-    .m_axi_arregion(m_axi_arregion),
-    .m_axi_arvalid(m_axi_arvalid),
-    .m_axi_arready(m_axi_arready),
-    .m_axi_rid(m_axi_rid),
-    .m_axi_rdata(m_axi_rdata),
-    .m_axi_rresp(m_axi_rresp),
-    .m_axi_rlast(m_axi_rlast),
-    .m_axi_rvalid(m_axi_rvalid),
-    .m_axi_rready(m_axi_rready)
-);
+// R: to the port its ID names.
+always_comb begin
+    p_rvalid[0] = m_axi_rvalid && m_axi_rid == ID_WIDTH'(0);
+    p_rvalid[1] = m_axi_rvalid && m_axi_rid == ID_WIDTH'(1);
+end
+assign m_axi_rready = m_axi_rid == ID_WIDTH'(1) ? p_rready[1] : p_rready[0];
 
 axi_write_stream #(
     .DATA_WIDTH(512),
