@@ -108,7 +108,7 @@ class TB(TbBase):
             if dut.m_axi_arvalid.value and dut.m_axi_arready.value:
                 self.arids.append(int(dut.m_axi_arid.value))
 
-    def plan(self, count: int, ports=(0, 1)) -> list[tuple[int, int, int, int]]:
+    def plan(self, count: int) -> list[tuple[int, int, int, int]]:
         """*count* commands (addr, beats, tag, port) in fresh regions after BASE, memory filled."""
         cursor, commands = BASE, []
         for _ in range(count):
@@ -116,7 +116,7 @@ class TB(TbBase):
             addr = cursor + random.randint(1, 8) * BYTES
             if random.random() < 0.3:  # across a 4 KiB boundary
                 addr = (addr // PAGE_BYTES + 1) * PAGE_BYTES - random.randint(1, 8) * BYTES
-            commands.append((addr, beats, random.randrange(16), random.choice(ports)))
+            commands.append((addr, beats, random.randrange(16), random.randrange(2)))
             cursor = addr + beats * BYTES
         self.ddr.write(BASE, random.randbytes(cursor - BASE + PAGE_BYTES))
         return commands
