@@ -431,10 +431,13 @@ step_t                  step_reg, step_next;
 logic [2:0]             phase_reg, phase_next;        // STATE_ISSUE: the next command batch
 
 // Where the cycles and the memory traffic go (the bench's breakdown; CYCLES is the total).
-wire in_steps = state_reg inside {STATE_STEP, STATE_ISSUE, STATE_WAIT, STATE_NEXT};
+// (explicit compares, not `inside`: Yosys, which `make synth` uses, does not parse it)
+wire in_steps = state_reg == STATE_STEP || state_reg == STATE_ISSUE || state_reg == STATE_WAIT
+             || state_reg == STATE_NEXT;
 always_comb begin
     perf_count = '0;
-    perf_count[FORWARD_PERF_MATMUL_CYCLES]    = in_steps && step_reg inside {STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS};
+    perf_count[FORWARD_PERF_MATMUL_CYCLES]    = in_steps && (step_reg == STEP_QKV || step_reg == STEP_WO
+                                                || step_reg == STEP_W13 || step_reg == STEP_W2 || step_reg == STEP_CLS);
     perf_count[FORWARD_PERF_ATTENTION_CYCLES] = in_steps && step_reg == STEP_ATT;
     perf_count[FORWARD_PERF_KV_CYCLES]        = in_steps && step_reg == STEP_KV;
     perf_count[FORWARD_PERF_RD_BEATS_A]       = m_axi_ch0_rvalid && m_axi_ch0_rready;
@@ -470,6 +473,8 @@ logic [63:0]            wptr_reg [0:3];
 logic [63:0]            wptr_next [0:3];
 logic [63:0]            kvcur_reg [0:3];
 logic [63:0]            kvcur_next [0:3];
+logic [63:0]            sbpf_cur_reg [0:3];            // int8 KV: the scale read-ahead's kv cursors (as kvcur)
+logic [63:0]            sbpf_cur_next [0:3];
 logic [63:0]            norm_ptr_reg, norm_ptr_next;
 logic [63:0]            kvbase_reg [0:MAX_KV_HEADS-1];
 logic                   kvbase_we;
@@ -632,6 +637,8 @@ logic        mm_norm, mm_hidden;       // ... an RMSNorm in front; the input is 
 logic [AW-1:0] mm_src, mm_dst;
 logic [1:0]  kv_ch, att_ch;
 logic [63:0] kv_head_base;
+logic [63:0] sbpf_addr;                // int8 KV: the scale beat that the read-ahead asks for now
+logic        sbeat_take;               // int8 KV: the KV sub-step takes its scale beat
 
 always_comb begin
     // Matrix steps.
@@ -661,6 +668,11 @@ always_comb begin
     kv_head_base = kvcur_reg[kv_ch];
     // int8 KV store: the scale of slot pos is word pos mod 16 of beat pos / 16 of the head's scale row.
     kv_sbeat_addr = kv_head_base + (which_reg ? c_cache_bytes : 64'd0) + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
+    sbpf_addr     = sbpf_cur_reg[kv_ch] + (which_reg ? c_cache_bytes : 64'd0) + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
+    // A sub-step takes the next scale beat of its channel once it has started (not in
+    // STATE_STEP, which clears sbeat_have) and until it has one; the read-ahead's later beats
+    // wait in the channel's read FIFO, in sub-step order.
+    sbeat_take    = step_reg == STEP_KV && (state_reg == STATE_ISSUE || state_reg == STATE_WAIT) && !sbeat_have_reg;
     sbeat_merged  = sbeat_reg;
     sbeat_merged[32 * pos_reg[3:0] +: 32] = kvs_reg;
 end
@@ -722,7 +734,7 @@ always_comb begin
     kvs_next       = kvs_reg;
     kvs_have_next  = kvs_have_reg;
     // int8 KV store: the scale beat read back, and the new scale (quantize_core's last beat).
-    if (ch_rd_tvalid[ra_wch_reg] && ch_rd_ttag[ra_wch_reg] == TAG_SBEAT) begin
+    if (sbeat_take && ch_rd_tvalid[ra_wch_reg] && ch_rd_ttag[ra_wch_reg] == TAG_SBEAT) begin
         sbeat_next      = ch_rd_tdata[ra_wch_reg];
         sbeat_have_next = 1'b1;
     end
@@ -741,6 +753,7 @@ always_comb begin
     for (int c = 0; c < 4; c++) begin
         wptr_next[c]      = wptr_reg[c];
         kvcur_next[c]     = kvcur_reg[c];
+        sbpf_cur_next[c]  = sbpf_cur_reg[c];
         rdc_valid_next[c] = rdc_valid_reg[c] && !ch_rd_cmd_ready[c];
         rdc_addr_next[c]  = rdc_addr_reg[c];
         rdc_beats_next[c] = rdc_beats_reg[c];
@@ -887,6 +900,13 @@ always_comb begin
                     w_engines_next = 1'b0;
                     w_src_next     = WS_EW;
                     if (step_reg == STEP_ROPE) begin
+                        // int8 KV: the scale read-ahead (STATE_ISSUE) walks the KV step's
+                        // sub-steps with kvh / which (the KV step starts them again from 0).
+                        kvh_next   = '0;
+                        which_next = 1'b0;
+                        for (int c = 0; c < 4; c++) begin
+                            sbpf_cur_next[c] = kvcur_reg[c];
+                        end
                         // q and k heads back to back, each beat with its table beat (per head).
                         ew_op_next    = EW_ROPE;
                         ra_base_next  = AW'(QKV_BASE);
@@ -1040,14 +1060,6 @@ always_comb begin
                             wrc_valid_next[kv_ch] = 1'b1;
                             wrc_addr_next[kv_ch]  = kv_head_base + (which_reg ? c_cache_bytes : 64'd0) + c_slot_off;
                             wrc_beats_next[kv_ch] = c_slot_beats;
-                            if (KV_INT8) begin
-                                // The scale is one word of a beat: read the beat, merge, write it back
-                                // (this token's other scales are in other beats or other rows).
-                                rdc_valid_next[kv_ch] = 1'b1;
-                                rdc_addr_next[kv_ch]  = kv_sbeat_addr;
-                                rdc_beats_next[kv_ch] = 32'd1;
-                                rdc_tag_next[kv_ch]   = TAG_SBEAT;
-                            end
                         end else if (KV_INT8 && phase_reg == 3'd1) begin
                             // The value beat is in the write stream once the scale is known.
                             if (sbeat_have_reg && kvs_have_reg) begin
@@ -1109,6 +1121,30 @@ always_comb begin
                                 end
                             end
                         endcase
+                    end
+                    STEP_ROPE: begin
+                        // int8 KV: the scale is one word of a beat, so the KV step reads the beat,
+                        // merges the word and writes the beat back (this token's other scales are
+                        // in other beats or other rows). Every such read is issued here, while
+                        // RoPE runs, in the KV step's sub-step order (per kv head k then v), so
+                        // each channel's beats arrive in the order its sub-steps take them and
+                        // no sub-step waits out a read latency.
+                        if (KV_INT8) begin
+                            rdc_valid_next[kv_ch] = 1'b1;
+                            rdc_addr_next[kv_ch]  = sbpf_addr;
+                            rdc_beats_next[kv_ch] = 32'd1;
+                            rdc_tag_next[kv_ch]   = TAG_SBEAT;
+                            which_next            = !which_reg;
+                            if (which_reg) begin
+                                sbpf_cur_next[kv_ch] = sbpf_cur_reg[kv_ch] + (c_cache_bytes << 1);
+                                kvh_next             = kvh_reg + 1'b1;
+                                if (32'(kvh_reg) == c_n_kv_heads - 32'd1) begin
+                                    state_next = STATE_WAIT;
+                                end
+                            end
+                        end else begin
+                            state_next = STATE_WAIT;
+                        end
                     end
                     STEP_LOGITS: begin
                         if (phase_reg == 3'd0) begin
@@ -1257,6 +1293,7 @@ always_ff @(posedge clk) begin
     for (int c = 0; c < 4; c++) begin
         wptr_reg[c]      <= wptr_next[c];
         kvcur_reg[c]     <= kvcur_next[c];
+        sbpf_cur_reg[c]  <= sbpf_cur_next[c];
         rdc_valid_reg[c] <= rdc_valid_next[c];
         rdc_addr_reg[c]  <= rdc_addr_next[c];
         rdc_beats_reg[c] <= rdc_beats_next[c];
@@ -1331,7 +1368,7 @@ always_comb begin
             TAG_W:     ch_rd_tready[c] = eng_w_tready[c];
             TAG_KS:    ch_rd_tready[c] = att_ks_tready[c];
             TAG_K:     ch_rd_tready[c] = att_k_tready[c];
-            TAG_SBEAT: ch_rd_tready[c] = 1'b1;
+            TAG_SBEAT: ch_rd_tready[c] = sbeat_take && ra_wch_reg == 2'(c);
             default:   ch_rd_tready[c] = 1'b0;
         endcase
     end
