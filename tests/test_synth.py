@@ -219,3 +219,130 @@ def test_render_doc_marks_estimates():
     assert "| x | 174 | 421 | 8 | 0 | 0 | 0 | 9 (> 8) | 4 / 9 | 1 s |" in text
     assert "**y**: boom" in text
     assert "`g[*].a` (x2) 9 (from `g[0].a.q[0]`)" in text
+
+
+# `stat -top top` of a design kept hierarchical (the layout of Yosys 0.70): two instances of a
+# parameterised `leaf`, one `mid` holding one more; totals in the `design hierarchy` section.
+CANNED_HIER_STAT = r"""
+12. Printing statistics.
+
+=== $paramod$0a1b\leaf ===
+
+        +----------Local Count, excluding submodules.
+        | 
+       20 wires
+       12 cells
+        8   FDRE
+        4   LUT6
+
+=== mid ===
+
+        +----------Local Count, excluding submodules.
+        | 
+       30 wires
+        3 cells
+        1   DSP48E2
+        2   LUT3
+        1 submodules
+        1   $paramod$0a1b\leaf
+
+=== top ===
+
+        +----------Local Count, excluding submodules.
+        | 
+       40 wires
+        6 cells
+        1   BUFG
+        1   RAMB36E2
+        4   LUT2
+        2 submodules
+        1   $paramod$0a1b\leaf
+        1   mid
+
+=== design hierarchy ===
+
+        +----------Count including submodules.
+        | 
+       33 top
+       12 $paramod$0a1b\leaf
+       15 mid
+       12   $paramod$0a1b\leaf
+
+        +----------Count including submodules.
+        | 
+       90 wires
+       33 cells
+        1   BUFG
+        1   DSP48E2
+       16   FDRE
+        1   RAMB36E2
+        4   LUT2
+        2   LUT3
+        8   LUT6
+        2 submodules
+        1   $paramod$0a1b\leaf
+        1   mid
+"""
+
+
+def test_parse_stat_hierarchy_totals_and_modules():
+    totals, modules = synth.parse_stat_hierarchy(CANNED_HIER_STAT, "top")
+    assert totals == {"BUFG": 1, "DSP48E2": 1, "FDRE": 16, "RAMB36E2": 1, "LUT2": 4, "LUT3": 2, "LUT6": 8}
+    assert modules["mid"] == ({"DSP48E2": 1, "LUT3": 2}, {"$paramod$0a1b\\leaf": 1})
+    assert synth.hierarchy_cells(modules, "mid") == {"DSP48E2": 1, "LUT3": 2, "FDRE": 8, "LUT6": 4}
+
+
+def test_parse_stat_hierarchy_catches_sections_that_do_not_add_up():
+    # A module's own count changed (its total adjusted so the section itself is consistent): the
+    # design totals no longer follow from the sections.
+    wrong = CANNED_HIER_STAT.replace("        3 cells\n        1   DSP48E2\n        2   LUT3",
+                                     "        4 cells\n        1   DSP48E2\n        3   LUT3")
+    with pytest.raises(synth.SynthError, match="do not add up to the design totals"):
+        synth.parse_stat_hierarchy(wrong, "top")
+    with pytest.raises(synth.SynthError, match="design hierarchy"):
+        synth.parse_stat_hierarchy(CANNED_STAT, "kernel_control")
+    with pytest.raises(synth.SynthError, match="no section for the top"):
+        synth.parse_stat_hierarchy(CANNED_HIER_STAT, "other")
+
+
+def test_breakdown_merges_instances_by_base_name():
+    _, modules = synth.parse_stat_hierarchy(CANNED_HIER_STAT, "top")
+    rows = synth.breakdown(modules, "top")
+    assert [r["module"] for r in rows] == ["top (own logic)", "mid", "leaf"]
+    by = {r["module"]: r for r in rows}
+    assert by["mid"]["summary"]["lut"] == 6 and by["mid"]["summary"]["dsp"] == 1
+    assert by["leaf"]["instances"] == 1 and by["leaf"]["summary"]["ff"] == 8
+    assert by["top (own logic)"]["summary"]["bram36"] == 1
+    assert synth.module_base("$paramod$0a1b\\leaf") == "leaf"
+    assert synth.module_base("$paramod\\axis_skid_buffer\\DATA_WIDTH=s32'1") == "axis_skid_buffer"
+
+
+def test_hierarchical_script_keeps_hierarchy_and_skips_share():
+    flat = synth.yosys_script("t", [Path("a.sv")], uram=True, params={})
+    hier = synth.yosys_script("t", [Path("a.sv")], uram=True, params={"P": 1}, hierarchical=True)
+    assert "-flatten" in flat and "-flatten" not in hier
+    assert "chparam -set P 1 t" in hier
+    assert "-run begin:coarse" in hier and "-run map_memory:" in hier
+    assert "\nshare\n" not in hier and "\nalumacc\n" in hier
+    assert "rename -top t\ntee -q -o stat.txt stat -top t" in hier
+    assert set(synth.HIERARCHICAL) <= set(__import__("hlstransform.verif.sources", fromlist=["TOPS"]).TOPS)
+
+
+def test_render_doc_whole_design_section():
+    totals, modules = synth.parse_stat_hierarchy(CANNED_HIER_STAT, "top")
+    summary = synth.summarize(totals)
+    r = {"top": "top", "ok": True, "date": "2026-01-01", "yosys": "Yosys 0.70", "params": {"KV_INT8": 1},
+         "wall_s": 5.0, "summary": summary, "percent": synth.utilisation(summary), "lut_levels": 11,
+         "ltp_lut": None, "ltp_comb": None, "rewritten": [], "lut_path_ends": ["leaf: q[0]", "FDRE -> r"],
+         "over_target": {}, "hierarchical": True, "module_levels": {"leaf": 11},
+         "breakdown": {"top": synth.breakdown(modules, "top")}}
+    text = synth.render_doc([r], "make synth")
+    assert "## Whole design: top (hierarchical)" in text
+    assert "Within the budget: yes" in text
+    assert "every module over 8: leaf 11" in text
+    assert "| mid | 1 | 6 | 8 | 1 | 0 | 0 |" in text
+    assert "(per module)" in text
+    # Over budget is said so.
+    big = dict(summary, dsp=6_000)
+    text = synth.render_doc([{**r, "summary": big, "percent": synth.utilisation(big)}], "make synth")
+    assert "Within the budget: **no**, over in DSP" in text
