@@ -52,9 +52,10 @@ module attention #(
     parameter int MAX_HEAD_SIZE     = 128,
     // Largest seq_len argument, positions (1..65536); sizes softmax_core, the probability and scale buffers
     parameter int MAX_SEQ_LEN       = 2048,
-    // sum16_accumulate units taking positions in turn (1..8): one accumulates a beat per 4 cycles, so 4
-    // keep the score stage at a chunk per cycle
-    parameter int SUM16_UNITS       = 4,
+    // Score pipes taking key slots in turn (1..4), a chunk per cycle each, and the accumulators of
+    // each (1..8; one adds a chunk sum per 4 cycles, so 4 keep a pipe at a chunk per cycle)
+    parameter int SCORE_PIPES       = 2,
+    parameter int SCORE_ACC_UNITS   = 4,
     // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH  = 16,
     // Score and weight FIFOs behind the ew_mul blocks, values (power of two >= 2; >= latency + 2)
@@ -788,7 +789,8 @@ attention_core #(
     .MAX_HEADS(MAX_HEADS),
     .MAX_HEAD_SIZE(MAX_HEAD_SIZE),
     .MAX_SEQ_LEN(MAX_SEQ_LEN),
-    .SUM16_UNITS(SUM16_UNITS),
+    .SCORE_PIPES(SCORE_PIPES),
+    .SCORE_ACC_UNITS(SCORE_ACC_UNITS),
     .CHUNK_FIFO_DEPTH(CHUNK_FIFO_DEPTH),
     .SCALAR_FIFO_DEPTH(SCALAR_FIFO_DEPTH),
     .OUT_FIFO_DEPTH(OUT_FIFO_DEPTH)

@@ -33,11 +33,14 @@
  * may stream while the values of this one do.
  *
  * Three stages, overlapping from one head to the next:
- * 1. scores: key slots -> fp32 chunks of 16 (attention_kv_unpack; int8
- *    through ew_i8_to_f32) paired with the head's q chunk into
- *    SUM16_UNITS sum16_accumulate units (position t to unit t mod
- *    SUM16_UNITS, collected in the same turn: one unit accumulates a beat per
- *    4 cycles, four keep a chunk per cycle); each dot product times ks_t
+ * 1. scores: the key slots are dealt to SCORE_PIPES attention_score_pipes
+ *    in turn (slot r of the run to pipe r mod SCORE_PIPES, whole slots);
+ *    each turns its slots into fp32 chunks of 16 (attention_kv_unpack; int8
+ *    through ew_i8_to_f32), pairs them with the head's q chunks into one
+ *    sum16_accumulate (one dot16, a run per slot; SCORE_ACC_UNITS
+ *    accumulators taking slots in turn keep it at a chunk per cycle) and
+ *    returns a dot product per slot. The dot products are collected in the
+ *    same turn, so in run order; each times ks_t
  *    (ew_mul; 1.0 for fp32, exact for any fp32 result) times inv_sqrt_hs
  *    (ew_mul) into a score FIFO; 16 scores per beat into softmax_core.
  * 2. softmax_core; its probability beats go to one half of a double buffer,
@@ -63,8 +66,12 @@ module attention_core #(
     parameter int MAX_HEAD_SIZE     = 128,
     // Largest pos + 1, positions (1..65536); sizes softmax_core, the probability and scale buffers
     parameter int MAX_SEQ_LEN       = 2048,
-    // sum16_accumulate units taking positions in turn (1..8): 4 keep the score stage at a chunk per cycle
-    parameter int SUM16_UNITS       = 4,
+    // Score pipes taking key slots in turn (1..4), a chunk per cycle each: 2 score a 64-value int8
+    // slot (a beat, four chunks) per 2 cycles
+    parameter int SCORE_PIPES       = 2,
+    // Accumulators of each pipe's sum16_accumulate taking slots in turn (1..8): 4 keep a pipe at a
+    // chunk per cycle (a slot's chunk sums are a chain of ew_adds, 4 cycles each)
+    parameter int SCORE_ACC_UNITS   = 4,
     // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH  = 16,
     // Score and weight FIFOs behind the ew_mul blocks, values (power of two >= 2; >= latency + 2)
@@ -126,7 +133,7 @@ localparam int SB_DEPTH      = HS_CHUNKS < 2 ? 2 : 1 << $clog2(HS_CHUNKS);  // e
 localparam int SB_WIDTH      = $clog2(SB_DEPTH);
 localparam int SC_CNT_WIDTH  = $clog2(SCALAR_FIFO_DEPTH + 1);
 localparam int OUT_CNT_WIDTH = $clog2(OUT_FIFO_DEPTH + 1);
-localparam int U_WIDTH       = SUM16_UNITS > 1 ? $clog2(SUM16_UNITS) : 1;  // sum16 unit index
+localparam int P_WIDTH       = SCORE_PIPES > 1 ? $clog2(SCORE_PIPES) : 1;  // score pipe index
 
 localparam logic [31:0] F32_ONE     = 32'h3F80_0000;
 localparam logic [31:0] F32_NEG_INF = 32'hFF80_0000;
@@ -142,8 +149,11 @@ end
 if (MAX_SEQ_LEN < 1 || MAX_SEQ_LEN > 65536) begin : g_check_max_seq_len
     $error("attention_core: MAX_SEQ_LEN must be in 1..65536");
 end
-if (SUM16_UNITS < 1 || SUM16_UNITS > 8) begin : g_check_sum16_units
-    $error("attention_core: SUM16_UNITS must be in 1..8");
+if (SCORE_PIPES < 1 || SCORE_PIPES > 4) begin : g_check_score_pipes
+    $error("attention_core: SCORE_PIPES must be in 1..4");
+end
+if (SCORE_ACC_UNITS < 1 || SCORE_ACC_UNITS > 8) begin : g_check_score_acc_units
+    $error("attention_core: SCORE_ACC_UNITS must be in 1..8");
 end
 if (C_WIDTH != $clog2(MAX_HEAD_SIZE / 16 + 1) || T_WIDTH != $clog2(MAX_SEQ_LEN + 1)) begin : g_check_widths
     $error("attention_core: C_WIDTH and T_WIDTH are derived, leave them at their defaults");
@@ -154,24 +164,17 @@ logic [511:0]           q_mem [0:Q_BEATS-1];
 logic [Q_WIDTH:0]       q_count_reg, q_count_next;         // q beats written this run
 logic [511:0]           att_mem [0:2*ROW_DEPTH-1];
 
-// Stage 1 input register (key chunk + q chunk into sum16_accumulate) and its counters.
-logic                   s_valid_reg, s_valid_next;
-logic [511:0]           s_a_reg;
-logic [511:0]           s_q_reg;
-logic                   s_last_reg;
-logic [CI_WIDTH-1:0]    s_chunk_reg, s_chunk_next;
-logic [T_WIDTH-1:0]     s_t_reg, s_t_next;
-logic [Q_WIDTH-1:0]     s_qbase_reg, s_qbase_next;         // q beat of chunk 0 of the head
-logic [U_WIDTH-1:0]     s_unit_reg, s_unit_next;           // sum16 unit of the chunk in the register
-logic [U_WIDTH-1:0]     s_lunit_reg, s_lunit_next;         // sum16 unit of the next chunk loaded
-logic                   s_load;
-logic [Q_WIDTH-1:0]     s_q_addr;
+// Stage 1 key slots dealt to the score pipes: beat of the slot, pipe taking it.
+logic [C_WIDTH-1:0]     kd_beat_reg, kd_beat_next;
+logic [P_WIDTH-1:0]     kd_pipe_reg, kd_pipe_next;
+logic [C_WIDTH-1:0]     kd_slot_beats;                     // beats per key slot
+logic                   kd_fire;
 
 // Stage 1 scores: dot * scale * inv_sqrt_hs, credits for the score FIFO, packer.
 logic [SC_CNT_WIDTH-1:0] sc_credits_reg, sc_credits_next;
 logic                   sc_credit_reg, sc_credit_next;
 logic [T_WIDTH-1:0]     sc_t_reg, sc_t_next;
-logic [U_WIDTH-1:0]     sc_unit_reg, sc_unit_next;         // sum16 unit of the next dot product
+logic [P_WIDTH-1:0]     sc_pipe_reg, sc_pipe_next;         // score pipe of the next dot product
 logic                   sc_issue, sc_ok;
 logic [31:0]            sc_scale;
 logic                   pk_valid_reg, pk_valid_next;
@@ -218,12 +221,13 @@ wire [511:0]            ks_data, vs_data;
 wire                    ks_valid, vs_valid;
 logic                   ks_pop, vs_pop;
 
-wire [511:0]            kun_data, vun_data;
-wire                    kun_valid, vun_valid, kun_last, vun_last;
+wire [511:0]            vun_data;
+wire                    vun_valid, vun_last;
 
-wire [SUM16_UNITS-1:0]  sum_in_ready_u, sum_out_valid_u;
-wire [31:0]             sum_out_u [0:SUM16_UNITS-1];
-logic                   sum_in_ready, sum_out_valid;
+wire [SCORE_PIPES-1:0]  pipe_k_ready, pipe_dot_valid;
+wire [31:0]             pipe_dot [0:SCORE_PIPES-1];
+wire [Q_WIDTH-1:0]      pipe_q_addr [0:SCORE_PIPES-1];
+logic                   sum_out_valid;
 logic [31:0]            sum_out;
 
 wire                    mul1_valid, mul2_valid, mul3_valid;
@@ -253,50 +257,31 @@ assign s_q_tready = 1'b1;
  */
 always_comb begin
     q_count_next    = q_count_reg + (Q_WIDTH + 1)'(s_q_tvalid);
-    s_valid_next    = s_valid_reg;
-    s_chunk_next    = s_chunk_reg;
-    s_t_next        = s_t_reg;
-    s_qbase_next    = s_qbase_reg;
-    s_unit_next     = s_unit_reg;
-    s_lunit_next    = s_lunit_reg;
+    kd_beat_next    = kd_beat_reg;
+    kd_pipe_next    = kd_pipe_reg;
     sc_credits_next = sc_credits_reg;
     sc_t_next       = sc_t_reg;
-    sc_unit_next    = sc_unit_reg;
+    sc_pipe_next    = sc_pipe_reg;
     pk_valid_next   = pk_valid_reg;
     pk_data_next    = pk_data_reg;
     pk_t_next       = pk_t_reg;
 
     pk_take = score_valid && (!pk_valid_reg || sm_in_ready);
 
-    // Positions go to the sum16 units in turn (position t to unit t mod SUM16_UNITS, counted
-    // over the whole run); their dot products are collected in the same turn, so in order.
-    sum_in_ready  = sum_in_ready_u[s_unit_reg];
-    sum_out_valid = sum_out_valid_u[sc_unit_reg];
-    sum_out       = sum_out_u[sc_unit_reg];
-
-    // Input register: a key chunk and the head's matching q chunk (q_mem read with it, once
-    // that q beat has arrived).
-    s_q_addr = s_qbase_reg + Q_WIDTH'(s_chunk_reg);
-    s_load   = kun_valid && (!s_valid_reg || sum_in_ready) && q_count_reg > (Q_WIDTH + 1)'(s_q_addr);
-    if (s_valid_reg && sum_in_ready) begin
-        s_valid_next = 1'b0;
-    end
-    if (s_load) begin
-        s_valid_next = 1'b1;
-        s_unit_next  = s_lunit_reg;
-        if (kun_last) begin
-            s_chunk_next = '0;
-            s_lunit_next = s_lunit_reg == U_WIDTH'(SUM16_UNITS - 1) ? '0 : s_lunit_reg + 1'b1;
-            if (s_t_reg == pos) begin
-                s_t_next     = '0;
-                s_qbase_next = s_qbase_reg + Q_WIDTH'(head_chunks);
-            end else begin
-                s_t_next = s_t_reg + 1'b1;
-            end
+    // Key slots to the pipes in turn, whole slots (an int8 slot is ceil(head_size / 64) beats,
+    // an fp32 one head_chunks); the dot products come back in the same turn.
+    kd_slot_beats = int8 ? C_WIDTH'(((C_WIDTH + 2)'(head_chunks) + (C_WIDTH + 2)'(3)) >> 2) : head_chunks;
+    kd_fire       = s_k_tvalid && pipe_k_ready[kd_pipe_reg];
+    if (kd_fire) begin
+        if (kd_beat_reg == kd_slot_beats - 1'b1) begin
+            kd_beat_next = '0;
+            kd_pipe_next = kd_pipe_reg == P_WIDTH'(SCORE_PIPES - 1) ? '0 : kd_pipe_reg + 1'b1;
         end else begin
-            s_chunk_next = s_chunk_reg + 1'b1;
+            kd_beat_next = kd_beat_reg + 1'b1;
         end
     end
+    sum_out_valid = pipe_dot_valid[sc_pipe_reg];
+    sum_out       = pipe_dot[sc_pipe_reg];
 
     // Dot products into ew_mul (scale) and ew_mul (inv_sqrt_hs) with a score FIFO slot reserved.
     // fp32 KV multiplies by 1.0: exact for every fp32 result (no subnormal, canonical NaN).
@@ -307,7 +292,7 @@ always_comb begin
     if (sc_issue) begin
         sc_credits_next = sc_credits_next - 1'b1;
         sc_t_next       = sc_t_reg == pos ? '0 : sc_t_reg + 1'b1;
-        sc_unit_next    = sc_unit_reg == U_WIDTH'(SUM16_UNITS - 1) ? '0 : sc_unit_reg + 1'b1;
+        sc_pipe_next    = sc_pipe_reg == P_WIDTH'(SCORE_PIPES - 1) ? '0 : sc_pipe_reg + 1'b1;
     end
     if (pk_take) begin
         sc_credits_next = sc_credits_next + 1'b1;
@@ -333,11 +318,9 @@ always_comb begin
 
     if (start) begin
         q_count_next = '0;
-        s_chunk_next = '0;
-        s_t_next     = '0;
-        s_qbase_next = '0;
-        s_lunit_next = '0;
-        sc_unit_next = '0;
+        kd_beat_next = '0;
+        kd_pipe_next = '0;
+        sc_pipe_next = '0;
         sc_t_next    = '0;
         pk_t_next    = '0;
     end
@@ -449,16 +432,12 @@ end
 
 always_ff @(posedge clk) begin
     q_count_reg      <= q_count_next;
-    s_valid_reg      <= s_valid_next;
-    s_chunk_reg      <= s_chunk_next;
-    s_t_reg          <= s_t_next;
-    s_qbase_reg      <= s_qbase_next;
-    s_unit_reg       <= s_unit_next;
-    s_lunit_reg      <= s_lunit_next;
+    kd_beat_reg      <= kd_beat_next;
+    kd_pipe_reg      <= kd_pipe_next;
     sc_credits_reg   <= sc_credits_next;
     sc_credit_reg    <= sc_credit_next;
     sc_t_reg         <= sc_t_next;
-    sc_unit_reg      <= sc_unit_next;
+    sc_pipe_reg      <= sc_pipe_next;
     pk_valid_reg     <= pk_valid_next;
     pk_data_reg      <= pk_data_next;
     pk_t_reg         <= pk_t_next;
@@ -485,16 +464,12 @@ always_ff @(posedge clk) begin
 
     if (rst) begin
         q_count_reg     <= '0;
-        s_valid_reg     <= 1'b0;
-        s_chunk_reg     <= '0;
-        s_t_reg         <= '0;
-        s_qbase_reg     <= '0;
-        s_unit_reg      <= '0;
-        s_lunit_reg     <= '0;
+        kd_beat_reg     <= '0;
+        kd_pipe_reg     <= '0;
         sc_credits_reg  <= SC_CNT_WIDTH'(SCALAR_FIFO_DEPTH);
         sc_credit_reg   <= 1'b1;
         sc_t_reg        <= '0;
-        sc_unit_reg     <= '0;
+        sc_pipe_reg     <= '0;
         pk_valid_reg    <= 1'b0;
         pk_t_reg        <= '0;
         aw_half_reg     <= 1'b0;
@@ -516,15 +491,10 @@ always_ff @(posedge clk) begin
 end
 
 // Storage without reset (block or distributed RAM): q, the probability buffer, the
-// stage-1 input register's data, the ew_mac side band and the accumulators.
+// ew_mac side band and the accumulators.
 always_ff @(posedge clk) begin
     if (s_q_tvalid) begin
         q_mem[q_count_reg[Q_WIDTH-1:0]] <= s_q_tdata;
-    end
-    if (s_load) begin
-        s_a_reg    <= kun_data;
-        s_q_reg    <= q_mem[s_q_addr];
-        s_last_reg <= kun_last;
     end
     if (aw_en) begin
         att_mem[{aw_half_reg, aw_beat_reg}] <= sm_out_data;
@@ -572,25 +542,8 @@ attention_fifo #(
 );
 
 /*
- * Cache slots -> fp32 chunks (keys, values)
+ * Value slots -> fp32 chunks
  */
-attention_kv_unpack #(
-    .MAX_SLOT_CHUNKS(HS_CHUNKS),
-    .FIFO_DEPTH(CHUNK_FIFO_DEPTH)
-) k_unpack_inst (
-    .clk(clk),
-    .rst(rst),
-    .int8(int8),
-    .slot_chunks(head_chunks),
-    .s_axis_tdata(s_k_tdata),
-    .s_axis_tvalid(s_k_tvalid),
-    .s_axis_tready(s_k_tready),
-    .m_axis_tdata(kun_data),
-    .m_axis_tlast(kun_last),
-    .m_axis_tvalid(kun_valid),
-    .m_axis_tready(s_load)
-);
-
 attention_kv_unpack #(
     .MAX_SLOT_CHUNKS(HS_CHUNKS),
     .FIFO_DEPTH(CHUNK_FIFO_DEPTH)
@@ -609,20 +562,36 @@ attention_kv_unpack #(
 );
 
 /*
- * Stage 1 datapath: sum16 of q * k per position, scale, inv_sqrt_hs, score FIFO
+ * Stage 1 datapath: score pipes (sum16 of q * k per slot), scale, inv_sqrt_hs, score FIFO
  */
-for (genvar u = 0; u < SUM16_UNITS; u++) begin : g_sum16
-    sum16_accumulate sum16_inst (
+assign s_k_tready = pipe_k_ready[kd_pipe_reg];
+
+for (genvar p = 0; p < SCORE_PIPES; p++) begin : g_score_pipe
+    attention_score_pipe #(
+        .PIPE(p),
+        .PIPES(SCORE_PIPES),
+        .ACC_UNITS(SCORE_ACC_UNITS),
+        .MAX_SLOT_CHUNKS(HS_CHUNKS),
+        .CHUNK_FIFO_DEPTH(CHUNK_FIFO_DEPTH),
+        .C_WIDTH(C_WIDTH),
+        .T_WIDTH(T_WIDTH),
+        .Q_WIDTH(Q_WIDTH)
+    ) score_pipe_inst (
         .clk(clk),
         .rst(rst),
-        .in_a(s_a_reg),
-        .in_b(s_q_reg),
-        .in_last(s_last_reg),
-        .in_valid(s_valid_reg && s_unit_reg == U_WIDTH'(u)),
-        .in_ready(sum_in_ready_u[u]),
-        .out_sum(sum_out_u[u]),
-        .out_valid(sum_out_valid_u[u]),
-        .out_ready(sc_ok && sc_unit_reg == U_WIDTH'(u))
+        .start(start),
+        .int8(int8),
+        .head_chunks(head_chunks),
+        .pos(pos),
+        .s_k_tdata(s_k_tdata),
+        .s_k_tvalid(s_k_tvalid && kd_pipe_reg == P_WIDTH'(p)),
+        .s_k_tready(pipe_k_ready[p]),
+        .q_addr(pipe_q_addr[p]),
+        .q_data(q_mem[pipe_q_addr[p]]),
+        .q_count(q_count_reg),
+        .m_dot(pipe_dot[p]),
+        .m_dot_valid(pipe_dot_valid[p]),
+        .m_dot_ready(sc_ok && sc_pipe_reg == P_WIDTH'(p))
     );
 end
 

@@ -19,21 +19,27 @@
  * array ports hold element k at [32(15-k) +: 32], so the words are reversed
  * here, in one place.
  *
- * Flow: dot16 takes a beat per cycle while credits remain (a credit is a
- * FIFO entry neither filled nor promised to a beat in dot16, so the
- * pipeline, which cannot stall, never overflows the FIFO). The accumulator
- * loop has one add in flight: it takes one beat sum per ew_add latency + 1
- * cycles (4 with the current blocks), so a run of R beats takes about
- * 13 + 4R cycles and runs stream back to back. Results leave in run order
- * through a one-entry output register (out_valid/out_ready).
+ * Flow: one dot16 takes a beat per cycle. Runs go to ACC_UNITS accumulators
+ * in turn (run r to unit r mod ACC_UNITS); each unit has a FIFO of beat sums
+ * and a loop with one ew_add in flight, so it takes one beat sum per ew_add
+ * latency + 1 cycles (4 with the current blocks). One unit (rmsnorm,
+ * softmax: long runs) makes a run of R beats take about 13 + 4R cycles; four
+ * units keep short runs (attention scores: one run per position) at a beat
+ * per cycle with one dot16, where four whole sum16 units would need four.
+ * A beat enters dot16 only with a credit of its unit's FIFO (an entry
+ * neither filled nor promised to a beat in dot16: the pipeline cannot
+ * stall). Results leave in run order, through a one-entry output register
+ * per unit (out_valid/out_ready).
  */
 
 `default_nettype none
 
 module sum16_accumulate #(
-    // Beat sums buffered between dot16 and the accumulator (power of two, >= 2); with
-    // the accumulator's rate of one per 4 cycles, more only absorbs longer bursts
-    parameter int FIFO_DEPTH = 16
+    // Beat sums buffered per unit between dot16 and its accumulator (power of two, >= 2);
+    // with the accumulator's rate of one per 4 cycles, more only absorbs longer bursts
+    parameter int FIFO_DEPTH = 16,
+    // Accumulators taking runs in turn (1..8): 4 keep runs of up to 4 beats at a beat per cycle
+    parameter int ACC_UNITS  = 1
 ) (
     input  wire         clk,
     input  wire         rst,       // active-high, synchronous: abandons every run
@@ -57,20 +63,30 @@ module sum16_accumulate #(
 
 localparam int PTR_WIDTH = $clog2(FIFO_DEPTH);
 localparam int CNT_WIDTH = $clog2(FIFO_DEPTH + 1);
+localparam int U_WIDTH   = ACC_UNITS > 1 ? $clog2(ACC_UNITS) : 1;
 
 if (FIFO_DEPTH < 2 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0) begin : g_check_fifo_depth
     $error("sum16_accumulate: FIFO_DEPTH must be a power of two >= 2");
 end
+if (ACC_UNITS < 1 || ACC_UNITS > 8) begin : g_check_acc_units
+    $error("sum16_accumulate: ACC_UNITS must be in 1..8");
+end
+
+// Units in turn: the next beat's (issue), the next dot16 result's (fill), the next result's (out).
+logic [U_WIDTH-1:0]   issue_unit_reg, fill_unit_reg, out_unit_reg;
+logic [ACC_UNITS-1:0] credit_u, fill_last_u, unit_out_valid_u;
+logic [31:0]          unit_out_sum_u [0:ACC_UNITS-1];
+logic                 in_fire, fill_last;
+
+assign in_ready  = credit_u[issue_unit_reg];
+assign in_fire   = in_valid && in_ready;
+assign fill_last = fill_last_u[fill_unit_reg];
+assign out_sum   = unit_out_sum_u[out_unit_reg];
+assign out_valid = unit_out_valid_u[out_unit_reg];
 
 /*
- * dot16: one beat per cycle while a credit is free
+ * dot16: one beat per cycle
  */
-logic [CNT_WIDTH-1:0] credits_reg, credits_next;
-logic                 in_fire;
-
-assign in_ready = credits_reg != 0;
-assign in_fire  = in_valid && in_ready;
-
 logic [511:0] dot_a, dot_b;
 logic         dot_out_valid;
 logic [31:0]  dot_out;
@@ -92,96 +108,121 @@ fp32_dot16 dot16_inst (
     .out(dot_out)
 );
 
-/*
- * Beat-sum FIFO. The last flag is written when a beat enters dot16 (issue
- * order), the sum when it leaves (the same order: dot16 is a fixed pipeline).
- */
-logic [31:0]          sum_mem  [0:FIFO_DEPTH-1];
-logic                 last_mem [0:FIFO_DEPTH-1];
-logic [PTR_WIDTH:0]   issue_ptr_reg, fill_ptr_reg, rd_ptr_reg;
-logic                 fifo_pop;
+localparam logic [U_WIDTH-1:0] LAST_UNIT = U_WIDTH'(ACC_UNITS - 1);
 
-/*
- * Accumulator: acc = acc + beat sum, one add in flight
- */
-logic [31:0] acc_reg, acc_next;
-logic        add_busy_reg, add_busy_next;
-logic        add_last_reg, add_last_next;
-logic [31:0] out_sum_reg, out_sum_next;
-logic        out_valid_reg, out_valid_next;
-logic        add_out_valid;
-logic [31:0] add_out;
-logic        head_valid, head_last;
-
-assign head_valid = fill_ptr_reg != rd_ptr_reg;
-assign head_last  = last_mem[rd_ptr_reg[PTR_WIDTH-1:0]];
-// A run's last add needs the output register free when its result lands.
-assign fifo_pop   = head_valid && !add_busy_reg && !(head_last && out_valid_reg);
-
-ew_add acc_add_inst (
-    .clk(clk),
-    .rst(rst),
-    .in_valid(fifo_pop),
-    .x(acc_reg),
-    .y(sum_mem[rd_ptr_reg[PTR_WIDTH-1:0]]),
-    .out_valid(add_out_valid),
-    .out(add_out)
-);
-
-assign out_sum   = out_sum_reg;
-assign out_valid = out_valid_reg;
-
-always_comb begin
-    credits_next   = credits_reg - CNT_WIDTH'(in_fire) + CNT_WIDTH'(fifo_pop);
-    acc_next       = acc_reg;
-    add_busy_next  = add_busy_reg;
-    add_last_next  = add_last_reg;
-    out_sum_next   = out_sum_reg;
-    out_valid_next = out_valid_reg && !out_ready;
-
-    if (fifo_pop) begin
-        add_busy_next = 1'b1;
-        add_last_next = head_last;
+always_ff @(posedge clk) begin
+    if (in_fire && in_last) begin
+        issue_unit_reg <= issue_unit_reg == LAST_UNIT ? '0 : issue_unit_reg + 1'b1;
     end
-    if (add_out_valid) begin
-        add_busy_next = 1'b0;
-        if (add_last_reg) begin
-            out_sum_next   = add_out;
-            out_valid_next = 1'b1;
-            acc_next       = 32'h0000_0000;  // +0 starts the next run
-        end else begin
-            acc_next = add_out;
-        end
+    if (dot_out_valid && fill_last) begin
+        fill_unit_reg <= fill_unit_reg == LAST_UNIT ? '0 : fill_unit_reg + 1'b1;
+    end
+    if (out_valid && out_ready) begin
+        out_unit_reg <= out_unit_reg == LAST_UNIT ? '0 : out_unit_reg + 1'b1;
+    end
+    if (rst) begin
+        issue_unit_reg <= '0;
+        fill_unit_reg  <= '0;
+        out_unit_reg   <= '0;
     end
 end
 
-always_ff @(posedge clk) begin
-    if (in_fire) begin
-        last_mem[issue_ptr_reg[PTR_WIDTH-1:0]] <= in_last;
-    end
-    if (dot_out_valid) begin
-        sum_mem[fill_ptr_reg[PTR_WIDTH-1:0]] <= dot_out;
+/*
+ * Accumulators: per unit a beat-sum FIFO and acc = acc + beat sum, one add in flight
+ */
+for (genvar u = 0; u < ACC_UNITS; u++) begin : g_unit
+    // The last flag is written when a beat enters dot16 (issue order), the sum when it
+    // leaves (the same order: dot16 is a fixed pipeline).
+    logic [31:0]          sum_mem  [0:FIFO_DEPTH-1];
+    logic                 last_mem [0:FIFO_DEPTH-1];
+    logic [PTR_WIDTH:0]   issue_ptr_reg, fill_ptr_reg, rd_ptr_reg;
+    logic [CNT_WIDTH-1:0] credits_reg, credits_next;
+    logic                 issue, fill, pop;
+
+    logic [31:0]          acc_reg, acc_next;
+    logic                 add_busy_reg, add_busy_next;
+    logic                 add_last_reg, add_last_next;
+    logic [31:0]          out_sum_reg, out_sum_next;
+    logic                 out_valid_reg, out_valid_next;
+    logic                 add_out_valid;
+    logic [31:0]          add_out;
+    logic                 head_valid, head_last;
+
+    assign issue       = in_fire && issue_unit_reg == U_WIDTH'(u);
+    assign fill        = dot_out_valid && fill_unit_reg == U_WIDTH'(u);
+    assign credit_u[u] = credits_reg != '0;
+    // Read at the fill pointer: the last flag of the beat whose sum dot16 returns now.
+    assign fill_last_u[u]      = last_mem[fill_ptr_reg[PTR_WIDTH-1:0]];
+    assign unit_out_sum_u[u]   = out_sum_reg;
+    assign unit_out_valid_u[u] = out_valid_reg;
+
+    assign head_valid = fill_ptr_reg != rd_ptr_reg;
+    assign head_last  = last_mem[rd_ptr_reg[PTR_WIDTH-1:0]];
+    // A run's last add needs the output register free when its result lands.
+    assign pop        = head_valid && !add_busy_reg && !(head_last && out_valid_reg);
+
+    ew_add acc_add_inst (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(pop),
+        .x(acc_reg),
+        .y(sum_mem[rd_ptr_reg[PTR_WIDTH-1:0]]),
+        .out_valid(add_out_valid),
+        .out(add_out)
+    );
+
+    always_comb begin
+        credits_next   = credits_reg - CNT_WIDTH'(issue) + CNT_WIDTH'(pop);
+        acc_next       = acc_reg;
+        add_busy_next  = add_busy_reg;
+        add_last_next  = add_last_reg;
+        out_sum_next   = out_sum_reg;
+        out_valid_next = out_valid_reg && !(out_ready && out_unit_reg == U_WIDTH'(u));
+
+        if (pop) begin
+            add_busy_next = 1'b1;
+            add_last_next = head_last;
+        end
+        if (add_out_valid) begin
+            add_busy_next = 1'b0;
+            if (add_last_reg) begin
+                out_sum_next   = add_out;
+                out_valid_next = 1'b1;
+                acc_next       = 32'h0000_0000;  // +0 starts the next run
+            end else begin
+                acc_next = add_out;
+            end
+        end
     end
 
-    credits_reg   <= credits_next;
-    acc_reg       <= acc_next;
-    add_busy_reg  <= add_busy_next;
-    add_last_reg  <= add_last_next;
-    out_sum_reg   <= out_sum_next;
-    out_valid_reg <= out_valid_next;
-    issue_ptr_reg <= issue_ptr_reg + (PTR_WIDTH+1)'(in_fire);
-    fill_ptr_reg  <= fill_ptr_reg + (PTR_WIDTH+1)'(dot_out_valid);
-    rd_ptr_reg    <= rd_ptr_reg + (PTR_WIDTH+1)'(fifo_pop);
+    always_ff @(posedge clk) begin
+        if (issue) begin
+            last_mem[issue_ptr_reg[PTR_WIDTH-1:0]] <= in_last;
+        end
+        if (fill) begin
+            sum_mem[fill_ptr_reg[PTR_WIDTH-1:0]] <= dot_out;
+        end
 
-    if (rst) begin
-        credits_reg   <= CNT_WIDTH'(FIFO_DEPTH);
-        acc_reg       <= '0;
-        add_busy_reg  <= 1'b0;
-        add_last_reg  <= 1'b0;
-        out_valid_reg <= 1'b0;
-        issue_ptr_reg <= '0;
-        fill_ptr_reg  <= '0;
-        rd_ptr_reg    <= '0;
+        credits_reg   <= credits_next;
+        acc_reg       <= acc_next;
+        add_busy_reg  <= add_busy_next;
+        add_last_reg  <= add_last_next;
+        out_sum_reg   <= out_sum_next;
+        out_valid_reg <= out_valid_next;
+        issue_ptr_reg <= issue_ptr_reg + (PTR_WIDTH+1)'(issue);
+        fill_ptr_reg  <= fill_ptr_reg + (PTR_WIDTH+1)'(fill);
+        rd_ptr_reg    <= rd_ptr_reg + (PTR_WIDTH+1)'(pop);
+
+        if (rst) begin
+            credits_reg   <= CNT_WIDTH'(FIFO_DEPTH);
+            acc_reg       <= '0;
+            add_busy_reg  <= 1'b0;
+            add_last_reg  <= 1'b0;
+            out_valid_reg <= 1'b0;
+            issue_ptr_reg <= '0;
+            fill_ptr_reg  <= '0;
+            rd_ptr_reg    <= '0;
+        end
     end
 end
 

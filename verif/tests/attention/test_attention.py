@@ -17,7 +17,8 @@ What is checked:
 
 - directed: the smallest shape (1 head, head_size 16, seq_len 1, pos 0) in both formats; MHA,
   GQA (4 heads on 2 kv heads), MQA (1 kv head); head_size 16, 48, 64, 112 (int8 slots of two
-  beats, the second partial); pos = 0 and pos = seq_len - 1; seq_len not a multiple of 16
+  beats, the second partial); pos = 0, 1 (5 heads: the score pipes' turns wrap over heads) and
+  pos = seq_len - 1; seq_len not a multiple of 16
   (partial scale rows and probability beats); n_heads = MAX_HEADS with head_size =
   MAX_HEAD_SIZE; seq_len = MAX_SEQ_LEN with pos = MAX_SEQ_LEN - 1 (both formats); special
   values (0, -0, +-inf, NaN, subnormals, max; int8: scales 0, subnormal, inf, NaN and -128
@@ -237,6 +238,9 @@ class TB(ElementwiseTB):
             self.case(2, 1, 16, 8, 6, False, "random"),
             self.case(2, 1, 32, 19, 18, False, label="fp32 with garbage ks / vs pointers",
                       scale_ptrs=(0x1234_5677, 0xFFFF_FFFF_FFFF_FFF3)),
+            # Fewer positions than score pipes: a pipe's turn wraps over one or more heads.
+            self.case(5, 5, 32, 8, 0, False, label="pos = 0, 5 heads"),
+            self.case(5, 5, 64, 8, 1, True, label="pos = 1, 5 heads"),
         ]
         return [c for i, c in enumerate(cases) if not self.paused or i in with_pauses]
 
@@ -420,8 +424,14 @@ async def run_test_performance(dut) -> None:
 
 # Maxima small for the pytest run (the RTL defaults are what make sim builds); ATTENTION_LONG=1
 # builds MAX_HEADS 16 / MAX_SEQ_LEN 256, which the full performance shape (12 heads, pos 255) needs.
+# The second build deals key slots to three score pipes of two accumulators each (the default is
+# two pipes of four): pipe turns that wrap over several heads at pos 0 and 1, pipes short of
+# accumulators.
+@pytest.mark.parametrize("score_pipes,score_acc_units", [(2, 4), (3, 2)])
 @pytest.mark.parametrize("max_heads,max_head_size,max_seq_len", [(16, 128, 256) if LONG else (8, 128, 64)])
-def test_attention(max_heads: int, max_head_size: int, max_seq_len: int) -> None:
-    """Build attention with these maxima and run every cocotb test above."""
+def test_attention(max_heads: int, max_head_size: int, max_seq_len: int, score_pipes: int,
+                   score_acc_units: int) -> None:
+    """Build attention with these maxima and score pipes and run every cocotb test above."""
     run_cocotb("attention", __file__, {"MAX_HEADS": max_heads, "MAX_HEAD_SIZE": max_head_size,
-                                       "MAX_SEQ_LEN": max_seq_len})
+                                       "MAX_SEQ_LEN": max_seq_len, "SCORE_PIPES": score_pipes,
+                                       "SCORE_ACC_UNITS": score_acc_units})

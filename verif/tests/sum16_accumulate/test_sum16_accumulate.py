@@ -11,6 +11,8 @@ What is checked:
   cycles / random; results in run order, none extra;
 - back-to-back single-beat runs and one long run (64 beats);
 - reset with runs in flight: nothing stale comes out afterwards and the next runs are exact;
+- all of it with one accumulator (ACC_UNITS 1) and with four taking runs in turn (4), where
+  results must still leave in run order;
 - the scoreboard rejects a flipped bit and a sequentially-summed (not tree) model.
 
 Run: ``make sim MODULE=sum16_accumulate`` or ``pytest verif/tests/sum16_accumulate``.
@@ -18,11 +20,13 @@ Run: ``make sim MODULE=sum16_accumulate`` or ``pytest verif/tests/sum16_accumula
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable, Iterator
 
 import cocotb
 import numpy as np
+import pytest
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from hlstransform.model import hwmodel
@@ -145,7 +149,8 @@ async def run_test_short_and_long(dut) -> None:
     runs = [tb.random_run(1) for _ in range(20)] + [tb.random_run(64)]
     start = cocotb.utils.get_sim_time("ns")
     check(runs, await tb.run(runs))
-    tb.log.info("21 runs (84 beats) done within %.0f ns (incl. 20 idle cycles)", cocotb.utils.get_sim_time("ns") - start)
+    tb.log.info("ACC_UNITS %s: 21 runs (84 beats) done within %.0f ns (incl. 20 idle cycles)",
+                os.environ.get("PARAM_ACC_UNITS", "1"), cocotb.utils.get_sim_time("ns") - start)
 
 
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
@@ -191,5 +196,7 @@ async def run_test_scoreboard_catches_errors(dut) -> None:
     assert got[0] != int(seq) and got[0] == TB.model(a, b), "tree order not distinguished from sequential"
 
 
-def test_sum16_accumulate() -> None:
-    run_cocotb("sum16_accumulate", __file__)
+@pytest.mark.parametrize("acc_units", [1, 4])
+def test_sum16_accumulate(acc_units: int) -> None:
+    """ACC_UNITS 1 (rmsnorm, softmax) and 4 (attention scores: runs go to the units in turn)."""
+    run_cocotb("sum16_accumulate", __file__, {"ACC_UNITS": acc_units})

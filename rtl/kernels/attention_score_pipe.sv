@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+
+/*
+ * One score pipe of the attention core: key slots in, q . k dot products out
+ *
+ * attention_core (rtl/kernels/attention_core.sv) deals a run's key slots to
+ * PIPES of these in turn: slot r of the run (head r / (pos + 1), position
+ * r mod (pos + 1)) goes to pipe r mod PIPES, so this pipe takes slots
+ * PIPE, PIPE + PIPES, ... and returns one dot product per slot, in its slot
+ * order; the core collects them in the same turn, so in run order.
+ *
+ * Per slot: attention_kv_unpack turns the slot into fp32 chunks of 16 (int8
+ * through ew_i8_to_f32), each chunk is paired with the matching chunk of the
+ * slot's query head (read from the core's q memory once that q beat has
+ * arrived) and goes to sum16_accumulate, a run per slot:
+ *
+ *     dot = sum16(q * k)       (hwmodel: dot16 per chunk, chunk sums in order from +0)
+ *
+ * sum16_accumulate's ACC_UNITS accumulators take the slots in turn: one adds
+ * a chunk sum per 4 cycles, four keep the pipe at a chunk per cycle with one
+ * dot16. Two pipes give two chunks per cycle when the slots arrive faster
+ * than one pipe takes them (int8: a 64-value slot is one beat, four chunks).
+ *
+ * The configuration inputs hold from the start pulse to the run's last dot
+ * product (the core's contract).
+ */
+
+`default_nettype none
+
+module attention_score_pipe #(
+    // This pipe's place in the turn (0..PIPES-1) and the number of pipes (1..4)
+    parameter int PIPE             = 0,
+    parameter int PIPES            = 1,
+    // Accumulators of the sum16 unit (1..8): 4 keep the pipe at a chunk per cycle
+    parameter int ACC_UNITS        = 4,
+    // Largest head_size / 16 (chunks per slot)
+    parameter int MAX_SLOT_CHUNKS  = 8,
+    // Chunk FIFO behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
+    parameter int CHUNK_FIFO_DEPTH = 16,
+    // Widths shared with the core: chunk count, position, q memory address
+    parameter int C_WIDTH          = 4,
+    parameter int T_WIDTH          = 12,
+    parameter int Q_WIDTH          = 8
+) (
+    input  wire                 clk,
+    input  wire                 rst,          // active-high, synchronous
+
+    /*
+     * Run configuration (held from start to the run's last dot product)
+     */
+    input  wire                 start,        // one-cycle pulse before a run's first slot
+    input  wire                 int8,         // 1: int8 slots, 0: fp32 slots
+    input  wire  [C_WIDTH-1:0]  head_chunks,  // head_size / 16
+    input  wire  [T_WIDTH-1:0]  pos,          // last position attended
+
+    /*
+     * Key slots dealt to this pipe (slave): whole slots, in its slot order
+     */
+    input  wire  [511:0]        s_k_tdata,
+    input  wire                 s_k_tvalid,
+    output wire                 s_k_tready,
+
+    /*
+     * The core's q memory: q_data = beat q_addr; beats below q_count have arrived
+     */
+    output wire  [Q_WIDTH-1:0]  q_addr,
+    input  wire  [511:0]        q_data,
+    input  wire  [Q_WIDTH:0]    q_count,
+
+    /*
+     * One dot product per slot, in this pipe's slot order
+     */
+    output wire  [31:0]         m_dot,
+    output wire                 m_dot_valid,
+    input  wire                 m_dot_ready
+);
+
+localparam int CI_WIDTH = MAX_SLOT_CHUNKS > 1 ? $clog2(MAX_SLOT_CHUNKS) : 1;
+
+if (PIPES < 1 || PIPES > 4 || PIPE < 0 || PIPE >= PIPES) begin : g_check_pipes
+    $error("attention_score_pipe: PIPES must be in 1..4 and PIPE in 0..PIPES-1");
+end
+
+// The slot of the chunk loaded next: chunk, position and q beat of the head's chunk 0.
+logic [CI_WIDTH-1:0] chunk_reg, chunk_next;
+logic [T_WIDTH-1:0]  t_reg, t_next, t_step;
+logic [Q_WIDTH-1:0]  qbase_reg, qbase_next, qbase_step;
+// Input register into sum16_accumulate.
+logic                valid_reg, valid_next;
+logic [511:0]        k_reg, q_reg;
+logic                last_reg;
+
+wire  [511:0]        kun_data;
+wire                 kun_valid, kun_last;
+wire                 sum_in_ready;
+logic                load;
+
+assign q_addr = qbase_reg + Q_WIDTH'(chunk_reg);
+
+// PIPES slots on from (t, qbase): one position at a time, a head's last position wrapping to
+// position 0 of the next head (several heads when pos + 1 < PIPES).
+always_comb begin
+    t_step     = t_reg;
+    qbase_step = qbase_reg;
+    for (int i = 0; i < PIPES; i++) begin
+        if (t_step == pos) begin
+            t_step     = '0;
+            qbase_step = qbase_step + Q_WIDTH'(head_chunks);
+        end else begin
+            t_step = t_step + 1'b1;
+        end
+    end
+end
+
+always_comb begin
+    chunk_next = chunk_reg;
+    t_next     = t_reg;
+    qbase_next = qbase_reg;
+    valid_next = valid_reg;
+
+    load = kun_valid && (!valid_reg || sum_in_ready) && q_count > (Q_WIDTH + 1)'(q_addr);
+    if (valid_reg && sum_in_ready) begin
+        valid_next = 1'b0;
+    end
+    if (load) begin
+        valid_next = 1'b1;
+        if (kun_last) begin
+            chunk_next = '0;
+            t_next     = t_step;
+            qbase_next = qbase_step;
+        end else begin
+            chunk_next = chunk_reg + 1'b1;
+        end
+    end
+
+    // Slot PIPE of the run: PIPE positions on from position 0 of head 0.
+    if (start) begin
+        chunk_next = '0;
+        t_next     = '0;
+        qbase_next = '0;
+        for (int i = 0; i < PIPE; i++) begin
+            if (t_next == pos) begin
+                t_next     = '0;
+                qbase_next = qbase_next + Q_WIDTH'(head_chunks);
+            end else begin
+                t_next = t_next + 1'b1;
+            end
+        end
+    end
+end
+
+always_ff @(posedge clk) begin
+    chunk_reg <= chunk_next;
+    t_reg     <= t_next;
+    qbase_reg <= qbase_next;
+    valid_reg <= valid_next;
+    if (rst) begin
+        chunk_reg <= '0;
+        t_reg     <= '0;
+        qbase_reg <= '0;
+        valid_reg <= 1'b0;
+    end
+end
+
+// Data registers without reset.
+always_ff @(posedge clk) begin
+    if (load) begin
+        k_reg    <= kun_data;
+        q_reg    <= q_data;
+        last_reg <= kun_last;
+    end
+end
+
+attention_kv_unpack #(
+    .MAX_SLOT_CHUNKS(MAX_SLOT_CHUNKS),
+    .FIFO_DEPTH(CHUNK_FIFO_DEPTH)
+) k_unpack_inst (
+    .clk(clk),
+    .rst(rst),
+    .int8(int8),
+    .slot_chunks(head_chunks),
+    .s_axis_tdata(s_k_tdata),
+    .s_axis_tvalid(s_k_tvalid),
+    .s_axis_tready(s_k_tready),
+    .m_axis_tdata(kun_data),
+    .m_axis_tlast(kun_last),
+    .m_axis_tvalid(kun_valid),
+    .m_axis_tready(load)
+);
+
+sum16_accumulate #(
+    .ACC_UNITS(ACC_UNITS)
+) sum16_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_a(k_reg),
+    .in_b(q_reg),
+    .in_last(last_reg),
+    .in_valid(valid_reg),
+    .in_ready(sum_in_ready),
+    .out_sum(m_dot),
+    .out_valid(m_dot_valid),
+    .out_ready(m_dot_ready)
+);
+
+endmodule
+
+`default_nettype wire
