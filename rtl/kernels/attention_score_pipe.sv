@@ -9,8 +9,11 @@
  * PIPE, PIPE + PIPES, ... and returns one dot product per slot, in its slot
  * order; the core collects them in the same turn, so in run order.
  *
- * Per slot: attention_kv_unpack turns the slot into fp32 chunks of 16 (int8
- * through ew_i8_to_f32), each chunk is paired with the matching chunk of the
+ * Per slot: the slot's beats land in a small FIFO (the unpacker holds a beat
+ * until its last chunk is out, four cycles for an int8 beat; without the FIFO
+ * the core's dealer would wait on this pipe that long, and the pipes would
+ * take turns instead of working at once), attention_kv_unpack turns the slot
+ * into fp32 chunks of 16 (int8 through ew_i8_to_f32), each chunk is paired with the matching chunk of the
  * slot's query head (read from the core's q memory once that q beat has
  * arrived) and goes to sum16_accumulate, a run per slot:
  *
@@ -37,6 +40,8 @@ module attention_score_pipe #(
     parameter int MAX_SLOT_CHUNKS  = 8,
     // Chunk FIFO behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH = 16,
+    // Key beats buffered in front of the unpacker (power of two >= 2)
+    parameter int BEAT_FIFO_DEPTH  = 4,
     // Widths shared with the core: chunk count, position, q memory address
     parameter int C_WIDTH          = 4,
     parameter int T_WIDTH          = 12,
@@ -90,6 +95,8 @@ logic                valid_reg, valid_next;
 logic [511:0]        k_reg, q_reg;
 logic                last_reg;
 
+wire  [511:0]        kb_data;
+wire                 kb_valid, kb_ready;
 wire  [511:0]        kun_data;
 wire                 kun_valid, kun_last;
 wire                 sum_in_ready;
@@ -171,6 +178,20 @@ always_ff @(posedge clk) begin
     end
 end
 
+attention_fifo #(
+    .WIDTH(512),
+    .DEPTH(BEAT_FIFO_DEPTH)
+) k_beat_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data(s_k_tdata),
+    .s_valid(s_k_tvalid),
+    .s_ready(s_k_tready),
+    .m_data(kb_data),
+    .m_valid(kb_valid),
+    .m_ready(kb_ready)
+);
+
 attention_kv_unpack #(
     .MAX_SLOT_CHUNKS(MAX_SLOT_CHUNKS),
     .FIFO_DEPTH(CHUNK_FIFO_DEPTH)
@@ -179,9 +200,9 @@ attention_kv_unpack #(
     .rst(rst),
     .int8(int8),
     .slot_chunks(head_chunks),
-    .s_axis_tdata(s_k_tdata),
-    .s_axis_tvalid(s_k_tvalid),
-    .s_axis_tready(s_k_tready),
+    .s_axis_tdata(kb_data),
+    .s_axis_tvalid(kb_valid),
+    .s_axis_tready(kb_ready),
     .m_axis_tdata(kun_data),
     .m_axis_tlast(kun_last),
     .m_axis_tvalid(kun_valid),
