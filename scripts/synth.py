@@ -277,6 +277,25 @@ def breakdown(modules: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]]
     return out
 
 
+def breakdown_chain(modules: Mapping[str, tuple[Mapping[str, int], Mapping[str, int]]],
+                    top: str) -> list[tuple[str, list[dict]]]:
+    """:func:`breakdown` of *top*, then of one instance of its largest kind of submodule (all
+    instances of a base name together, by LUTs), then of that one's, and so on while that kind has
+    submodules of its own: the path a reader follows to where the area is (vu9p_shell -> forward
+    -> attention_core -> softmax_core). In that order, as (base name, rows) pairs."""
+    chain = [(module_base(top), breakdown(modules, top))]
+    name = top
+    while True:
+        rows = chain[-1][1]
+        if len(rows) < 2:
+            return chain
+        kind = rows[1]["module"]  # rows[0] is the module's own logic, the rest largest first
+        name = next(sub for sub in modules[name][1] if module_base(sub) == kind)
+        if not modules[name][1] or any(kind == done for done, _ in chain):
+            return chain
+        chain.append((kind, breakdown(modules, name)))
+
+
 def parse_ltp(text: str) -> int:
     """Return the ``length=`` of the (last) ``ltp`` report in *text*.
 
@@ -575,8 +594,8 @@ class Result:
     rewritten: list[str] = field(default_factory=list)
     error: str = ""
     hierarchical: bool = False
-    breakdown: dict[str, list[dict]] = field(default_factory=dict)
-    """Hierarchical tops: module -> :func:`breakdown` rows, for the top and its largest child."""
+    breakdown: list[tuple[str, list[dict]]] = field(default_factory=list)
+    """Hierarchical tops: (module, :func:`breakdown` rows) down :func:`breakdown_chain`."""
     module_levels: dict[str, int] = field(default_factory=dict)
     """Hierarchical tops: LUT levels of every module over :data:`DEPTH_TARGET` (base names, worst)."""
 
@@ -645,7 +664,8 @@ def _finish(res: Result, outdir: Path, error: str | None = None) -> Result:
 
 def analyse_hierarchical(res: Result, workdir: Path, outdir: Path) -> Result:
     """:func:`analyse` for a :data:`HIERARCHICAL` top: hierarchy totals, the breakdown of the top
-    and of its largest child, and LUT levels module by module (the worst is the top's figure)."""
+    and down the chain of largest submodules, and LUT levels module by module (the worst is the
+    top's figure)."""
     try:
         res.cells, modules = parse_stat_hierarchy((workdir / "stat.txt").read_text(), res.top)
         netlist = json.loads((workdir / "netlist.json").read_text())
@@ -665,12 +685,7 @@ def analyse_hierarchical(res: Result, workdir: Path, outdir: Path) -> Result:
     res.module_levels = dict(sorted(((b, lv) for b, (lv, _) in worst.items() if lv > DEPTH_TARGET),
                                     key=lambda kv: -kv[1]))
     res.ltp_lut = res.ltp_comb = None
-    top_rows = breakdown(modules, res.top)
-    res.breakdown = {res.top: top_rows}
-    _, subs = modules[res.top]
-    biggest = max(subs, key=lambda m: summarize(hierarchy_cells(modules, m))["lut"], default=None)
-    if biggest is not None and modules[biggest][1]:
-        res.breakdown[module_base(biggest)] = breakdown(modules, biggest)
+    res.breakdown = breakdown_chain(modules, res.top)
     return _finish(res, outdir)
 
 
@@ -738,8 +753,13 @@ def _render_whole_design(w, r: Mapping) -> None:
       f"`{r['lut_path_ends'][1]}`)" + (
           "; every module over " + str(DEPTH_TARGET) + ": " + ", ".join(
               f"{m} {lv}" for m, lv in r["module_levels"].items()) if r["module_levels"] else "") + ".\n")
-    for name, rows in r.get("breakdown", {}).items():
-        w(f"Where {name}'s resources go (each kind of submodule, all its instances):\n")
+    first = True
+    chain = r.get("breakdown") or []
+    # Older results stored a dict (top, largest child); the order of a JSON object is not kept.
+    for name, rows in (chain.items() if isinstance(chain, dict) else chain):
+        w(f"Where {'' if first else 'one '}{name}'s resources go (each kind of submodule, all its instances"
+          f"{'' if first else ' in it'}):\n")
+        first = False
         w("| module | instances | LUT | FF | DSP48E2 | BRAM36 | URAM |")
         w("|---|---:|---:|---:|---:|---:|---:|")
         for row in rows:

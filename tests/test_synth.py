@@ -317,6 +317,22 @@ def test_breakdown_merges_instances_by_base_name():
     assert synth.module_base("$paramod\\axis_skid_buffer\\DATA_WIDTH=s32'1") == "axis_skid_buffer"
 
 
+def test_breakdown_chain_follows_the_largest_submodule():
+    _, modules = synth.parse_stat_hierarchy(CANNED_HIER_STAT, "top")
+    chain = dict(synth.breakdown_chain(modules, "top"))
+    # top's largest submodule is mid (10 LUT with its leaf, against leaf's 4); mid's largest, leaf,
+    # has no submodules, so the chain ends at mid.
+    assert list(chain) == ["top", "mid"]
+    assert [r["module"] for r in chain["mid"]] == ["mid (own logic)", "leaf"]
+    # The largest kind is a leaf (a: 10 LUT against b's 3 with its child): the chain stops at top,
+    # though b has a submodule. Kinds count all their instances: four b of 3 LUT outweigh one a.
+    modules = {"top": ({"LUT6": 1}, {"a": 1, "b": 1}), "a": ({"LUT6": 10}, {}), "b": ({"LUT6": 2}, {"c": 1}),
+               "c": ({"LUT6": 1}, {})}
+    assert [name for name, _ in synth.breakdown_chain(modules, "top")] == ["top"]
+    modules["top"] = ({"LUT6": 1}, {"a": 1, "b": 4})
+    assert [name for name, _ in synth.breakdown_chain(modules, "top")] == ["top", "b"]
+
+
 def test_hierarchical_script_keeps_hierarchy_and_skips_share():
     flat = synth.yosys_script("t", [Path("a.sv")], uram=True, params={})
     hier = synth.yosys_script("t", [Path("a.sv")], uram=True, params={"P": 1}, hierarchical=True)
@@ -336,7 +352,7 @@ def test_render_doc_whole_design_section():
          "wall_s": 5.0, "summary": summary, "percent": synth.utilisation(summary), "lut_levels": 11,
          "ltp_lut": None, "ltp_comb": None, "rewritten": [], "lut_path_ends": ["leaf: q[0]", "FDRE -> r"],
          "over_target": {}, "hierarchical": True, "module_levels": {"leaf": 11},
-         "breakdown": {"top": synth.breakdown(modules, "top")}}
+         "breakdown": synth.breakdown_chain(modules, "top")}
     text = synth.render_doc([r], "make synth")
     assert "## Whole design: top (hierarchical)" in text
     assert "Within the budget: yes" in text
