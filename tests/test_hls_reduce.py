@@ -86,11 +86,15 @@ def test_scalar_lanes_match_model(jits):
         "ew_mul": ((a, b), lambda: nm.ew_mul(f(a), f(b))),
         "ew_rms_scale": ((a, b, c), lambda: nm.ew_rms_scale(f(a), f(b), f(c))),
         "ew_exp_sub": ((a, b), lambda: nm.ew_exp_sub(f(a), f(b))),
-        "ew_mac": ((a, b, c), lambda: nm.ew_mac(f(a), f(b), f(c))),
+        "fp32_acc_add": ((c, a), lambda: nm.ew_add(f(c), f(a))),
     }
     for block, (args, model) in cases.items():
         got = jits(block).map_f32(*args)
         check_with_companion(got, as_bits(model()), args, block, rng)
+    # The attention output step as the RTL computes it, the product ahead of the accumulator's
+    # loop: fp32_acc_add(acc, ew_mul(a, v)) is the numerics' ew_mac(acc, a, v).
+    got = jits("fp32_acc_add").map_f32(c, jits("ew_mul").map_f32(a, b))
+    check_with_companion(got, as_bits(nm.ew_mac(f(c), f(a), f(b))), (c, a, b), "ew_mul -> fp32_acc_add", rng)
 
 
 def test_i8_to_f32_matches_model(jits):
@@ -155,10 +159,13 @@ def test_hwmodel_attention_is_block_composition():
     scores = np.array([nm.ew_mul(_sum16_by_blocks(q, k[i]), inv) for i in range(t)], np.float32)
     att = hwmodel.softmax(scores)
     acc = np.zeros(hs, np.float32)
+    split = np.zeros(hs, np.float32)  # the RTL's form: ew_mul ahead of the loop, fp32_acc_add (ew_add) in it
     for i in range(t):
         acc = nm.ew_mac(acc, att[i], v[i])
+        split = nm.ew_add(split, nm.ew_mul(att[i], v[i]))
     got = hwmodel.attention_fp32(q[None], k[:, None], v[:, None], inv)[0]
     assert (as_bits(got) == as_bits(acc)).all()
+    assert (as_bits(split) == as_bits(acc)).all()
     # int8 KV
     kq, ks = hwmodel.quantize(k, hs)
     vq, vs = hwmodel.quantize(v, hs)

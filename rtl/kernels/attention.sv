@@ -56,6 +56,9 @@ module attention #(
     // each (1..8; one adds a chunk sum per 4 cycles, so 4 keep a pipe at a chunk per cycle)
     parameter int SCORE_PIPES       = 2,
     parameter int SCORE_ACC_UNITS   = 4,
+    // Value chunks per cycle (1, 2 or 4): 2 take a 64-value head's position in 2 cycles, the
+    // output accumulator's loop
+    parameter int VALUE_WAYS        = 2,
     // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH  = 16,
     // Score and weight FIFOs behind the ew_mul blocks, values (power of two >= 2; >= latency + 2)
@@ -791,6 +794,7 @@ attention_core #(
     .MAX_SEQ_LEN(MAX_SEQ_LEN),
     .SCORE_PIPES(SCORE_PIPES),
     .SCORE_ACC_UNITS(SCORE_ACC_UNITS),
+    .VALUE_WAYS(VALUE_WAYS),
     .CHUNK_FIFO_DEPTH(CHUNK_FIFO_DEPTH),
     .SCALAR_FIFO_DEPTH(SCALAR_FIFO_DEPTH),
     .OUT_FIFO_DEPTH(OUT_FIFO_DEPTH)

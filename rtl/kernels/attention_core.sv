@@ -46,11 +46,16 @@
  * 2. softmax_core; its probability beats go to one half of a double buffer,
  *    freeing the core for the next head.
  * 3. output: w_t = att_t * vs_t (ew_mul; 1.0 for fp32) prefetched into a
- *    weight FIFO; value chunk c of position t through 16 ew_mac lanes
- *    against chunk c's accumulator (+0 for t = 0). The accumulator is busy
- *    until its ew_mac result is back (taken straight from the ew_mac output
- *    in the cycle it arrives), so a position takes max(head_chunks, ew_mac
- *    latency) cycles; the last position's results are the head's output.
+ *    weight FIFO; the value slots are unpacked VALUE_WAYS chunks at a time
+ *    (a group), each group times w_t through 16 x VALUE_WAYS ew_mul lanes
+ *    into a product FIFO, then added to the group's accumulator (+0 for
+ *    t = 0) in 16 x VALUE_WAYS fp32_acc_add lanes (acc + att_t * v_t, the
+ *    product rounded first, as the numerics' ew_mac). The accumulator is
+ *    busy until its sum is back (taken straight from the adder's output in
+ *    the cycle it arrives), so a position takes max(head groups, adder
+ *    latency 2) cycles: the multiply sits outside the loop. The last
+ *    position's sums are the head's output, a group at a time into the
+ *    output FIFO, a beat (chunk) at a time out of it.
  *
  * The XLS blocks cannot stall: every FIFO behind one is credit based (a slot
  * is reserved before an operation is issued), sized by parameters; a wrong
@@ -72,11 +77,14 @@ module attention_core #(
     // Accumulators of each pipe's sum16_accumulate taking slots in turn (1..8): 4 keep a pipe at a
     // chunk per cycle (a slot's chunk sums are a chain of ew_adds, 4 cycles each)
     parameter int SCORE_ACC_UNITS   = 4,
+    // Value chunks per cycle (1, 2 or 4), 16 multiplies and adds each: 2 take a 64-value head's
+    // position in 2 cycles, the output accumulator's loop (fp32_acc_add)
+    parameter int VALUE_WAYS        = 2,
     // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH  = 16,
     // Score and weight FIFOs behind the ew_mul blocks, values (power of two >= 2; >= latency + 2)
     parameter int SCALAR_FIFO_DEPTH = 32,
-    // Output FIFO, beats (power of two >= 2)
+    // Output FIFO, value groups (VALUE_WAYS beats each; power of two >= 2)
     parameter int OUT_FIFO_DEPTH    = 16,
     // Derived widths (not to be set): chunks per head 0..MAX_HEAD_SIZE/16, positions 0..MAX_SEQ_LEN
     parameter int C_WIDTH           = $clog2(MAX_HEAD_SIZE / 16 + 1),
@@ -123,13 +131,18 @@ module attention_core #(
 
 localparam int LANES         = 16;                               // fp32 per beat
 localparam int HS_CHUNKS     = MAX_HEAD_SIZE / LANES;            // chunks of 16 values per head
-localparam int CI_WIDTH      = HS_CHUNKS > 1 ? $clog2(HS_CHUNKS) : 1;  // chunk index
+localparam int GROUPS        = (HS_CHUNKS + VALUE_WAYS - 1) / VALUE_WAYS;  // value groups per head
+localparam int GI_WIDTH      = GROUPS > 1 ? $clog2(GROUPS) : 1;   // group index
+localparam int VW_BITS       = VALUE_WAYS > 1 ? $clog2(VALUE_WAYS) : 1;  // chunk of a group
+localparam int VBITS         = 512 * VALUE_WAYS;                  // a value group
+localparam int PROD_DEPTH    = 8;                                 // product FIFO, groups (>= ew_mul latency + 2)
+localparam int PC_WIDTH      = $clog2(PROD_DEPTH + 1);
 localparam int ROW_BEATS     = (MAX_SEQ_LEN + LANES - 1) / LANES;  // beats of one head's scales / probabilities
 localparam int ROW_DEPTH     = ROW_BEATS < 2 ? 2 : 1 << $clog2(ROW_BEATS);
 localparam int ROW_WIDTH     = $clog2(ROW_DEPTH);
 localparam int Q_BEATS       = MAX_HEADS * HS_CHUNKS;            // q on chip
 localparam int Q_WIDTH       = Q_BEATS > 1 ? $clog2(Q_BEATS) : 1;
-localparam int SB_DEPTH      = HS_CHUNKS < 2 ? 2 : 1 << $clog2(HS_CHUNKS);  // ew_mac ops in flight
+localparam int SB_DEPTH      = GROUPS < 2 ? 2 : 1 << $clog2(GROUPS);  // adds in flight (one per group)
 localparam int SB_WIDTH      = $clog2(SB_DEPTH);
 localparam int SC_CNT_WIDTH  = $clog2(SCALAR_FIFO_DEPTH + 1);
 localparam int OUT_CNT_WIDTH = $clog2(OUT_FIFO_DEPTH + 1);
@@ -154,6 +167,9 @@ if (SCORE_PIPES < 1 || SCORE_PIPES > 4) begin : g_check_score_pipes
 end
 if (SCORE_ACC_UNITS < 1 || SCORE_ACC_UNITS > 8) begin : g_check_score_acc_units
     $error("attention_core: SCORE_ACC_UNITS must be in 1..8");
+end
+if (VALUE_WAYS != 1 && VALUE_WAYS != 2 && VALUE_WAYS != 4) begin : g_check_value_ways
+    $error("attention_core: VALUE_WAYS must be 1, 2 or 4");
 end
 if (C_WIDTH != $clog2(MAX_HEAD_SIZE / 16 + 1) || T_WIDTH != $clog2(MAX_SEQ_LEN + 1)) begin : g_check_widths
     $error("attention_core: C_WIDTH and T_WIDTH are derived, leave them at their defaults");
@@ -201,27 +217,39 @@ logic                   wb_last_reg, wb_last_next;
 logic                   wb_half_reg, wb_half_next;
 logic [511:0]           att_rd_reg;
 
-// Stage 3 values: per chunk accumulator, busy flags, ew_mac side band.
-logic [511:0]           acc_mem [0:HS_CHUNKS-1];
-logic [HS_CHUNKS-1:0]   pending_reg, pending_next;
-logic [CI_WIDTH-1:0]    v_chunk_reg, v_chunk_next;
+// Stage 3 products: w_t times a value group, credits for the product FIFO.
+logic [PC_WIDTH-1:0]    p_credits_reg, p_credits_next;
+logic                   p_credit_reg, p_credit_next;
+logic                   p_issue;
+
+// Stage 3 values: per group accumulator, busy flags, adder side band.
+logic [VBITS-1:0]       acc_mem [0:GROUPS-1];
+logic [GROUPS-1:0]      pending_reg, pending_next;
+logic [GI_WIDTH-1:0]    v_group_reg, v_group_next;
 logic [T_WIDTH-1:0]     v_t_reg, v_t_next;
+logic [C_WIDTH-1:0]     head_groups;                       // ceil(head_chunks / VALUE_WAYS)
 logic [OUT_CNT_WIDTH-1:0] out_credits_reg, out_credits_next;
 logic                   out_credit_reg, out_credit_next;
-logic                   v_issue, v_last_pos, v_bypass;
-logic [CI_WIDTH:0]      sb_mem [0:SB_DEPTH-1];             // {last position, chunk} per ew_mac op
+logic                   v_issue, v_last_pos, v_last_group, v_bypass;
+logic [GI_WIDTH:0]      sb_mem [0:SB_DEPTH-1];             // {last position, group} per add
 logic [SB_WIDTH:0]      sb_wr_reg, sb_wr_next;
 logic [SB_WIDTH:0]      sb_rd_reg, sb_rd_next;
-logic [CI_WIDTH-1:0]    mac_chunk;
-logic                   mac_last;
-logic [511:0]           mac_acc;
+logic [GI_WIDTH-1:0]    add_group;
+logic                   add_last;
+logic [VBITS-1:0]       add_acc;
+
+// Stage 3 output: group and chunk of it on m_out.
+logic [GI_WIDTH-1:0]    ow_group_reg, ow_group_next;
+logic [VW_BITS-1:0]     ow_way_reg, ow_way_next;
+logic [C_WIDTH+2:0]     ow_chunks;                         // chunks in the group on m_out
+logic                   ow_last, ow_pop;
 
 // Blocks and FIFOs.
 wire [511:0]            ks_data, vs_data;
 wire                    ks_valid, vs_valid;
 logic                   ks_pop, vs_pop;
 
-wire [511:0]            vun_data;
+wire [VBITS-1:0]        vun_data;
 wire                    vun_valid, vun_last;
 
 wire [SCORE_PIPES-1:0]  pipe_k_ready, pipe_dot_valid;
@@ -242,13 +270,14 @@ wire [511:0]            sm_out_data;
 wire                    sm_out_valid, sm_out_last, sm_idle;
 logic                   sm_out_ready;
 
-wire [LANES-1:0]        mac_valid;
-wire [511:0]            mac_out;
-wire                    out_s_ready;
+wire [LANES*VALUE_WAYS-1:0] prod_lane_valid, add_valid;
+wire [VBITS-1:0]        prod_out, prod_data, add_out, out_data;
+wire                    prod_valid, prod_s_ready, out_s_ready, out_valid;
 
 // The credit-based FIFOs' s_ready, softmax_core's idle and the lanes other than lane 0 (all
 // run in lockstep) say nothing new.
-wire unused = &{1'b0, score_s_ready, w_s_ready, out_s_ready, sm_idle, mac_valid[LANES-1:1]};
+wire unused = &{1'b0, score_s_ready, w_s_ready, prod_s_ready, out_s_ready, sm_idle,
+                prod_lane_valid[LANES*VALUE_WAYS-1:1], add_valid[LANES*VALUE_WAYS-1:1]};
 
 assign s_q_tready = 1'b1;
 
@@ -341,21 +370,31 @@ always_comb begin
     wb_scale_next    = wb_scale_reg;
     wb_last_next     = wb_last_reg;
     wb_half_next     = wb_half_reg;
+    p_credits_next   = p_credits_reg;
     pending_next     = pending_reg;
-    v_chunk_next     = v_chunk_reg;
+    v_group_next     = v_group_reg;
     v_t_next         = v_t_reg;
     out_credits_next = out_credits_reg;
     sb_wr_next       = sb_wr_reg;
     sb_rd_next       = sb_rd_reg;
+    ow_group_next    = ow_group_reg;
+    ow_way_next      = ow_way_reg;
 
-    // Values: chunk c of position t waits until chunk c of position t - 1 is back from ew_mac
-    // (pending), taking it straight from the ew_mac output in the cycle it arrives (bypass,
-    // so a chunk's loop is the ew_mac latency); the last position's chunks need an output
-    // FIFO slot.
-    {mac_last, mac_chunk} = sb_mem[sb_rd_reg[SB_WIDTH-1:0]];
-    v_bypass   = mac_valid[0] && mac_chunk == v_chunk_reg;
-    v_last_pos = v_t_reg == pos;
-    v_issue    = vun_valid && w_valid && (!pending_reg[v_chunk_reg] || v_bypass) && (!v_last_pos || out_credit_reg);
+    // Products: a value group times w_t, a product FIFO slot reserved; w_t leaves with the
+    // slot's last group.
+    p_issue = vun_valid && w_valid && p_credit_reg;
+    w_pop   = p_issue && vun_last;
+
+    // Values: group g of position t waits until group g of position t - 1 is back from the
+    // adder (pending), taking it straight from the adder's output in the cycle it arrives
+    // (bypass, so a group's loop is the adder latency); the last position's groups need an
+    // output FIFO slot.
+    head_groups  = C_WIDTH'(((C_WIDTH + 2)'(head_chunks) + (C_WIDTH + 2)'(VALUE_WAYS - 1)) >> $clog2(VALUE_WAYS));
+    {add_last, add_group} = sb_mem[sb_rd_reg[SB_WIDTH-1:0]];
+    v_bypass     = add_valid[0] && add_group == v_group_reg;
+    v_last_pos   = v_t_reg == pos;
+    v_last_group = (C_WIDTH + 1)'(v_group_reg) == (C_WIDTH + 1)'(head_groups) - 1'b1;
+    v_issue      = prod_valid && (!pending_reg[v_group_reg] || v_bypass) && (!v_last_pos || out_credit_reg);
 
     // softmax_core output -> the free half of the probability buffer.
     sm_out_ready = !att_full_reg[aw_half_reg];
@@ -392,39 +431,59 @@ always_comb begin
     if (wb_valid_reg && wb_last_reg) begin
         att_full_next[wb_half_reg] = 1'b0;
     end
-    w_pop = v_issue && vun_last;
     if (w_pop) begin
         w_credits_next = w_credits_next + 1'b1;
     end
     w_credit_next = w_credits_next != '0;
 
-    if (mac_valid[0]) begin
-        pending_next[mac_chunk] = 1'b0;
+    if (p_issue) begin
+        p_credits_next = p_credits_next - 1'b1;
+    end
+    if (v_issue) begin
+        p_credits_next = p_credits_next + 1'b1;
+    end
+    p_credit_next = p_credits_next != '0;
+
+    if (add_valid[0]) begin
+        pending_next[add_group] = 1'b0;
         sb_rd_next = sb_rd_reg + 1'b1;
     end
     if (v_issue) begin
-        pending_next[v_chunk_reg] = 1'b1;
+        pending_next[v_group_reg] = 1'b1;
         sb_wr_next = sb_wr_reg + 1'b1;
         if (v_last_pos) begin
             out_credits_next = out_credits_next - 1'b1;
         end
-        if (vun_last) begin
-            v_chunk_next = '0;
+        if (v_last_group) begin
+            v_group_next = '0;
             v_t_next     = v_last_pos ? '0 : v_t_reg + 1'b1;
         end else begin
-            v_chunk_next = v_chunk_reg + 1'b1;
+            v_group_next = v_group_reg + 1'b1;
         end
     end
-    if (m_out_tvalid && m_out_tready) begin
+
+    // Output: a group's chunks one beat each (the head's last group may be partial); the group
+    // leaves the FIFO with its last chunk.
+    ow_chunks = (C_WIDTH + 3)'(head_chunks) - ((C_WIDTH + 3)'(ow_group_reg) << $clog2(VALUE_WAYS));
+    if (ow_chunks > (C_WIDTH + 3)'(VALUE_WAYS)) begin
+        ow_chunks = (C_WIDTH + 3)'(VALUE_WAYS);
+    end
+    ow_last = (C_WIDTH + 3)'(ow_way_reg) == ow_chunks - 1'b1;
+    ow_pop  = out_valid && m_out_tready && ow_last;
+    if (out_valid && m_out_tready) begin
+        ow_way_next = ow_last ? '0 : ow_way_reg + 1'b1;
+    end
+    if (ow_pop) begin
         out_credits_next = out_credits_next + 1'b1;
+        ow_group_next    = (C_WIDTH + 1)'(ow_group_reg) == (C_WIDTH + 1)'(head_groups) - 1'b1 ? '0 : ow_group_reg + 1'b1;
     end
     out_credit_next = out_credits_next != '0;
 
     // Position 0 starts from +0.0 (acc = +0; acc = acc + att_0 * v_0).
-    mac_acc = v_t_reg == '0 ? 512'd0 : v_bypass ? mac_out : acc_mem[v_chunk_reg];
+    add_acc = v_t_reg == '0 ? '0 : v_bypass ? add_out : acc_mem[v_group_reg];
 
     if (start) begin
-        v_chunk_next = '0;
+        v_group_next = '0;
         v_t_next     = '0;
         w_t_next     = '0;
     end
@@ -454,13 +513,17 @@ always_ff @(posedge clk) begin
     wb_scale_reg     <= wb_scale_next;
     wb_last_reg      <= wb_last_next;
     wb_half_reg      <= wb_half_next;
+    p_credits_reg    <= p_credits_next;
+    p_credit_reg     <= p_credit_next;
     pending_reg      <= pending_next;
-    v_chunk_reg      <= v_chunk_next;
+    v_group_reg      <= v_group_next;
     v_t_reg          <= v_t_next;
     out_credits_reg  <= out_credits_next;
     out_credit_reg   <= out_credit_next;
     sb_wr_reg        <= sb_wr_next;
     sb_rd_reg        <= sb_rd_next;
+    ow_group_reg     <= ow_group_next;
+    ow_way_reg       <= ow_way_next;
 
     if (rst) begin
         q_count_reg     <= '0;
@@ -480,18 +543,22 @@ always_ff @(posedge clk) begin
         w_t_reg         <= '0;
         w_half_reg      <= 1'b0;
         wb_valid_reg    <= 1'b0;
+        p_credits_reg   <= PC_WIDTH'(PROD_DEPTH);
+        p_credit_reg    <= 1'b1;
         pending_reg     <= '0;
-        v_chunk_reg     <= '0;
+        v_group_reg     <= '0;
         v_t_reg         <= '0;
         out_credits_reg <= OUT_CNT_WIDTH'(OUT_FIFO_DEPTH);
         out_credit_reg  <= 1'b1;
         sb_wr_reg       <= '0;
         sb_rd_reg       <= '0;
+        ow_group_reg    <= '0;
+        ow_way_reg      <= '0;
     end
 end
 
 // Storage without reset (block or distributed RAM): q, the probability buffer, the
-// ew_mac side band and the accumulators.
+// adder side band and the accumulators.
 always_ff @(posedge clk) begin
     if (s_q_tvalid) begin
         q_mem[q_count_reg[Q_WIDTH-1:0]] <= s_q_tdata;
@@ -503,10 +570,10 @@ always_ff @(posedge clk) begin
         att_rd_reg <= att_mem[{w_half_reg, ROW_WIDTH'(w_t_reg >> 4)}];
     end
     if (v_issue) begin
-        sb_mem[sb_wr_reg[SB_WIDTH-1:0]] <= {v_last_pos, v_chunk_reg};
+        sb_mem[sb_wr_reg[SB_WIDTH-1:0]] <= {v_last_pos, v_group_reg};
     end
-    if (mac_valid[0]) begin
-        acc_mem[mac_chunk] <= mac_out;
+    if (add_valid[0]) begin
+        acc_mem[add_group] <= add_out;
     end
 end
 
@@ -542,10 +609,11 @@ attention_fifo #(
 );
 
 /*
- * Value slots -> fp32 chunks
+ * Value slots -> groups of VALUE_WAYS fp32 chunks
  */
 attention_kv_unpack #(
     .MAX_SLOT_CHUNKS(HS_CHUNKS),
+    .WAYS(VALUE_WAYS),
     .FIFO_DEPTH(CHUNK_FIFO_DEPTH)
 ) v_unpack_inst (
     .clk(clk),
@@ -558,7 +626,7 @@ attention_kv_unpack #(
     .m_axis_tdata(vun_data),
     .m_axis_tlast(vun_last),
     .m_axis_tvalid(vun_valid),
-    .m_axis_tready(v_issue)
+    .m_axis_tready(p_issue)
 );
 
 /*
@@ -649,7 +717,8 @@ softmax_core #(
 );
 
 /*
- * Stage 3 datapath: weights (ew_mul, weight FIFO), ew_mac lanes, output FIFO
+ * Stage 3 datapath: weights (ew_mul, weight FIFO), products (ew_mul lanes, product FIFO),
+ * accumulators (fp32_acc_add lanes), output FIFO
  */
 ew_mul weight_inst (
     .clk(clk),
@@ -675,32 +744,58 @@ attention_fifo #(
     .m_ready(w_pop)
 );
 
-for (genvar k = 0; k < LANES; k++) begin : g_mac
-    ew_mac ew_mac_inst (
+for (genvar k = 0; k < LANES * VALUE_WAYS; k++) begin : g_value
+    ew_mul value_mul_inst (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(p_issue),
+        .x(w_data),
+        .y(vun_data[32 * k +: 32]),
+        .out_valid(prod_lane_valid[k]),
+        .out(prod_out[32 * k +: 32])
+    );
+
+    fp32_acc_add acc_add_inst (
         .clk(clk),
         .rst(rst),
         .in_valid(v_issue),
-        .acc(mac_acc[32 * k +: 32]),
-        .a(w_data),
-        .v(vun_data[32 * k +: 32]),
-        .out_valid(mac_valid[k]),
-        .out(mac_out[32 * k +: 32])
+        .x(add_acc[32 * k +: 32]),
+        .y(prod_data[32 * k +: 32]),
+        .out_valid(add_valid[k]),
+        .out(add_out[32 * k +: 32])
     );
 end
 
 attention_fifo #(
-    .WIDTH(512),
+    .WIDTH(VBITS),
+    .DEPTH(PROD_DEPTH)
+) prod_fifo_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_data(prod_out),
+    .s_valid(prod_lane_valid[0]),
+    .s_ready(prod_s_ready),
+    .m_data(prod_data),
+    .m_valid(prod_valid),
+    .m_ready(v_issue)
+);
+
+attention_fifo #(
+    .WIDTH(VBITS),
     .DEPTH(OUT_FIFO_DEPTH)
 ) out_fifo_inst (
     .clk(clk),
     .rst(rst),
-    .s_data(mac_out),
-    .s_valid(mac_valid[0] && mac_last),
+    .s_data(add_out),
+    .s_valid(add_valid[0] && add_last),
     .s_ready(out_s_ready),
-    .m_data(m_out_tdata),
-    .m_valid(m_out_tvalid),
-    .m_ready(m_out_tready)
+    .m_data(out_data),
+    .m_valid(out_valid),
+    .m_ready(ow_pop)
 );
+
+assign m_out_tdata  = out_data[512 * ow_way_reg +: 512];
+assign m_out_tvalid = out_valid;
 
 endmodule
 

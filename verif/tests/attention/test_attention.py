@@ -356,7 +356,7 @@ async def performance(tb: TB) -> None:
                 tb.log.info("performance (%s): %s: %d cycles (CYCLES) = %.3f chunks of 16 values per cycle per stage, "
                             "%.1f cycles per head; R beats gmem0 %d, gmem1 %d", label, case, status.cycles,
                             chunks / status.cycles, status.cycles / h, read["gmem0"], read["gmem1"])
-                # Both stages move a chunk per cycle when head_size / 16 covers the ew_mac loop:
+                # Both stages move a chunk per cycle when head_size / 16 covers the adder loop:
                 # allow the pipeline fill per head and the run's ends on top.
                 if timing["beat_rate"] == 1.0 and hs >= 64:
                     bound = 1.15 * chunks + 150 * h + 600
@@ -426,12 +426,13 @@ async def run_test_performance(dut) -> None:
 # builds MAX_HEADS 16 / MAX_SEQ_LEN 256, which the full performance shape (12 heads, pos 255) needs.
 # The second build deals key slots to three score pipes of two accumulators each (the default is
 # two pipes of four): pipe turns that wrap over several heads at pos 0 and 1, pipes short of
-# accumulators.
-@pytest.mark.parametrize("score_pipes,score_acc_units", [(2, 4), (3, 2)])
+# accumulators; and takes values a chunk per cycle (VALUE_WAYS 1; the default takes two, a
+# group whose last may be partial: head_size 16, 48 and 112 have an odd number of chunks).
+@pytest.mark.parametrize("score_pipes,score_acc_units,value_ways", [(2, 4, 2), (3, 2, 1)])
 @pytest.mark.parametrize("max_heads,max_head_size,max_seq_len", [(16, 128, 256) if LONG else (8, 128, 64)])
 def test_attention(max_heads: int, max_head_size: int, max_seq_len: int, score_pipes: int,
-                   score_acc_units: int) -> None:
-    """Build attention with these maxima and score pipes and run every cocotb test above."""
+                   score_acc_units: int, value_ways: int) -> None:
+    """Build attention with these maxima, score pipes and value ways and run every cocotb test above."""
     run_cocotb("attention", __file__, {"MAX_HEADS": max_heads, "MAX_HEAD_SIZE": max_head_size,
                                        "MAX_SEQ_LEN": max_seq_len, "SCORE_PIPES": score_pipes,
-                                       "SCORE_ACC_UNITS": score_acc_units})
+                                       "SCORE_ACC_UNITS": score_acc_units, "VALUE_WAYS": value_ways})
