@@ -22,10 +22,12 @@
  * lane's slow head does not hold back the other channels' lanes. Commands
  * must not be zero beats long (they would never pop their tag).
  *
- * The ports share the AR channel (round robin per burst when both have one;
- * a burst shown on the bus stays there until taken) and the R channel (routed
+ * The ports share the AR channel (port 0 first when both have a burst; a
+ * burst shown on the bus stays there until taken) and the R channel (routed
  * by RID; a mover only issues a burst it has FIFO room for, so neither port
- * ever stalls R).
+ * ever stalls R). Port 1 keeps few bursts in flight and a deep FIFO: it reads
+ * ahead on the beats port 0 leaves without queuing in the memory ahead of
+ * port 0's bursts.
  *
  * Writes: axi_write_stream (ID 0); the write data is a plain stream framed by
  * the commands' beat counts.
@@ -42,11 +44,17 @@ module fwd_channel #(
     parameter int ADDR_WIDTH = 64,
     // Width of the AXI ID fields, bits (>= 1; every burst uses ID 0)
     parameter int ID_WIDTH = 1,
-    // Read bursts in flight at most per port; each port's read FIFO holds 64 beats per burst
+    // Port 0's read bursts in flight at most; its read FIFO holds 64 beats per burst
     parameter int MAX_OUTSTANDING = 8,
     // Read commands accepted and not yet delivered at most per port (command and tag FIFO
     // depth, power of two >= 2); the forward kernel queues up to 2 per port per attention head
-    parameter int CMD_DEPTH = 32
+    parameter int CMD_DEPTH = 32,
+    // Port 1: read bursts in flight at most, and its read FIFO, beats (power of two >= 64).
+    // Few bursts in flight keep its read-ahead from queuing in the memory ahead of port 0's
+    // bursts; a deep FIFO lets it read far ahead on the beats port 0 leaves (int8 attention at
+    // pos 1000: a head's values and scales are 1,064 beats)
+    parameter int PORT1_MAX_OUTSTANDING = 2,
+    parameter int PORT1_FIFO_DEPTH = 2048
 ) (
     input  wire                   clk,
     input  wire                   rst,  // active-high, synchronous
@@ -144,6 +152,9 @@ module fwd_channel #(
 localparam int MAX_BURST_BEATS = 64;  // one 4 KiB page of 64-byte beats
 localparam int PTR_WIDTH       = $clog2(CMD_DEPTH);
 
+if (PORT1_MAX_OUTSTANDING < 1 || PORT1_FIFO_DEPTH < 64 || (PORT1_FIFO_DEPTH & (PORT1_FIFO_DEPTH - 1)) != 0) begin : g_check_port1
+    $error("fwd_channel: PORT1_MAX_OUTSTANDING must be >= 1, PORT1_FIFO_DEPTH a power of two >= 64");
+end
 if (CMD_DEPTH < 2 || (CMD_DEPTH & (CMD_DEPTH - 1)) != 0) begin : g_check_cmd_depth
     $error("fwd_channel: CMD_DEPTH must be a power of two >= 2");
 end
@@ -244,7 +255,8 @@ for (genvar p = 0; p < 2; p++) begin : g_port
         .ID_WIDTH(ID_WIDTH),
         .AXI_ID(p),
         .MAX_BURST_BEATS(MAX_BURST_BEATS),
-        .MAX_OUTSTANDING(MAX_OUTSTANDING)
+        .MAX_OUTSTANDING(p == 1 ? PORT1_MAX_OUTSTANDING : MAX_OUTSTANDING),
+        .FIFO_DEPTH(p == 1 ? PORT1_FIFO_DEPTH : MAX_BURST_BEATS * MAX_OUTSTANDING)
     ) axi_read_stream_inst (
         .clk(clk),
         .rst(rst),
@@ -281,9 +293,11 @@ for (genvar p = 0; p < 2; p++) begin : g_port
 end
 
 /*
- * AR: the ports' bursts in turn. A burst shown on the bus stays until taken (ar_hold_reg:
- * AXI forbids withdrawing or changing it); otherwise the port that was not shown last goes
- * first when both have one.
+ * AR: port 0 first when both have a burst (the forward kernel's keys, the attention's critical
+ * path, and weights go through port 0; the values read ahead through port 1 take the beats it
+ * leaves). A burst shown on the bus stays until taken (ar_hold_reg: AXI forbids withdrawing or
+ * changing it). Port 1 is not starved: port 0 only has a burst when its FIFO has room, so
+ * a consumer that waits on port 1 soon stops port 0's bursts.
  */
 logic ar_last_reg;  // the port whose burst was on the bus last
 logic ar_hold_reg;  // ... and it is still waiting for arready
@@ -292,10 +306,8 @@ logic ar_sel;
 always_comb begin
     if (ar_hold_reg) begin
         ar_sel = ar_last_reg;
-    end else if (p_arvalid[0] && p_arvalid[1]) begin
-        ar_sel = !ar_last_reg;
     end else begin
-        ar_sel = p_arvalid[1];
+        ar_sel = !p_arvalid[0] && p_arvalid[1];
     end
     p_arready[0] = m_axi_arready && !ar_sel;
     p_arready[1] = m_axi_arready && ar_sel;

@@ -104,17 +104,20 @@ logic                load;
 
 assign q_addr = qbase_reg + Q_WIDTH'(chunk_reg);
 
-// PIPES slots on from (t, qbase): one position at a time, a head's last position wrapping to
-// position 0 of the next head (several heads when pos + 1 < PIPES).
+// The pipe's next slot: PIPES slots on from (t, qbase), or at a run's start slot PIPE of the
+// run (PIPE slots on from position 0 of head 0); one position at a time, a head's last position
+// wrapping to position 0 of the next head (several heads when pos + 1 < PIPES).
 always_comb begin
-    t_step     = t_reg;
-    qbase_step = qbase_reg;
+    t_step     = start ? '0 : t_reg;
+    qbase_step = start ? '0 : qbase_reg;
     for (int i = 0; i < PIPES; i++) begin
-        if (t_step == pos) begin
-            t_step     = '0;
-            qbase_step = qbase_step + Q_WIDTH'(head_chunks);
-        end else begin
-            t_step = t_step + 1'b1;
+        if (!start || i < PIPE) begin
+            if (t_step == pos) begin
+                t_step     = '0;
+                qbase_step = qbase_step + Q_WIDTH'(head_chunks);
+            end else begin
+                t_step = t_step + 1'b1;
+            end
         end
     end
 end
@@ -140,19 +143,10 @@ always_comb begin
         end
     end
 
-    // Slot PIPE of the run: PIPE positions on from position 0 of head 0.
     if (start) begin
         chunk_next = '0;
-        t_next     = '0;
-        qbase_next = '0;
-        for (int i = 0; i < PIPE; i++) begin
-            if (t_next == pos) begin
-                t_next     = '0;
-                qbase_next = qbase_next + Q_WIDTH'(head_chunks);
-            end else begin
-                t_next = t_next + 1'b1;
-            end
-        end
+        t_next     = t_step;
+        qbase_next = qbase_step;
     end
 end
 

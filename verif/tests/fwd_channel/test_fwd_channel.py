@@ -12,7 +12,8 @@ What is checked:
   bursts it has room for), then port 1's beats all arrive once its consumer runs;
 - a port takes CMD_DEPTH commands without any beat consumed and refuses the next one;
 - every AR burst is legal (the DDR model's burst rules) with the ARID of its port; RREADY
-  never drops while RVALID is high;
+  never drops while RVALID is high; neither port has more bursts in flight than its limit
+  (MAX_OUTSTANDING, PORT1_MAX_OUTSTANDING);
 - a write command writes its beats (the write path shares the channel);
 - the scoreboard fails on a flipped data bit, a wrong tag and a beat delivered on the wrong port.
 
@@ -59,6 +60,8 @@ class TB(TbBase):
         super().__init__(dut)
         self.cmd_depth = param("CMD_DEPTH", 32)
         self.max_outstanding = param("MAX_OUTSTANDING", 8)
+        self.port1_fifo_depth = param("PORT1_FIFO_DEPTH", 2048)
+        self.port1_max_outstanding = param("PORT1_MAX_OUTSTANDING", 2)
         self.ddr = DdrModel.from_prefix(dut, "m_axi", dut.clk, dut.rst, max_burst_beats=64, read_latency=40)
         self.cmd = CmdSource(CmdBus.from_prefix(dut, "rd_cmd"), dut.clk, dut.rst)
         self.wr_cmd = WrCmdSource(WrCmdBus.from_prefix(dut, "wr_cmd"), dut.clk, dut.rst)
@@ -67,6 +70,8 @@ class TB(TbBase):
         self.stopped = [False, False]
         self.r_stalls = 0
         self.arids: list[int] = []
+        self.in_flight = [0, 0]       # per ARID: bursts whose AR was taken and last R beat not yet
+        self.max_in_flight = [0, 0]
         self.monitors = [
             HandshakeMonitor(dut.clk, getattr(dut, f"{p}_tvalid"), getattr(dut, f"{p}_tready"),
                              [getattr(dut, f"{p}_tdata"), getattr(dut, f"{p}_ttag"), getattr(dut, f"{p}_tlast")],
@@ -105,8 +110,13 @@ class TB(TbBase):
                 continue
             if dut.m_axi_rvalid.value and not dut.m_axi_rready.value:
                 self.r_stalls += 1
+            if dut.m_axi_rvalid.value and dut.m_axi_rready.value and dut.m_axi_rlast.value:
+                self.in_flight[int(dut.m_axi_rid.value) & 1] -= 1
             if dut.m_axi_arvalid.value and dut.m_axi_arready.value:
-                self.arids.append(int(dut.m_axi_arid.value))
+                arid = int(dut.m_axi_arid.value)
+                self.arids.append(arid)
+                self.in_flight[arid & 1] += 1
+                self.max_in_flight[arid & 1] = max(self.max_in_flight[arid & 1], self.in_flight[arid & 1])
 
     def plan(self, count: int) -> list[tuple[int, int, int, int]]:
         """*count* commands (addr, beats, tag, port) in fresh regions after BASE, memory filled."""
@@ -153,6 +163,11 @@ class TB(TbBase):
         assert not violations, "handshake violations:\n  " + "\n  ".join(violations)
         assert self.r_stalls == 0, f"RREADY low on {self.r_stalls} cycles with RVALID high"
         assert set(self.arids) <= {0, 1}, f"ARIDs {set(self.arids)} beyond the two ports"
+        # Port 1 reads ahead with few bursts in flight (so it never queues far ahead of port 0).
+        limits = [self.max_outstanding, self.port1_max_outstanding]
+        for port in (0, 1):
+            assert self.max_in_flight[port] <= limits[port], \
+                f"port {port}: {self.max_in_flight[port]} bursts in flight, at most {limits[port]}"
 
 
 async def run_commands(tb: TB, commands) -> None:
@@ -183,7 +198,7 @@ async def run_test_ports_are_independent(dut) -> None:
     tb = TB(dut)
     await tb.cycle_reset()
     tb.stopped[1] = True
-    fifo_beats = 64 * tb.max_outstanding
+    fifo_beats = tb.port1_fifo_depth
     cursor = BASE
     commands = []
     # Port 1 first, in command order: more than its read FIFO holds.
@@ -291,5 +306,7 @@ async def run_test_scoreboard_catches_errors(dut) -> None:
 
 
 def test_fwd_channel() -> None:
-    """Build fwd_channel (a small CMD_DEPTH and FIFO, so the limits are reached) and run the tests."""
-    run_cocotb("fwd_channel", __file__, {"CMD_DEPTH": 8, "MAX_OUTSTANDING": 4, "ADDR_WIDTH": 64, "ID_WIDTH": 1})
+    """Build fwd_channel (a small CMD_DEPTH and FIFOs, so the limits are reached; port 1's FIFO
+    deeper than port 0's, as in the forward kernel) and run the tests."""
+    run_cocotb("fwd_channel", __file__, {"CMD_DEPTH": 8, "MAX_OUTSTANDING": 4, "PORT1_MAX_OUTSTANDING": 2,
+                                          "PORT1_FIFO_DEPTH": 512, "ADDR_WIDTH": 64, "ID_WIDTH": 1})
