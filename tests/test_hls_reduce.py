@@ -149,7 +149,7 @@ def test_hwmodel_reductions_are_block_compositions():
         assert not (as_bits(got) == as_bits(nm.ew_mul(e, nm.recip(nm.ew_add(_sum16_by_blocks(e, np.ones_like(e)), np.float32(1e-3)))))).all()
 
 
-def test_hwmodel_attention_is_block_composition():
+def test_hwmodel_attention_is_block_composition(jits):
     rng = np.random.default_rng(16)
     t, hs = 21, 48
     q = from_bits(llama_values(rng, hs))
@@ -159,13 +159,15 @@ def test_hwmodel_attention_is_block_composition():
     scores = np.array([nm.ew_mul(_sum16_by_blocks(q, k[i]), inv) for i in range(t)], np.float32)
     att = hwmodel.softmax(scores)
     acc = np.zeros(hs, np.float32)
-    split = np.zeros(hs, np.float32)  # the RTL's form: ew_mul ahead of the loop, fp32_acc_add (ew_add) in it
+    # The RTL's form, run on the XLS blocks themselves: ew_mul ahead of the loop, fp32_acc_add in it.
+    split = as_bits(np.zeros(hs, np.float32))
     for i in range(t):
         acc = nm.ew_mac(acc, att[i], v[i])
-        split = nm.ew_add(split, nm.ew_mul(att[i], v[i]))
+        prod = jits("ew_mul").map_f32(as_bits(np.full(hs, att[i], np.float32)), as_bits(v[i]))
+        split = jits("fp32_acc_add").map_f32(split, prod)
     got = hwmodel.attention_fp32(q[None], k[:, None], v[:, None], inv)[0]
     assert (as_bits(got) == as_bits(acc)).all()
-    assert (as_bits(split) == as_bits(acc)).all()
+    assert (split == as_bits(acc)).all()
     # int8 KV
     kq, ks = hwmodel.quantize(k, hs)
     vq, vs = hwmodel.quantize(v, hs)
