@@ -87,7 +87,8 @@ _EW_COMMON: tuple[str, ...] = (
 _SUM16: tuple[str, ...] = ("rtl/gen/fp32_dot16.v", "rtl/gen/ew_add.v", "rtl/kernels/sum16_accumulate.sv")
 # Softmax over an on-chip vector: max (fp32_max16, fp32_max), exp (ew_exp_sub), sum16, recip, scale (ew_mul).
 _SOFTMAX: tuple[str, ...] = ("rtl/gen/fp32_max16.v", "rtl/gen/fp32_max.v", "rtl/gen/ew_exp_sub.v",
-                             "rtl/gen/fp32_recip.v", "rtl/gen/ew_mul.v", "rtl/kernels/softmax_core.sv")
+                             "rtl/gen/fp32_recip.v", "rtl/gen/ew_mul.v", "rtl/kernels/softmax_exp_lanes.sv",
+                             "rtl/kernels/softmax_core.sv")
 
 _TOPS: tuple[Top, ...] = (
     Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),

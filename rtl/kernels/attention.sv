@@ -54,11 +54,11 @@ module attention #(
     parameter int MAX_SEQ_LEN       = 2048,
     // Score pipes taking key slots in turn (1..4), a chunk per cycle each, and the accumulators of
     // each (1..8; one adds a chunk sum per 4 cycles, so 4 keep a pipe at a chunk per cycle)
-    parameter int SCORE_PIPES       = 2,
+    parameter int SCORE_PIPES       = 4,
     parameter int SCORE_ACC_UNITS   = 4,
-    // Value chunks per cycle (1, 2 or 4): 2 take a 64-value head's position in 2 cycles, the
+    // Value chunks per cycle (1, 2 or 4): 4 take a 64-value head's position per cycle, the
     // output accumulator's loop
-    parameter int VALUE_WAYS        = 2,
+    parameter int VALUE_WAYS        = 4,
     // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH  = 16,
     // Score and weight FIFOs behind the ew_mul blocks, values (power of two >= 2; >= latency + 2)

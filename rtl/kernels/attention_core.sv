@@ -53,7 +53,7 @@
  *    product rounded first, as the numerics' ew_mac). The accumulator is
  *    busy until its sum is back (taken straight from the adder's output in
  *    the cycle it arrives), so a position takes max(head groups, adder
- *    latency 2) cycles: the multiply sits outside the loop. The last
+ *    latency 1) cycles: the multiply sits outside the loop. The last
  *    position's sums are the head's output, a group at a time into the
  *    output FIFO, a beat (chunk) at a time out of it.
  *
@@ -71,15 +71,15 @@ module attention_core #(
     parameter int MAX_HEAD_SIZE     = 128,
     // Largest pos + 1, positions (1..65536); sizes softmax_core, the probability and scale buffers
     parameter int MAX_SEQ_LEN       = 2048,
-    // Score pipes taking key slots in turn (1..4), a chunk per cycle each: 2 score a 64-value int8
-    // slot (a beat, four chunks) per 2 cycles
-    parameter int SCORE_PIPES       = 2,
+    // Score pipes taking key slots in turn (1..4), a chunk per cycle each: 4 score a 64-value int8
+    // slot (a beat, four chunks) per cycle, the key stream's full rate
+    parameter int SCORE_PIPES       = 4,
     // Accumulators of each pipe's sum16_accumulate taking slots in turn (1..8): 4 keep a pipe at a
     // chunk per cycle (a slot's chunk sums are a chain of ew_adds, 4 cycles each)
     parameter int SCORE_ACC_UNITS   = 4,
-    // Value chunks per cycle (1, 2 or 4), 16 multiplies and adds each: 2 take a 64-value head's
-    // position in 2 cycles, the output accumulator's loop (fp32_acc_add)
-    parameter int VALUE_WAYS        = 2,
+    // Value chunks per cycle (1, 2 or 4), 16 multiplies and adds each: 4 take a 64-value head's
+    // position (a beat of int8 values) per cycle, the output accumulator's loop (fp32_acc_add)
+    parameter int VALUE_WAYS        = 4,
     // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH  = 16,
     // Score and weight FIFOs behind the ew_mul blocks, values (power of two >= 2; >= latency + 2)

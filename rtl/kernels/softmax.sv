@@ -28,6 +28,8 @@
 module softmax #(
     // Largest n argument, elements (a multiple of 16, 16..2**20); sizes the on-chip buffer
     parameter int MAX_N          = 4096,
+    // ew_exp_sub lanes (4, 8 or 16): 4 keep the exp pass at the sum's beat per 4 cycles
+    parameter int EXP_LANES      = 4,
     // Width of the m_axi data bus, bits (512: 16 fp32 per beat)
     parameter int AXI_DATA_WIDTH = 512,
     // Width of the m_axi address bus, bits (13..64)
@@ -417,7 +419,8 @@ axi_write_stream #(
  * Datapath: the vector through softmax_core
  */
 softmax_core #(
-    .MAX_N(MAX_N)
+    .MAX_N(MAX_N),
+    .EXP_LANES(EXP_LANES)
 ) softmax_core_inst (
     .clk(clk),
     .rst(rst),

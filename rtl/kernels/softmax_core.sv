@@ -26,9 +26,14 @@
  *    for 8 cycles: in_ready never falls). Then fp32_max16 of the 16 slots
  *    gives m. max is exact and order-free (NaN wins; of +0 and -0 either may
  *    come out, and exp(s - (+0)) = exp(s - (-0)) for every s).
- * 2. EXP: the beats go through 16 ew_exp_sub lanes (s, m); each result beat,
- *    lanes past n forced to +0, is written back over its input and fed to
- *    sum16_accumulate (b = 1.0: exact), whose result goes to fp32_recip.
+ * 2. EXP: the beats go through EXP_LANES ew_exp_sub lanes (s, m), 16 / EXP_LANES
+ *    cycles a beat: a part of EXP_LANES elements per cycle, the parts of a
+ *    beat gathered again behind the lanes; each result beat, lanes past n
+ *    forced to +0, is written back over its input and fed to sum16_accumulate
+ *    (b = 1.0: exact), whose result goes to fp32_recip. sum16_accumulate folds
+ *    a beat sum per 4 cycles (its ew_add loop), so 4 lanes keep its pace and
+ *    16 only fill its FIFO sooner: 4 cost ~3 cycles of latency per run and a
+ *    quarter of the exp lanes' area (4.7 k LUT each, docs/synthesis.md).
  * 3. OUT: the beats go through 16 ew_mul lanes (e, r) to the output, lanes
  *    past n forced to +0 (e * r would be NaN there when r is).
  * Passes 2 and 3 share one elementwise_core (credits, result FIFO, skid
@@ -37,9 +42,10 @@
  * caller's out_ready may fall at any time.
  *
  * Cycles per run, first beat in to last beat out, with B = ceil(n/16) beats
- * and both streams at full rate: 6 B + 52 as measured (docs/kernels/softmax.md):
- * B to load, 4 B for the sum (sum16_accumulate folds a beat every 4 cycles:
- * the EXP pass runs at its pace), B to write out, and the pipelines' fill.
+ * and both streams at full rate: 6 B + 52 as measured with 16 exp lanes
+ * (docs/kernels/softmax.md): B to load, 4 B for the sum (sum16_accumulate
+ * folds a beat every 4 cycles: the EXP pass runs at its pace), B to write
+ * out, and the pipelines' fill (+3 with 4 exp lanes: a beat's parts).
  */
 
 `default_nettype none
@@ -49,7 +55,9 @@ module softmax_core #(
     parameter int MAX_N        = 4096,
     // Bound on the lanes' latency (ew_exp_sub 9, ew_mul 3 cycles): sizes the result FIFO;
     // too small costs throughput, never data
-    parameter int LANE_LATENCY = 9
+    parameter int LANE_LATENCY = 9,
+    // ew_exp_sub lanes of the EXP pass (4, 8 or 16): a beat every 16 / EXP_LANES cycles
+    parameter int EXP_LANES    = 4
 ) (
     input  wire         clk,
     input  wire         rst,       // active-high, synchronous: abandons any run
@@ -90,6 +98,9 @@ if (MAX_N < 16 || MAX_N > (1 << 20) || MAX_N % 16 != 0) begin : g_check_max_n
 end
 if (LANE_LATENCY < 1) begin : g_check_latency
     $error("softmax_core: LANE_LATENCY must be >= 1");
+end
+if (EXP_LANES != 4 && EXP_LANES != 8 && EXP_LANES != 16) begin : g_check_exp_lanes
+    $error("softmax_core: EXP_LANES must be 4, 8 or 16");
 end
 
 /*
@@ -132,6 +143,8 @@ logic [AW-1:0]          rd_addr_reg, rd_addr_next;
 logic                   rd_valid_reg, rd_valid_next;  // rd_data_reg holds a beat
 logic [511:0]           rd_data_reg;                  // RAM output register
 logic                   rd_en;
+logic                   core_a_valid;                 // the RAM output beat offered to the shell
+logic                   a_take;                       // and taken
 logic [AW-1:0]          o_addr_reg, o_addr_next;      // result beat index
 logic                   o_last_reg, o_last_next;      // it is the run's last
 
@@ -158,8 +171,11 @@ wire [511:0]            lane_a;
 wire [31:0]             lane_b;
 logic                   lane_out_valid;
 logic [511:0]           lane_out;
-wire [LANES-1:0]        exp_out_valid, mul_out_valid;
-wire [511:0]            exp_out, mul_out;
+wire [LANES-1:0]        mul_out_valid;
+wire [511:0]            mul_out;
+logic                   exp_free;                     // the exp lanes take a new beat this cycle
+logic                   exp_beat_valid;               // a whole e beat out of the exp lanes
+logic [511:0]           exp_beat;
 wire [511:0]            core_tdata;
 wire                    core_tvalid;
 logic                   core_tready;
@@ -172,7 +188,7 @@ wire                    recip_out_valid;
 wire [31:0]             recip_out;
 
 // Lanes run in lockstep: lane 0's valid stands for all. b is always valid (m or r).
-wire unused_lanes = &{1'b0, exp_out_valid[LANES-1:1], mul_out_valid[LANES-1:1], core_b_tready};
+wire unused_lanes = &{1'b0, mul_out_valid[LANES-1:1], core_b_tready};
 // n past NW bits is out of contract (n <= MAX_N).
 wire unused_n = &{1'b0, n};
 
@@ -241,9 +257,12 @@ always_comb begin
     /*
      * EXP / OUT: buffer -> RAM output register -> elementwise_core; results counted.
      */
+    // In EXP a beat goes to the shell only when the exp lanes are free for its parts.
+    core_a_valid = rd_valid_reg && (state_reg != STATE_EXP || exp_free);
+    a_take       = core_a_valid && core_a_tready;
     rd_en = (state_reg == STATE_EXP || state_reg == STATE_OUT) && rd_left_reg != '0
-         && (!rd_valid_reg || core_a_tready);
-    if (rd_valid_reg && core_a_tready) begin
+         && (!rd_valid_reg || a_take);
+    if (a_take) begin
         rd_valid_next = 1'b0;
     end
     if (rd_en) begin
@@ -409,7 +428,7 @@ elementwise_core #(
     .clk(clk),
     .rst(rst),
     .s_axis_a_tdata(rd_data_reg),
-    .s_axis_a_tvalid(rd_valid_reg),
+    .s_axis_a_tvalid(core_a_valid),
     .s_axis_a_tready(core_a_tready),
     .s_axis_b_tdata(state_reg == STATE_OUT ? r_reg : m_reg),
     .s_axis_b_tvalid(1'b1),
@@ -426,20 +445,24 @@ elementwise_core #(
 
 // One pass at a time: EXP results never meet OUT results in the shell.
 always_comb begin
-    lane_out_valid = state_reg == STATE_OUT ? mul_out_valid[0] : exp_out_valid[0];
-    lane_out       = state_reg == STATE_OUT ? mul_out : exp_out;
+    lane_out_valid = state_reg == STATE_OUT ? mul_out_valid[0] : exp_beat_valid;
+    lane_out       = state_reg == STATE_OUT ? mul_out : exp_beat;
 end
 
+softmax_exp_lanes #(
+    .EXP_LANES(EXP_LANES)
+) softmax_exp_lanes_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(lane_valid && state_reg == STATE_EXP),
+    .in_s(lane_a),
+    .m(m_reg),      // the shell's scalar in EXP (lane_b), constant over the pass
+    .in_free(exp_free),
+    .out_valid(exp_beat_valid),
+    .out_e(exp_beat)
+);
+
 for (genvar i = 0; i < LANES; i++) begin : g_lane
-    ew_exp_sub ew_exp_sub_inst (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(lane_valid && state_reg == STATE_EXP),
-        .s(lane_a[32 * i +: 32]),
-        .m(lane_b),
-        .out_valid(exp_out_valid[i]),
-        .out(exp_out[32 * i +: 32])
-    );
     ew_mul ew_mul_inst (
         .clk(clk),
         .rst(rst),
