@@ -56,7 +56,8 @@ module softmax_core #(
     // Bound on the lanes' latency (ew_exp_sub 9, ew_mul 3 cycles): sizes the result FIFO;
     // too small costs throughput, never data
     parameter int LANE_LATENCY = 9,
-    // ew_exp_sub lanes of the EXP pass (4, 8 or 16): a beat every 16 / EXP_LANES cycles
+    // ew_exp_sub lanes of the EXP pass (4, 8 or 16, checked by softmax_exp_lanes): a beat every
+    // 16 / EXP_LANES cycles
     parameter int EXP_LANES    = 4
 ) (
     input  wire         clk,
@@ -98,9 +99,6 @@ if (MAX_N < 16 || MAX_N > (1 << 20) || MAX_N % 16 != 0) begin : g_check_max_n
 end
 if (LANE_LATENCY < 1) begin : g_check_latency
     $error("softmax_core: LANE_LATENCY must be >= 1");
-end
-if (EXP_LANES != 4 && EXP_LANES != 8 && EXP_LANES != 16) begin : g_check_exp_lanes
-    $error("softmax_core: EXP_LANES must be 4, 8 or 16");
 end
 
 /*

@@ -66,12 +66,13 @@ end else begin : g_parts
     /*
      * Feed: part 0 from in_s, then the rest from a register shifted down a part per cycle.
      */
-    logic [511:0]            rest_reg;          // parts still to feed, next at the bottom
+    logic [511-PART:0]       rest_reg;          // parts still to feed, next at the bottom
     logic [$clog2(PARTS)-1:0] left_reg;         // how many
 
     /*
      * Gather: parts shift in at the top; the last one, on top of the other PARTS - 1,
-     * completes the beat with part 0 at the bottom. Parts come out of the lanes in order, at the lanes' fixed latency.
+     * completes the beat with part 0 at the bottom. Parts leave the lanes in order, at their
+     * fixed latency.
      */
     logic [511-PART:0]       got_reg;           // the beat's first PARTS - 1 parts, latest at the top
     logic [511:0]            got_shift;         // got_reg with the lanes' part on top
@@ -86,7 +87,7 @@ end else begin : g_parts
 
     always_ff @(posedge clk) begin
         if (in_valid) begin
-            rest_reg <= in_s >> PART;
+            rest_reg <= in_s[511:PART];
             left_reg <= $clog2(PARTS)'(PARTS - 1);
         end else if (left_reg != '0) begin
             rest_reg <= rest_reg >> PART;
