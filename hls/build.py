@@ -5,6 +5,8 @@ Flow per block of ``hls/blocks.toml`` (DESIGN.md section 2): ``convert_dslx_to_i
 option from the block's table passed explicitly. Each ``rtl/gen/<module>.v`` opens with a
 banner naming its source, top function, settings, xls-python version and the regenerating
 command; there are no timestamps or absolute paths, so a rebuild is byte-for-byte identical.
+``rtl/gen/hls_latency_pkg.sv`` holds every block's latency as a constant: the kernels name
+those, so a new stage count in blocks.toml reaches every pipeline, FIFO and credit sized by it.
 
 Results are cached in ``build/hls-cache/`` under a SHA-256 of everything that determines them
 (xls-python version, this script, the block's ``.x`` and the hls/ modules it imports, its
@@ -41,6 +43,8 @@ SETTINGS = HLS_DIR / "blocks.toml"
 GEN_DIR = REPO_ROOT / "rtl" / "gen"
 CACHE_DIR = REPO_ROOT / "build" / "hls-cache"
 REGEN_COMMAND = "make hls  (= .venv/bin/python hls/build.py)"
+LATENCY_PACKAGE = "hls_latency_pkg.sv"
+"""Generated next to the blocks: every block's latency as a SystemVerilog constant."""
 
 # Codegen and scheduling options: every block must give each one (no silent XLS defaults).
 CODEGEN_KEYS = (
@@ -259,21 +263,54 @@ def _converted(source: Path, memo: dict | None) -> str:
     return memo[source]
 
 
+def latency_package(blocks: Sequence[Block]) -> str:
+    """``hls_latency_pkg``: each block's in_valid-to-out_valid latency, the one place the
+    kernels read it from (their pipelines, FIFO depths and credits follow a new stage count)."""
+    lines = [
+        f"// hls_latency_pkg: generated from hls/blocks.toml -- do not edit, regenerate with: {REGEN_COMMAND}",
+        "// Cycles from in_valid to out_valid of each XLS block in rtl/gen/ (pipeline_stages - 1",
+        "// + flop_inputs + flop_outputs). Kernels name these constants, never the numbers.",
+        "",
+        "package hls_latency_pkg;",
+        "",
+    ]
+    width = max(len(b["module"]) for b in blocks)
+    for b in blocks:
+        name = f"{str(b['module']).upper()}_LATENCY"
+        stages = int(b["pipeline_stages"])
+        lines.append(f"localparam int {name:<{width + 8}} = {b.latency:>2};  // {stages} stage{'s' if stages != 1 else ''}")
+    lines += ["", "endpackage", ""]
+    return "\n".join(lines)
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Write *text* unless *path* already holds it (keeps the mtime: make-based sims rebuild
+    less); True when unchanged."""
+    unchanged = path.is_file() and path.read_text() == text
+    if not unchanged:
+        path.write_text(text)
+    return unchanged
+
+
 def build(blocks: Iterable[Block], out_dir: Path, use_cache: bool = True, log=print) -> list[Path]:
-    """Write ``<module>.v`` for every block into ``out_dir``; returns the paths written."""
+    """Write ``<module>.v`` for every block, and the latency package of all blocks, into
+    ``out_dir``; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     memo: dict = {}
     written = []
     for block in blocks:
         art = build_block(block, use_cache, memo)
         path = out_dir / f"{block['module']}.v"
-        unchanged = path.is_file() and path.read_text() == art.verilog
-        if not unchanged:  # keep the mtime of an identical file (make-based sims rebuild less)
-            path.write_text(art.verilog)
+        unchanged = _write_if_changed(path, art.verilog)
         written.append(path)
         if log:
             state = "unchanged" if unchanged else "written"
             log(f"hls: {block.name}: hls/{block['source']}:{block['top']} -> {_show(path)} ({state})")
+    path = out_dir / LATENCY_PACKAGE
+    unchanged = _write_if_changed(path, latency_package(load_blocks()))
+    written.append(path)
+    if log:
+        log(f"hls: latencies of every block -> {_show(path)} ({'unchanged' if unchanged else 'written'})")
     return written
 
 

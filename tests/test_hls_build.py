@@ -52,10 +52,11 @@ def test_blocks_are_the_planned_set(blocks):
         "ew_add", "ew_dequant", "ew_exp_sub", "ew_i8_to_f32", "ew_mul",
         "ew_rms_scale", "ew_rope_pair", "ew_swiglu",
         "fp32_acc_add", "fp32_dot16", "fp32_exp", "fp32_max", "fp32_max16", "fp32_recip", "fp32_rsqrt",
+        "fp32_sum_add",
         "q8_dot_group_32", "q8_dot_group_64", "q8_quantize_32", "q8_quantize_64", "q8_scale_acc",
     ]
     for b in blocks:
-        assert b["generator"] == "pipeline" and b["delay_model"] == "unit" and b["reset"] == "rst"
+        assert b["generator"] == "pipeline" and b["delay_model"] in ("unit", "asap7") and b["reset"] == "rst"
         # 16: ew_swiglu chains exp (6 stages alone) and recip (4) in one lane and takes 12.
         # 1: fp32_max and fp32_acc_add sit in loops (the running maximum's and the attention
         # output accumulator's latency is the loop's), and ew_i8_to_f32 is a shift and an add.
@@ -112,6 +113,27 @@ def test_freshness_check_catches_stale_missing_extra(build, blocks, tmp_path):
     assert any(p.startswith("missing:") and p.endswith("q8_scale_acc.v") for p in problems), problems
     assert any(p.startswith("extra") and p.endswith("stray.v") for p in problems), problems
     assert len(problems) == 3, problems
+
+
+def test_latency_package_matches_the_blocks(build, blocks):
+    """rtl/gen/hls_latency_pkg.sv states each block's latency as its banner and valid chain do
+    (test_banner_and_reproducibility_markers): the constants the kernels size their pipelines by."""
+    text = (GEN_DIR / build.LATENCY_PACKAGE).read_text()
+    found = {m.group(1): int(m.group(2)) for m in re.finditer(r"^localparam int (\w+)_LATENCY\s*=\s*(\d+);", text, re.M)}
+    assert found == {str(b["module"]).upper(): b.latency for b in blocks}
+    assert re.search(r"^package hls_latency_pkg;$", text, re.M) and re.search(r"^endpackage$", text, re.M)
+
+
+def test_freshness_check_catches_a_stale_latency(build, blocks, tmp_path):
+    """Companion: a latency edited by hand in the package is reported stale."""
+    gen = tmp_path / "gen"
+    shutil.copytree(GEN_DIR, gen)
+    pkg = gen / build.LATENCY_PACKAGE
+    pkg.write_text(re.sub(r"(EW_ADD_LATENCY\s*=\s*)(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 1),
+                          pkg.read_text()))
+    problems = build.check(blocks, gen, use_cache=USE_CACHE)
+    assert len(problems) == 1 and problems[0].startswith("stale:"), problems
+    assert problems[0].endswith(build.LATENCY_PACKAGE), problems
 
 
 def test_cache_key_covers_imports(build, blocks):

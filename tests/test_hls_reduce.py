@@ -87,6 +87,7 @@ def test_scalar_lanes_match_model(jits):
         "ew_rms_scale": ((a, b, c), lambda: nm.ew_rms_scale(f(a), f(b), f(c))),
         "ew_exp_sub": ((a, b), lambda: nm.ew_exp_sub(f(a), f(b))),
         "fp32_acc_add": ((c, a), lambda: nm.ew_add(f(c), f(a))),
+        "fp32_sum_add": ((c, a), lambda: nm.ew_add(f(c), f(a))),
     }
     for block, (args, model) in cases.items():
         got = jits(block).map_f32(*args)

@@ -78,14 +78,14 @@ stories110M pos 512, each with another job on the cores: 572 cycles/s at -O0, 2,
 Verilated C++ at -O2 with make -j2: 3 min 58 s)."""
 
 _EW_COMMON: tuple[str, ...] = (
-    "rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
+    "rtl/gen/kernel_regs_pkg.sv", "rtl/gen/hls_latency_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
     "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
     "rtl/common/axi_write_stream.sv", "rtl/kernels/elementwise_core.sv",
 )
 
-# sum16 over a stream of beats: 16-lane dot tree (fp32_dot16) + sequential fp32 accumulate (ew_add).
-_SUM16: tuple[str, ...] = ("rtl/gen/fp32_dot16.v", "rtl/gen/ew_add.v", "rtl/kernels/sum16_accumulate.sv")
-# Softmax over an on-chip vector: max (fp32_max16, fp32_max), exp (ew_exp_sub), sum16, recip, scale (ew_mul).
+# sum16 over a stream of beats: 16-lane dot tree (fp32_dot16) + sequential fp32 accumulate (fp32_sum_add).
+_SUM16: tuple[str, ...] = ("rtl/gen/fp32_dot16.v", "rtl/gen/fp32_sum_add.v", "rtl/kernels/sum16_accumulate.sv")
+# Softmax over an on-chip vector (after _EW_COMMON, which brings hls_latency_pkg): max (fp32_max16, fp32_max), exp (ew_exp_sub), sum16, recip, scale (ew_mul).
 _SOFTMAX: tuple[str, ...] = ("rtl/gen/fp32_max16.v", "rtl/gen/fp32_max.v", "rtl/gen/ew_exp_sub.v",
                              "rtl/gen/fp32_recip.v", "rtl/gen/ew_mul.v", "rtl/kernels/softmax_exp_lanes.sv",
                              "rtl/kernels/softmax_core.sv")
@@ -98,7 +98,8 @@ _TOPS: tuple[Top, ...] = (
                         "rtl/common/axi_write_stream.sv", "rtl/forward/fwd_channel.sv")),
     Top("kernel_control", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv",
                            "rtl/common/kernel_control_rd.sv", "rtl/common/kernel_control.sv")),
-    Top("matmul", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
+    Top("matmul", ("rtl/gen/kernel_regs_pkg.sv", "rtl/gen/hls_latency_pkg.sv", "rtl/common/kernel_control_wr.sv",
+                   "rtl/common/kernel_control_rd.sv",
                    "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
                    "rtl/common/axi_write_stream.sv", "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_acc.v",
                    "rtl/kernels/matmul_engine.sv", "rtl/kernels/matmul.sv")),
@@ -108,7 +109,8 @@ _TOPS: tuple[Top, ...] = (
         make_overrides=_FAST_COMPILE),
     Top("rope", _EW_COMMON + ("rtl/gen/ew_rope_pair.v", "rtl/kernels/rope.sv")),
     Top("embed", _EW_COMMON + ("rtl/gen/ew_dequant.v", "rtl/kernels/embed_core.sv", "rtl/kernels/embed.sv")),
-    Top("embed_core", ("rtl/common/axis_skid_buffer.sv", "rtl/kernels/elementwise_core.sv", "rtl/gen/ew_dequant.v",
+    Top("embed_core", ("rtl/gen/hls_latency_pkg.sv", "rtl/common/axis_skid_buffer.sv",
+                       "rtl/kernels/elementwise_core.sv", "rtl/gen/ew_dequant.v",
                        "rtl/kernels/embed_core.sv")),
     Top("quantize", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
                      "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
@@ -125,7 +127,7 @@ _TOPS: tuple[Top, ...] = (
     Top("axi_arbiter_tb", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_arbiter.sv",
                            "verif/tests/axi_arbiter/axi_arbiter_tb.sv")),
     # Reduction kernels (docs/kernels/reductions.md): sum16_accumulate is the shared sum16 unit.
-    Top("rmsnorm", _EW_COMMON + _SUM16 + ("rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v",
+    Top("rmsnorm", _EW_COMMON + _SUM16 + ("rtl/gen/ew_add.v", "rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v",
                                           "rtl/kernels/rmsnorm_core.sv", "rtl/kernels/rmsnorm.sv")),
     Top("softmax", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/kernels/softmax.sv",), make_overrides=_FAST_COMPILE),
     Top("attention", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/gen/fp32_acc_add.v",

@@ -48,7 +48,11 @@ module fwd_elementwise (
 
 import fwd_pkg::*;
 
-localparam int LANE_LATENCY = 13;  // the longest: rtl/gen/ew_swiglu.v (ew_add 3, ew_rope_pair 4)
+// The longest of the three lanes' latencies (rtl/gen/hls_latency_pkg.sv): sizes the result FIFO
+localparam int LANE_LATENCY_AR = hls_latency_pkg::EW_ADD_LATENCY > hls_latency_pkg::EW_ROPE_PAIR_LATENCY
+                               ? hls_latency_pkg::EW_ADD_LATENCY : hls_latency_pkg::EW_ROPE_PAIR_LATENCY;
+localparam int LANE_LATENCY    = hls_latency_pkg::EW_SWIGLU_LATENCY > LANE_LATENCY_AR
+                               ? hls_latency_pkg::EW_SWIGLU_LATENCY : LANE_LATENCY_AR;
 
 wire         lane_valid;
 wire [511:0] lane_a, lane_b;

@@ -135,7 +135,8 @@ localparam int GROUPS        = (HS_CHUNKS + VALUE_WAYS - 1) / VALUE_WAYS;  // va
 localparam int GI_WIDTH      = GROUPS > 1 ? $clog2(GROUPS) : 1;   // group index
 localparam int VW_BITS       = VALUE_WAYS > 1 ? $clog2(VALUE_WAYS) : 1;  // chunk of a group
 localparam int VBITS         = 512 * VALUE_WAYS;                  // a value group
-localparam int PROD_DEPTH    = 8;                                 // product FIFO, groups (>= ew_mul latency + 2)
+// Product FIFO, groups: >= ew_mul latency + 2 (a group per cycle), a power of two
+localparam int PROD_DEPTH    = 1 << $clog2(hls_latency_pkg::EW_MUL_LATENCY + 2);
 localparam int PC_WIDTH      = $clog2(PROD_DEPTH + 1);
 localparam int ROW_BEATS     = (MAX_SEQ_LEN + LANES - 1) / LANES;  // beats of one head's scales / probabilities
 localparam int ROW_DEPTH     = ROW_BEATS < 2 ? 2 : 1 << $clog2(ROW_BEATS);

@@ -75,7 +75,7 @@ module embed_core #(
 );
 
 localparam int LANES         = 16;                                // results per beat
-localparam int LANE_LATENCY  = 3;                                 // rtl/gen/ew_dequant.v: in_valid to out_valid
+localparam int LANE_LATENCY  = hls_latency_pkg::EW_DEQUANT_LATENCY;  // in_valid to out_valid
 localparam int SC_BEATS      = (MAX_DIM / 32 + 15) / 16;          // scale buffer, beats (GS 32 at most)
 localparam int SC_IDX_WIDTH  = SC_BEATS > 1 ? $clog2(SC_BEATS) : 1;
 localparam int SC_CNT_WIDTH  = $clog2(SC_BEATS + 1);              // holds 0..SC_BEATS

@@ -25,15 +25,17 @@
  * while block b drains: one weight beat per cycle across block boundaries.
  *
  * Why it can run without stalls: a row's next group arrives at least 9 beats
- * after its previous one (the layout's interleave), and the accumulator loop
- * (sum read, q8_scale_acc, write back) takes 6 cycles. XLS pipelines cannot
+ * after its previous one (the layout's interleave: GS 32, a scale beat and 8
+ * weight beats), and the accumulator loop (sum read, q8_scale_acc, write back)
+ * takes ACC_LATENCY + 2 cycles (6 with 3 stages): q8_scale_acc may have up to 6
+ * stages (checked below). XLS pipelines cannot
  * stall, so the output side is credit based: a block is only started when
  * the output FIFO has room reserved for its result beat.
  *
  * Pipeline (cycles after a weight beat is taken): 1 beat register and x
- * buffer reads; 2..4 q8_dot_group_32 (latency 3); 5 lane add and sum read;
- * 6..9 q8_scale_acc (latency 4); then sum write back or the result beat into
- * the output FIFO.
+ * buffer reads; then q8_dot_group_32 (DOT_LATENCY); the lane add and sum read;
+ * q8_scale_acc (ACC_LATENCY; both from rtl/gen/hls_latency_pkg.sv); then sum
+ * write back or the result beat into the output FIFO.
  */
 
 `default_nettype none
@@ -89,8 +91,8 @@ localparam int X_SCALE_DEPTH = MAX_COLS / 512;           // x scale beats at mos
 localparam int XV_AW         = $clog2(X_VALUE_DEPTH);    // x value buffer address
 localparam int XS_AW         = X_SCALE_DEPTH > 1 ? $clog2(X_SCALE_DEPTH) : 1;
 localparam int XC_WIDTH      = $clog2(X_VALUE_DEPTH + X_SCALE_DEPTH + 1);  // x beat counter
-localparam int DOT_LATENCY   = 3;                        // q8_dot_group_32 (rtl/gen banner)
-localparam int ACC_LATENCY   = 4;                        // q8_scale_acc (rtl/gen banner)
+localparam int DOT_LATENCY   = hls_latency_pkg::Q8_DOT_GROUP_32_LATENCY;
+localparam int ACC_LATENCY   = hls_latency_pkg::Q8_SCALE_ACC_LATENCY;
 localparam int OUT_PTR_WIDTH = $clog2(OUT_FIFO_DEPTH);
 localparam int CREDIT_WIDTH  = $clog2(OUT_FIFO_DEPTH + 1);
 
@@ -101,6 +103,10 @@ if (MAX_COLS < 512 || MAX_COLS > 65536 || MAX_COLS % 512 != 0) begin : g_check_m
 end
 if (OUT_FIFO_DEPTH < 2 || (OUT_FIFO_DEPTH & (OUT_FIFO_DEPTH - 1)) != 0) begin : g_check_out_fifo_depth
     $error("matmul_engine: OUT_FIFO_DEPTH must be a power of two >= 2");
+end
+// The accumulator loop must close before a row's next group (9 beats later at the closest).
+if (ACC_LATENCY + 2 > 9) begin : g_check_acc_loop
+    $error("matmul_engine: q8_scale_acc's latency must be <= 7 (hls/blocks.toml)");
 end
 if (MAX_GROUPS != MAX_COLS / 32 || X_VALUE_DEPTH != MAX_COLS / 64) begin : g_check_derived
     $error("matmul_engine: MAX_GROUPS and X_VALUE_DEPTH are derived from MAX_COLS; do not set them");

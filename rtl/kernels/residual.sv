@@ -12,7 +12,7 @@
  * every pointer 64-byte aligned, else STATUS.CONFIG_ERROR with no memory
  * access; out may be x or y.
  *
- * Lanes: 16 ew_add (hls/elementwise.x, rtl/gen/ew_add.v), latency 3 cycles;
+ * Lanes: 16 ew_add (hls/elementwise.x, rtl/gen/ew_add.v), latency EW_ADD_LATENCY;
  * lane i adds fp32 element i of an x beat and of a y beat (bits [32i +: 32]).
  */
 
@@ -131,7 +131,7 @@ module residual #(
 import kernel_regs_pkg::*;
 
 localparam int LANES        = AXI_DATA_WIDTH / 32;  // fp32 lanes per beat
-localparam int LANE_LATENCY = 3;                  // rtl/gen/ew_add.v: in_valid to out_valid, cycles
+localparam int LANE_LATENCY = hls_latency_pkg::EW_ADD_LATENCY;  // in_valid to out_valid, cycles
 
 wire                      lane_valid;
 wire [AXI_DATA_WIDTH-1:0] lane_a, lane_b, lane_out;

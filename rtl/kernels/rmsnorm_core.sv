@@ -75,10 +75,10 @@ module rmsnorm_core (
 );
 
 localparam int LANES = 16;  // fp32 per beat
-// rtl/gen/ew_rms_scale.v's banner: in_valid to out_valid, cycles (4). Sizes elementwise_core's
+// ew_rms_scale's in_valid to out_valid, cycles (rtl/gen/hls_latency_pkg.sv). Sizes elementwise_core's
 // result FIFO only: the credits keep every result safe whatever the real latency (a wrong
 // value costs throughput, never data).
-localparam int SCALE_LATENCY = 4;
+localparam int SCALE_LATENCY = hls_latency_pkg::EW_RMS_SCALE_LATENCY;
 
 localparam logic [31:0] EPS = 32'h3727_C5AC;  // fp32(1e-5), hwmodel.EPS
 

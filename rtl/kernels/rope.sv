@@ -130,7 +130,7 @@ import kernel_regs_pkg::*;
 localparam int BEAT_BYTES      = 64;                       // 16 fp32, 8 pairs
 localparam int MAX_BURST_BEATS = 4096 / BEAT_BYTES;        // one 4 KiB page per burst at most
 localparam int PAIRS           = AXI_DATA_WIDTH / 64;      // pair lanes per beat
-localparam int LANE_LATENCY    = 4;                        // rtl/gen/ew_rope_pair.v: in_valid to out_valid
+localparam int LANE_LATENCY    = hls_latency_pkg::EW_ROPE_PAIR_LATENCY;  // in_valid to out_valid
 localparam int TBL_BEATS       = MAX_HEAD_SIZE / 16;       // table buffer depth, beats
 localparam int TBL_IDX_WIDTH   = TBL_BEATS > 1 ? $clog2(TBL_BEATS) : 1;
 localparam int HSB_WIDTH       = $clog2(TBL_BEATS + 1);    // holds 1..TBL_BEATS (head_size / 16)

@@ -22,10 +22,12 @@
  *    (slot j mod 16 for beat j) through fp32_max; a slot stays busy from the
  *    beat's acceptance until its fold is written back, and a beat is only
  *    taken while its slot is free, so the fold never reads a stale value
- *    whatever the blocks' latencies (with the generated ones a slot is busy
- *    for 8 cycles: in_ready never falls). Then fp32_max16 of the 16 slots
- *    gives m. max is exact and order-free (NaN wins; of +0 and -0 either may
- *    come out, and exp(s - (+0)) = exp(s - (-0)) for every s).
+ *    whatever the blocks' latencies (a slot is busy for the ld register,
+ *    fp32_max16, fp32_max and the write-back: 13 cycles with the generated
+ *    ones, rtl/gen/hls_latency_pkg.sv; under 16, in_ready never falls).
+ *    Then fp32_max16 of the 16 slots gives m. max is exact and order-free
+ *    (NaN wins; of +0 and -0 either may come out, and exp(s - (+0)) =
+ *    exp(s - (-0)) for every s).
  * 2. EXP: the beats go through EXP_LANES ew_exp_sub lanes (s, m), 16 / EXP_LANES
  *    cycles a beat: a part of EXP_LANES elements per cycle, the parts of a
  *    beat gathered again behind the lanes; each result beat, lanes past n
@@ -53,9 +55,10 @@
 module softmax_core #(
     // Largest n, elements (a multiple of 16, 16..2**20); the buffer holds MAX_N/16 beats
     parameter int MAX_N        = 4096,
-    // Bound on the lanes' latency (ew_exp_sub 9, ew_mul 3 cycles): sizes the result FIFO;
-    // too small costs throughput, never data
-    parameter int LANE_LATENCY = 9,
+    // Bound on the lanes' latency (ew_exp_sub's and ew_mul's, rtl/gen/hls_latency_pkg.sv):
+    // sizes the result FIFO; too small costs throughput, never data
+    parameter int LANE_LATENCY = hls_latency_pkg::EW_EXP_SUB_LATENCY > hls_latency_pkg::EW_MUL_LATENCY
+                               ? hls_latency_pkg::EW_EXP_SUB_LATENCY : hls_latency_pkg::EW_MUL_LATENCY,
     // ew_exp_sub lanes of the EXP pass (4, 8 or 16, checked by softmax_exp_lanes): a beat every
     // 16 / EXP_LANES cycles
     parameter int EXP_LANES    = 4

@@ -11,8 +11,8 @@
  *
  * which is hwmodel.sum16(a * b) over the run (docs/numerics.md section 6):
  * dot16 (rtl/gen/fp32_dot16.v, hls/reduce.x) rounds the 16 products and adds
- * them with a balanced tree, ew_add (rtl/gen/ew_add.v) accumulates the beat
- * sums in order. A plain sum16(e) is a = e, b = 1.0 (exact for flushed e); a
+ * them with a balanced tree, fp32_sum_add (rtl/gen/fp32_sum_add.v: ew_add at
+ * 2 stages) accumulates the beat sums in order. A plain sum16(e) is a = e, b = 1.0 (exact for flushed e); a
  * partial last beat is padded with a = +0 lanes, exactly as sum16 pads.
  *
  * Element k of a beat is bits [32k +: 32] (the AXI/memory order); the XLS
@@ -21,7 +21,7 @@
  *
  * Flow: one dot16 takes a beat per cycle. Runs go to ACC_UNITS accumulators
  * in turn (run r to unit r mod ACC_UNITS); each unit has a FIFO of beat sums
- * and a loop with one ew_add in flight, so it takes one beat sum per ew_add
+ * and a loop with one fp32_sum_add in flight, so it takes one beat sum per its
  * latency + 1 cycles (4 with the current blocks). One unit (rmsnorm,
  * softmax: long runs) makes a run of R beats take about 13 + 4R cycles; four
  * units keep short runs (attention scores: one run per position) at a beat
@@ -161,7 +161,7 @@ for (genvar u = 0; u < ACC_UNITS; u++) begin : g_unit
     // A run's last add needs the output register free when its result lands.
     assign pop        = head_valid && !add_busy_reg && !(head_last && out_valid_reg);
 
-    ew_add acc_add_inst (
+    fp32_sum_add acc_add_inst (
         .clk(clk),
         .rst(rst),
         .in_valid(pop),

@@ -132,7 +132,7 @@ module swiglu #(
 import kernel_regs_pkg::*;
 
 localparam int LANES        = AXI_DATA_WIDTH / 32;  // fp32 lanes per beat
-localparam int LANE_LATENCY = 13;                  // rtl/gen/ew_swiglu.v: in_valid to out_valid, cycles
+localparam int LANE_LATENCY = hls_latency_pkg::EW_SWIGLU_LATENCY;  // in_valid to out_valid, cycles
 
 wire                      lane_valid;
 wire [AXI_DATA_WIDTH-1:0] lane_a, lane_b, lane_out;
