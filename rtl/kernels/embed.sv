@@ -26,7 +26,9 @@
  * word, so a realigner drops the words before the row's start and hands
  * embed_core (rtl/kernels/embed_core.sv: scale buffer, 16 ew_dequant lanes
  * behind elementwise_core; the datapath the forward kernel shares, whose rows
- * are beat aligned) the aligned scale beats, then the aligned value beats.
+ * are beat aligned) the aligned scale beats, then the aligned value beats,
+ * through a register slice (axis_skid_buffer) so the core's ready never runs
+ * into the realigner's counters in the same cycle.
  * Results leave the core at one beat per cycle while a value beat is read
  * every fourth cycle. SLVERR/DECERR sets STATUS.AXI_READ_ERROR /
  * AXI_WRITE_ERROR and the run still ends with done.
@@ -250,6 +252,11 @@ logic                       ra_frame_reg, ra_frame_next;          // 0: scales, 
 logic [3:0]                 ra_word_reg, ra_word_next;            // words to drop
 logic [RA_WIDTH-1:0]        ra_in_left_reg, ra_in_left_next;      // beats still to read
 logic [RA_WIDTH-1:0]        ra_out_left_reg, ra_out_left_next;    // beats still to hand on
+// The counters' tests, kept in registers beside them: the handshakes read a flag instead of
+// comparing a counter, so a counter compare never sits in front of ra_fire (logic depth).
+logic                       ra_in_any_reg, ra_in_any_next;        // ra_in_left != 0
+logic                       ra_out_any_reg, ra_out_any_next;      // ra_out_left != 0
+logic                       ra_out_last_reg, ra_out_last_next;    // ra_out_left == 1
 logic                       ra_hold_valid_reg, ra_hold_valid_next;
 logic [AXI_DATA_WIDTH-1:0]  ra_hold_reg, ra_hold_next;            // the previous read beat
 logic [2*AXI_DATA_WIDTH-1:0] ra_pair;                 // {read beat (0 to flush), held beat}
@@ -271,6 +278,11 @@ logic                       rd_cmd_valid;
 logic [63:0]                rd_cmd_addr;
 logic [31:0]                rd_cmd_beats;
 wire                        core_q_tready, core_s_tready;
+// Register slice between the realigner and the core: the core's tready, behind its credit
+// and quarter logic, would otherwise run through the realigner's handshake into its
+// counters in one cycle (logic depth). tlast carries the beat's frame (1: values).
+wire [AXI_DATA_WIDTH-1:0]   cs_tdata;
+wire                        cs_tvalid, cs_tready, cs_frame;
 wire                        ec_busy, ec_done;
 
 // The streams are framed by the beat counts; busy/tlast are not needed.
@@ -296,28 +308,28 @@ wire unused_start = &{1'b0, q_start[1:0], s_start[1:0]};
 // frame only fills the hold register, each further one completes an output beat, and a
 // frame with as many reads as outputs ends with a flush of the held beat.
 always_comb begin
-    ra_pair    = {ra_in_left_reg != '0 ? rd_tdata : {AXI_DATA_WIDTH{1'b0}}, ra_hold_reg};
+    ra_pair    = {ra_in_any_reg ? rd_tdata : {AXI_DATA_WIDTH{1'b0}}, ra_hold_reg};
     if (ra_word_reg == 4'd0) begin
         ra_tdata  = rd_tdata;
-        ra_tvalid = ra_out_left_reg != '0 && rd_tvalid;
-        rd_tready = ra_out_left_reg != '0 && ra_tready;
+        ra_tvalid = ra_out_any_reg && rd_tvalid;
+        rd_tready = ra_out_any_reg && ra_tready;
     end else begin
         ra_tdata = AXI_DATA_WIDTH'(ra_pair >> {ra_word_reg, 5'd0});
         if (!ra_hold_valid_reg) begin
             ra_tvalid = 1'b0;
-            rd_tready = ra_in_left_reg != '0;
-        end else if (ra_in_left_reg != '0) begin
+            rd_tready = ra_in_any_reg;
+        end else if (ra_in_any_reg) begin
             ra_tvalid = rd_tvalid;
             rd_tready = ra_tready;
         end else begin
-            ra_tvalid = ra_out_left_reg != '0;
+            ra_tvalid = ra_out_any_reg;
             rd_tready = 1'b0;
         end
     end
 end
 
-// The core takes the scales in full, then the values: the frame picks the stream.
-assign ra_tready = ra_frame_reg ? core_q_tready : core_s_tready;
+// The core takes the scales in full, then the values: each beat's frame picks the stream.
+assign cs_tready = cs_frame ? core_q_tready : core_s_tready;
 
 always_comb begin
     state_next         = state_reg;
@@ -351,6 +363,9 @@ always_comb begin
     ra_word_next       = ra_word_reg;
     ra_in_left_next    = ra_in_left_reg;
     ra_out_left_next   = ra_out_left_reg;
+    ra_in_any_next     = ra_in_any_reg;
+    ra_out_any_next    = ra_out_any_reg;
+    ra_out_last_next   = ra_out_last_reg;
     ra_hold_valid_next = ra_hold_valid_reg;
     ra_hold_next       = ra_hold_reg;
 
@@ -371,22 +386,28 @@ always_comb begin
     // scales', so the hold is dropped); the values' last output ends the run's reads.
     if (rd_tvalid && rd_tready) begin
         ra_in_left_next    = ra_in_left_reg - 1'b1;
+        ra_in_any_next     = ra_in_left_reg != RA_WIDTH'(1);
         ra_hold_next       = rd_tdata;
         ra_hold_valid_next = 1'b1;
     end
     ra_fire = ra_tvalid && ra_tready;
     if (ra_fire) begin
         ra_out_left_next = ra_out_left_reg - 1'b1;
-        if (ra_in_left_reg == '0) begin
+        ra_out_any_next  = !ra_out_last_reg;
+        ra_out_last_next = ra_out_left_reg == RA_WIDTH'(2);
+        if (!ra_in_any_reg) begin
             ra_hold_valid_next = 1'b0;  // flushed
         end
-        if (ra_out_left_reg == RA_WIDTH'(1)) begin
+        if (ra_out_last_reg) begin
             ra_hold_valid_next = 1'b0;
             if (!ra_frame_reg) begin
                 ra_frame_next    = 1'b1;
                 ra_word_next     = q_word_reg;
                 ra_in_left_next  = RA_WIDTH'(q_beats_reg);
                 ra_out_left_next = q_obeats_reg;
+                ra_in_any_next   = RA_WIDTH'(q_beats_reg) != '0;
+                ra_out_any_next  = q_obeats_reg != '0;
+                ra_out_last_next = q_obeats_reg == RA_WIDTH'(1);
             end
         end
     end
@@ -452,6 +473,9 @@ always_comb begin
             ra_word_next       = s_start[5:2];
             ra_in_left_next    = RA_WIDTH'((32'(s_start[5:2]) + groups + 32'd15) >> 4);
             ra_out_left_next   = RA_WIDTH'((groups + 32'd15) >> 4);
+            ra_in_any_next     = RA_WIDTH'((32'(s_start[5:2]) + groups + 32'd15) >> 4) != '0;
+            ra_out_any_next    = RA_WIDTH'((groups + 32'd15) >> 4) != '0;
+            ra_out_last_next   = RA_WIDTH'((groups + 32'd15) >> 4) == RA_WIDTH'(1);
             ra_hold_valid_next = 1'b0;
             s_cmd_next         = 1'b1;
             q_cmd_next         = 1'b1;
@@ -504,6 +528,9 @@ always_ff @(posedge clk) begin
     ra_word_reg       <= ra_word_next;
     ra_in_left_reg    <= ra_in_left_next;
     ra_out_left_reg   <= ra_out_left_next;
+    ra_in_any_reg     <= ra_in_any_next;
+    ra_out_any_reg    <= ra_out_any_next;
+    ra_out_last_reg   <= ra_out_last_next;
     ra_hold_valid_reg <= ra_hold_valid_next;
     ra_hold_reg       <= ra_hold_next;
 
@@ -524,6 +551,9 @@ always_ff @(posedge clk) begin
         ra_word_reg       <= 4'd0;
         ra_in_left_reg    <= '0;
         ra_out_left_reg   <= '0;
+        ra_in_any_reg     <= 1'b0;
+        ra_out_any_reg    <= 1'b0;
+        ra_out_last_reg   <= 1'b0;
         ra_hold_valid_reg <= 1'b0;
     end
 end
@@ -627,8 +657,24 @@ axi_write_stream #(
 );
 
 /*
- * Datapath: aligned scale beats, then value beats -> 16 ew_dequant lanes -> result beats
+ * Datapath: aligned scale beats, then value beats -> register slice -> 16 ew_dequant lanes
+ * -> result beats
  */
+axis_skid_buffer #(
+    .DATA_WIDTH(AXI_DATA_WIDTH)
+) core_slice_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(ra_tdata),
+    .s_axis_tlast(ra_frame_reg),
+    .s_axis_tvalid(ra_tvalid),
+    .s_axis_tready(ra_tready),
+    .m_axis_tdata(cs_tdata),
+    .m_axis_tlast(cs_frame),
+    .m_axis_tvalid(cs_tvalid),
+    .m_axis_tready(cs_tready)
+);
+
 embed_core #(
     .MAX_DIM(MAX_DIM)
 ) embed_core_inst (
@@ -639,11 +685,11 @@ embed_core #(
     .cfg_dim(dim_reg),
     .busy(ec_busy),
     .done(ec_done),
-    .s_axis_q_tdata(ra_tdata),
-    .s_axis_q_tvalid(ra_tvalid && ra_frame_reg),
+    .s_axis_q_tdata(cs_tdata),
+    .s_axis_q_tvalid(cs_tvalid && cs_frame),
     .s_axis_q_tready(core_q_tready),
-    .s_axis_s_tdata(ra_tdata),
-    .s_axis_s_tvalid(ra_tvalid && !ra_frame_reg),
+    .s_axis_s_tdata(cs_tdata),
+    .s_axis_s_tvalid(cs_tvalid && !cs_frame),
     .s_axis_s_tready(core_s_tready),
     .m_axis_out_tdata(o_tdata),
     .m_axis_out_tvalid(o_tvalid),
