@@ -452,6 +452,7 @@ end
 
 // Arguments (snapshot at core_start): datapath, not reset.
 logic [63:0]            desc_ptr_reg, desc_ptr_next;
+logic                   desc_bad_reg, desc_bad_next;  // desc_ptr is no beat address in channel A
 logic [31:0]            token_reg, token_next;
 logic [31:0]            pos_reg, pos_next;
 logic [31:0]            layers_reg, layers_next;
@@ -496,6 +497,17 @@ logic [31:0]            wrc_beats_reg [0:3];
 logic [31:0]            wrc_beats_next [0:3];
 logic [7:0]             wr_pend_reg [0:3];
 logic [7:0]             wr_pend_next [0:3];
+// The current matrix's beats per channel (c_mat_beats[mm]), latched in STATE_STEP so that
+// STATE_ISSUE neither muxes the five matrices by step nor compares 32 bits in front of the
+// command registers (logic depth); mmb_any: the channel has blocks of this matrix.
+logic [31:0]            mmb_reg [0:3];
+logic [31:0]            mmb_next [0:3];
+logic                   mmb_any_reg [0:3];
+logic                   mmb_any_next [0:3];
+// Configuration values minus one, as registers (the configuration holds still for the whole
+// run after STATE_CONFIG): the last-head, last-sub and last-chunk compares then read two
+// registers instead of a subtraction's carry (logic depth).
+logic [31:0]            n_heads_m1_reg, n_kv_heads_m1_reg, kv_mul_m1_reg, hs_beats_m1_reg;
 
 // Status.
 logic                   rd_err_reg, rd_err_next;
@@ -682,6 +694,7 @@ always_comb begin
     step_next      = step_reg;
     phase_next     = phase_reg;
     desc_ptr_next  = desc_ptr_reg;
+    desc_bad_next  = desc_bad_reg;
     token_next     = token_reg;
     pos_next       = pos_reg;
     layers_next    = layers_reg;
@@ -752,6 +765,8 @@ always_comb begin
     pend_idle = 1'b1;
     for (int c = 0; c < 4; c++) begin
         wptr_next[c]      = wptr_reg[c];
+        mmb_next[c]       = mmb_reg[c];
+        mmb_any_next[c]   = mmb_any_reg[c];
         kvcur_next[c]     = kvcur_reg[c];
         sbpf_cur_next[c]  = sbpf_cur_reg[c];
         rdc_valid_next[c] = rdc_valid_reg[c] && !ch_rd_cmd_ready[c];
@@ -779,7 +794,7 @@ always_comb begin
     // The end of the current step (STATE_WAIT).
     case (step_reg)
         STEP_KV:     step_end = (KV_INT8 ? !sb_valid_reg && !q_busy : ra_seen_reg)
-                             && (which_reg == 1'b0 || 32'(kvh_reg) != c_n_kv_heads - 32'd1 || pend_idle);
+                             && (which_reg == 1'b0 || 32'(kvh_reg) != n_kv_heads_m1_reg || pend_idle);
         STEP_LOGITS: step_end = ra_seen_reg && pend_idle;
         STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
         STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = wr_seen_reg && !rms_busy && !q_busy;
@@ -790,6 +805,8 @@ always_comb begin
         STATE_IDLE: begin
             if (core_start) begin
                 desc_ptr_next = core_args[32 * ARG_DESC +: 64];
+                desc_bad_next = core_args[32 * ARG_DESC +: 6] != 6'd0
+                             || (core_args[32 * ARG_DESC +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0;
                 token_next    = core_args[32 * ARG_TOKEN +: 32];
                 pos_next      = core_args[32 * ARG_POS +: 32];
                 layers_next   = core_args[32 * ARG_LAYERS +: 32];
@@ -800,7 +817,7 @@ always_comb begin
             end
         end
         STATE_DESC: begin
-            if (desc_ptr_reg[5:0] != 6'd0 || (desc_ptr_reg >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0) begin
+            if (desc_bad_reg) begin
                 // Not a beat address in channel A's window: no memory access at all.
                 cfg_err_next = 1'b1;
                 done_next    = 1'b1;
@@ -851,6 +868,10 @@ always_comb begin
         STATE_STEP: begin
             // Start the step's units (their configuration registers change with the pulses).
             phase_next   = 3'd0;
+            for (int c = 0; c < 4; c++) begin
+                mmb_next[c]     = c_mat_beats[32 * (4 * mm + c) +: 32];
+                mmb_any_next[c] = c_mat_beats[32 * (4 * mm + c) +: 32] != 32'd0;
+            end
             ra_seen_next = 1'b0;
             wr_seen_next = 1'b0;
             case (step_reg)
@@ -1042,13 +1063,12 @@ always_comb begin
                             end
                         end else if (phase_reg == 3'd1) begin
                             for (int c = 0; c < 4; c++) begin
-                                if (c_mat_beats[32 * (4 * mm + c) +: 32] != 32'd0) begin
+                                if (mmb_any_reg[c]) begin
                                     rdc_valid_next[c] = 1'b1;
                                     rdc_addr_next[c]  = wptr_reg[c];
-                                    rdc_beats_next[c] = c_mat_beats[32 * (4 * mm + c) +: 32];
+                                    rdc_beats_next[c] = mmb_reg[c];
                                     rdc_tag_next[c]   = TAG_W;
-                                    wptr_next[c]      = wptr_reg[c]
-                                                      + {26'd0, c_mat_beats[32 * (4 * mm + c) +: 32], 6'd0};
+                                    wptr_next[c]      = wptr_reg[c] + {26'd0, mmb_reg[c], 6'd0};
                                 end
                             end
                         end else begin
@@ -1110,13 +1130,13 @@ always_comb begin
                                 rdc_valid_next[att_ch] = 1'b0;
                                 phase_next             = 3'd0;
                                 head_next              = head_reg + 1'b1;
-                                if (sub_reg == c_kv_mul - 32'd1) begin
+                                if (sub_reg == kv_mul_m1_reg) begin
                                     sub_next  = 32'd0;
                                     akvh_next = akvh_reg + 1'b1;
                                 end else begin
                                     sub_next = sub_reg + 32'd1;
                                 end
-                                if (32'(head_reg) == c_n_heads - 32'd1) begin
+                                if (32'(head_reg) == n_heads_m1_reg) begin
                                     state_next = STATE_WAIT;
                                 end
                             end
@@ -1138,7 +1158,7 @@ always_comb begin
                             if (which_reg) begin
                                 sbpf_cur_next[kv_ch] = sbpf_cur_reg[kv_ch] + (c_cache_bytes << 1);
                                 kvh_next             = kvh_reg + 1'b1;
-                                if (32'(kvh_reg) == c_n_kv_heads - 32'd1) begin
+                                if (32'(kvh_reg) == n_kv_heads_m1_reg) begin
                                     state_next = STATE_WAIT;
                                 end
                             end
@@ -1194,7 +1214,7 @@ always_comb begin
                         kvcur_next[kv_ch] = kvcur_reg[kv_ch] + (c_cache_bytes << 1);
                         kvh_next          = kvh_reg + 1'b1;
                         kvoff_next        = kvoff_reg + AW'(c_hs_beats);
-                        if (32'(kvh_reg) == c_n_kv_heads - 32'd1) begin
+                        if (32'(kvh_reg) == n_kv_heads_m1_reg) begin
                             step_next = STEP_ATT;
                             head_next = '0;
                             akvh_next = '0;
@@ -1238,6 +1258,11 @@ always_ff @(posedge clk) begin
     step_reg        <= step_next;
     phase_reg       <= phase_next;
     desc_ptr_reg    <= desc_ptr_next;
+    desc_bad_reg    <= desc_bad_next;
+    n_heads_m1_reg    <= c_n_heads - 32'd1;
+    kv_mul_m1_reg     <= c_kv_mul - 32'd1;
+    n_kv_heads_m1_reg <= c_n_kv_heads - 32'd1;
+    hs_beats_m1_reg   <= c_hs_beats - 32'd1;
     token_reg       <= token_next;
     pos_reg         <= pos_next;
     layers_reg      <= layers_next;
@@ -1292,6 +1317,8 @@ always_ff @(posedge clk) begin
     att_start_reg   <= att_start_next;
     for (int c = 0; c < 4; c++) begin
         wptr_reg[c]      <= wptr_next[c];
+        mmb_reg[c]       <= mmb_next[c];
+        mmb_any_reg[c]   <= mmb_any_next[c];
         kvcur_reg[c]     <= kvcur_next[c];
         sbpf_cur_reg[c]  <= sbpf_cur_next[c];
         rdc_valid_reg[c] <= rdc_valid_next[c];
@@ -2020,7 +2047,7 @@ always_comb begin
         ao_chunk_next[c] = ao_chunk_reg[c];
         att_q_tvalid[c]  = ra_tvalid && ra_route_reg == RA_ATTQ && aq_kvh_reg[1:0] == 2'(c);
         if (att_out_tvalid[c] && att_out_tready[c]) begin
-            if (32'(ao_chunk_reg[c]) == c_hs_beats - 32'd1) begin
+            if (32'(ao_chunk_reg[c]) == hs_beats_m1_reg) begin
                 ao_chunk_next[c] = '0;
                 ahr_next[c]      = ahr_reg[c] + 1'b1;
             end else begin
@@ -2033,9 +2060,9 @@ always_comb begin
         if (aq_chunk_reg == '0) begin
             ahw_next[aq_kvh_reg[1:0]] = ahw_reg[aq_kvh_reg[1:0]] + 1'b1;
         end
-        if (32'(aq_chunk_reg) == c_hs_beats - 32'd1) begin
+        if (32'(aq_chunk_reg) == hs_beats_m1_reg) begin
             aq_chunk_next = '0;
-            if (aq_sub_reg == c_kv_mul - 32'd1) begin
+            if (aq_sub_reg == kv_mul_m1_reg) begin
                 aq_sub_next = 32'd0;
                 aq_kvh_next = aq_kvh_reg + 32'd1;
             end else begin
