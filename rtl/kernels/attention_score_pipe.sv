@@ -90,6 +90,16 @@ end
 logic [CI_WIDTH-1:0] chunk_reg, chunk_next;
 logic [T_WIDTH-1:0]  t_reg, t_next, t_step;
 logic [Q_WIDTH-1:0]  qbase_reg, qbase_next, qbase_step;
+// Positions after t in its head (pos - t), kept beside t so that the step below starts from
+// registers and needs no chain of PIPES compare-and-increment steps (logic depth).
+logic [T_WIDTH-1:0]  left_reg, left_next, left_step;
+// The step's operands: where it starts, how many slots it moves, and what it passes.
+logic [T_WIDTH-1:0]  from_t, from_left;
+logic [Q_WIDTH-1:0]  from_q;
+logic [2:0]          step_n;      // PIPES, or PIPE at a run's start
+logic [2:0]          step_rest;   // slots left after a head's end, 0..PIPES-1
+logic [2:0]          step_wraps;  // heads ended within the step, 1..PIPES
+logic [Q_WIDTH-1:0]  from_q_plus [1:4];  // from_q + k * head_chunks, formed beside step_wraps
 // Input register into sum16_accumulate.
 logic                valid_reg, valid_next;
 logic [511:0]        k_reg, q_reg;
@@ -105,18 +115,41 @@ logic                load;
 assign q_addr = qbase_reg + Q_WIDTH'(chunk_reg);
 
 // The pipe's next slot: PIPES slots on from (t, qbase), or at a run's start slot PIPE of the
-// run (PIPE slots on from position 0 of head 0); one position at a time, a head's last position
-// wrapping to position 0 of the next head (several heads when pos + 1 < PIPES).
+// run (PIPE slots on from position 0 of head 0); one position a slot, a head's last position
+// wrapping to position 0 of the next head. Within a head that is t + n. Otherwise the head
+// ends after `left` slots and its last position plus one more slot moves to position 0 of the
+// next head, with rest = n - 1 - left slots to go; a head of pos + 1 <= rest positions (pos
+// < PIPES - 1) is passed whole again, so the step may end several heads on.
 always_comb begin
-    t_step     = start ? '0 : t_reg;
-    qbase_step = start ? '0 : qbase_reg;
-    for (int i = 0; i < PIPES; i++) begin
-        if (!start || i < PIPE) begin
-            if (t_step == pos) begin
-                t_step     = '0;
-                qbase_step = qbase_step + Q_WIDTH'(head_chunks);
-            end else begin
-                t_step = t_step + 1'b1;
+    from_t     = start ? '0 : t_reg;
+    from_left  = start ? pos : left_reg;
+    from_q     = start ? '0 : qbase_reg;
+    step_n     = start ? 3'(PIPE) : 3'(PIPES);
+    step_rest  = 3'd0;
+    step_wraps = 3'd0;
+    from_q_plus[1] = from_q + Q_WIDTH'(head_chunks);
+    from_q_plus[2] = from_q + (Q_WIDTH'(head_chunks) << 1);
+    from_q_plus[3] = from_q_plus[1] + (Q_WIDTH'(head_chunks) << 1);
+    from_q_plus[4] = from_q + (Q_WIDTH'(head_chunks) << 2);
+    if (from_left >= T_WIDTH'(step_n)) begin
+        t_step     = from_t + T_WIDTH'(step_n);
+        left_step  = from_left - T_WIDTH'(step_n);
+        qbase_step = from_q;
+    end else begin
+        step_rest  = step_n - 3'(from_left) - 3'd1;
+        step_wraps = 3'd1;
+        for (int i = 0; i < PIPES - 1; i++) begin
+            if (T_WIDTH'(step_rest) > pos) begin
+                step_rest  = step_rest - 3'(pos) - 3'd1;
+                step_wraps = step_wraps + 3'd1;
+            end
+        end
+        t_step     = T_WIDTH'(step_rest);
+        left_step  = pos - T_WIDTH'(step_rest);
+        qbase_step = from_q_plus[1];
+        for (int k = 2; k <= PIPES; k++) begin
+            if (step_wraps == 3'(k)) begin
+                qbase_step = from_q_plus[k];
             end
         end
     end
@@ -125,6 +158,7 @@ end
 always_comb begin
     chunk_next = chunk_reg;
     t_next     = t_reg;
+    left_next  = left_reg;
     qbase_next = qbase_reg;
     valid_next = valid_reg;
 
@@ -137,6 +171,7 @@ always_comb begin
         if (kun_last) begin
             chunk_next = '0;
             t_next     = t_step;
+            left_next  = left_step;
             qbase_next = qbase_step;
         end else begin
             chunk_next = chunk_reg + 1'b1;
@@ -146,6 +181,7 @@ always_comb begin
     if (start) begin
         chunk_next = '0;
         t_next     = t_step;
+        left_next  = left_step;
         qbase_next = qbase_step;
     end
 end
@@ -153,11 +189,13 @@ end
 always_ff @(posedge clk) begin
     chunk_reg <= chunk_next;
     t_reg     <= t_next;
+    left_reg  <= left_next;
     qbase_reg <= qbase_next;
     valid_reg <= valid_next;
     if (rst) begin
         chunk_reg <= '0;
         t_reg     <= '0;
+        left_reg  <= '0;
         qbase_reg <= '0;
         valid_reg <= 1'b0;
     end
