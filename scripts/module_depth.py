@@ -96,46 +96,14 @@ def over_target(netlist: Mapping, module: str) -> list[str]:
     """Registers (by net name, bit index dropped) whose input cone is over DEPTH_TARGET levels."""
     cells = netlist["modules"][module]["cells"]
     names = synth._bit_names(netlist["modules"][module].get("netnames", {}))
-    depth: dict[int, int] = {}
-    drivers: dict[int, tuple[int, list[int]]] = {}
-    for cell in cells.values():
-        weight = synth.COMB_WEIGHTS.get(cell["type"])
-        if weight is None:
-            continue
-        dirs = cell["port_directions"]
-        ins = [b for p, bits in cell["connections"].items() if dirs[p] == "input" for b in bits if isinstance(b, int)]
-        for p, bits in cell["connections"].items():
-            if dirs[p] == "output":
-                for b in bits:
-                    if isinstance(b, int):
-                        drivers[b] = (weight, ins)
-
-    def level(bit: int) -> int:  # longest path into *bit*, iteratively (lut_levels ruled out loops)
-        stack = [bit]
-        while stack:
-            b = stack[-1]
-            if b in depth:
-                stack.pop()
-                continue
-            if b not in drivers:  # a register output, a port, a black box's output
-                depth[b] = 0
-                stack.pop()
-                continue
-            pending = [i for i in drivers[b][1] if i in drivers and i not in depth]
-            if pending:
-                stack.extend(pending)
-                continue
-            depth[b] = drivers[b][0] + max((depth[i] for i in drivers[b][1] if i in drivers), default=0)
-            stack.pop()
-        return depth.get(bit, 0)
-
+    _, _, depth, _ = synth.path_depths(cells)
     worst: dict[str, int] = {}
     for cell in cells.values():
         if cell["type"] not in synth.FF_CELLS:
             continue
         conns = cell["connections"]
         into = [b for port in ("D", "CE", "R", "S") for b in conns.get(port, []) if isinstance(b, int)]
-        deepest = max((level(b) for b in into), default=0)
+        deepest = max((depth.get(b, 0) for b in into), default=0)
         if deepest > synth.DEPTH_TARGET:
             q = next((names[b] for b in conns.get("Q", []) if b in names), "?")
             reg = q.split("[")[0]

@@ -353,21 +353,15 @@ class Depth:
     paths over :data:`DEPTH_TARGET`."""
 
 
-def lut_levels(netlist: Mapping, top: str) -> Depth:
-    """Longest register-to-register path in LUT levels, walking through MUXF/CARRY/INV cells.
+def path_depths(cells: Mapping) -> tuple[dict, dict, dict[int, int], dict[int, int | None]]:
+    """LUT levels into every net bit driven by a cell of :data:`COMB_WEIGHTS` (see :func:`lut_levels`).
 
-    *netlist* is Yosys ``write_json`` output (cells carry ``port_directions``). Each cell of
-    :data:`COMB_WEIGHTS` is an edge from every input bit to every output bit (conservative for
-    carry cells: CO[i] is taken to depend on all eight/four S and DI bits); any other cell's
-    outputs, the module's inputs and constants start paths at level 0.
-
-    Returns a :class:`Depth`: the count, the deepest path, and the worst depth per source instance
-    for every path over :data:`DEPTH_TARGET`.
+    Returns ``(driver, types, depth, via)``: bit -> (weight, input bits), bit -> cell type,
+    bit -> levels of the deepest path ending there, bit -> the input bit that path comes through.
 
     Raises:
         SynthError: a cell lacks port directions, or a combinational loop.
     """
-    cells = netlist["modules"][top]["cells"]
     driver: dict[int, tuple[int, list[int]]] = {}  # output bit -> (weight, input bits)
     types: dict[int, str] = {}
     for name, cell in cells.items():
@@ -415,6 +409,25 @@ def lut_levels(netlist: Mapping, top: str) -> Depth:
             via[bit] = arg
             state[bit] = 2
             stack.pop()
+    return driver, types, depth, via
+
+
+def lut_levels(netlist: Mapping, top: str) -> Depth:
+    """Longest register-to-register path in LUT levels, walking through MUXF/CARRY/INV cells.
+
+    *netlist* is Yosys ``write_json`` output (cells carry ``port_directions``). Each cell of
+    :data:`COMB_WEIGHTS` is an edge from every input bit to every output bit (conservative for
+    carry cells: CO[i] is taken to depend on all eight/four S and DI bits); any other cell's
+    outputs, the module's inputs and constants start paths at level 0.
+
+    Returns a :class:`Depth`: the count, the deepest path, and the worst depth per source instance
+    for every path over :data:`DEPTH_TARGET`.
+
+    Raises:
+        SynthError: a cell lacks port directions, or a combinational loop.
+    """
+    cells = netlist["modules"][top]["cells"]
+    driver, types, depth, via = path_depths(cells)
     if not depth:
         return Depth(0, [], ("", ""), {})
     end = max(depth, key=depth.__getitem__)
