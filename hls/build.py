@@ -8,6 +8,15 @@ command; there are no timestamps or absolute paths, so a rebuild is byte-for-byt
 ``rtl/gen/hls_latency_pkg.sv`` holds every block's latency as a constant: the kernels name
 those, so a new stage count in blocks.toml reaches every pipeline, FIFO and credit sized by it.
 
+A block may instead be a chain of *pieces* (``pieces = [["fn", stages], ...]`` in its table):
+each piece is a DSLX function scheduled as its own pipeline, the output of one the only input
+of the next, and the block's module (last in its file) instantiates them in a row. XLS's delay
+models do not see what an FPGA pays for a wide shift or a leading-zero count, so a schedule of
+one function can pack several of them between two registers; piece boundaries put registers
+where the DSLX says. ``flop_inputs`` applies to the first piece only (a piece's input is the
+previous piece's output register) and ``pipeline_stages`` must equal the pieces' sum, so the
+latency formula is the same as for one pipeline.
+
 Results are cached in ``build/hls-cache/`` under a SHA-256 of everything that determines them
 (xls-python version, this script, the block's ``.x`` and the hls/ modules it imports, its
 settings); ``--no-cache`` rebuilds from scratch. A new entry replaces the block's previous one;
@@ -69,6 +78,8 @@ CODEGEN_KEYS = (
 )
 SCHEDULING_KEYS = ("delay_model", "pipeline_stages", "worst_case_throughput", "scheduling_strategy")
 BLOCK_KEYS = ("source", "top", "module") + CODEGEN_KEYS + SCHEDULING_KEYS
+OPTIONAL_KEYS = ("pieces",)
+"""``pieces``: ``[["function", stages], ...]``, the block as a chain of pipelines (module doc)."""
 
 
 class BuildError(RuntimeError):
@@ -81,7 +92,8 @@ class Block:
 
     Args:
         name: the table name in blocks.toml.
-        options: every key of ``BLOCK_KEYS`` with its value.
+        options: every key of ``BLOCK_KEYS`` with its value, then ``pieces`` (a tuple of
+            ``(function, stages)``) for a chain.
     """
 
     name: str
@@ -106,6 +118,20 @@ class Block:
         return mangle_dslx_name(self.module_name, str(self["top"]))
 
     @property
+    def pieces(self) -> tuple[tuple[str, int], ...]:
+        """The chain's ``(function, stages)`` in order; empty for a single pipeline."""
+        return tuple(dict(self.options).get("pieces", ()))
+
+    def piece_module(self, function: str) -> str:
+        """Verilog module name of one piece: ``<module>__<function>``."""
+        return f"{self['module']}__{function}"
+
+    def ir_name(self, function: str) -> str:
+        from xls import mangle_dslx_name
+
+        return mangle_dslx_name(self.module_name, function)
+
+    @property
     def latency(self) -> int:
         """Cycles from in_valid to out_valid."""
         return int(self["pipeline_stages"]) - 1 + int(bool(self["flop_inputs"])) + int(bool(self["flop_outputs"]))
@@ -113,9 +139,13 @@ class Block:
 
 @dataclass(frozen=True)
 class Artifacts:
-    """What one block build produces."""
+    """What one block build produces.
 
-    optimized_ir: str
+    ``optimized_ir``: the optimized IR each generated module came from, by IR function name
+    (one entry for a single pipeline, one per distinct piece for a chain).
+    """
+
+    optimized_ir: dict[str, str]
     verilog: str
 
 
@@ -138,12 +168,15 @@ def load_blocks(path: Path = SETTINGS, names: Sequence[str] | None = None) -> li
         if not isinstance(opts, dict):
             raise BuildError(f"{path}: [{name}] is not a table")
         missing = [k for k in BLOCK_KEYS if k not in opts]
-        unknown = [k for k in opts if k not in BLOCK_KEYS]
+        unknown = [k for k in opts if k not in BLOCK_KEYS + OPTIONAL_KEYS]
         if missing or unknown:
             raise BuildError(f"{path}: [{name}] missing keys {missing}, unknown keys {unknown}")
         if not (HLS_DIR / opts["source"]).is_file():
             raise BuildError(f"{path}: [{name}] source {opts['source']} not found in hls/")
-        blocks.append(Block(name, tuple((k, opts[k]) for k in BLOCK_KEYS)))
+        options = tuple((k, opts[k]) for k in BLOCK_KEYS)
+        if "pieces" in opts:
+            options += (("pieces", _pieces(path, name, opts)),)
+        blocks.append(Block(name, options))
     modules = [b["module"] for b in blocks]
     if len(set(modules)) != len(modules):
         raise BuildError(f"{path}: duplicate module names")
@@ -156,6 +189,27 @@ def load_blocks(path: Path = SETTINGS, names: Sequence[str] | None = None) -> li
     return blocks
 
 
+def _pieces(path: Path, name: str, opts: dict) -> tuple[tuple[str, int], ...]:
+    """Validated ``pieces`` of a block table (see the module doc)."""
+    raw = opts["pieces"]
+    ok = isinstance(raw, list) and raw and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and re.fullmatch(r"\w+", p[0])
+        and isinstance(p[1], int) and not isinstance(p[1], bool) and p[1] >= 1 for p in raw)
+    if not ok:
+        raise BuildError(f"{path}: [{name}] pieces must be a list of [\"function\", stages >= 1]")
+    pieces = tuple((p[0], p[1]) for p in raw)
+    total = sum(st for _, st in pieces)
+    if total != opts["pipeline_stages"]:
+        raise BuildError(f"{path}: [{name}] pieces' stages sum to {total}, pipeline_stages is "
+                         f"{opts['pipeline_stages']}")
+    stages = {}
+    for i, (fn, st) in enumerate(pieces):
+        # A piece used twice is one module: the same stages, and never first (flop_inputs).
+        if stages.setdefault(fn, (st, i == 0)) != (st, i == 0):
+            raise BuildError(f"{path}: [{name}] piece {fn} appears with different stages or first and later")
+    return pieces
+
+
 def banner(block: Block) -> str:
     """The comment that opens every generated file (no timestamps, no absolute paths)."""
     return "\n".join(
@@ -166,8 +220,12 @@ def banner(block: Block) -> str:
             f"// xls-python {xls_version()}; delay model {block['delay_model']},"
             f" {block['pipeline_stages']} pipeline stages, latency {block.latency} cycles,"
             f" throughput 1/cycle.",
-            "",
         ]
+        + ([f"// A chain of {len(block.pieces)} pipelines, one per piece (module <block>__<piece>, stages):"
+            f" {', '.join(f'{fn} {st}' for fn, st in block.pieces)};",
+            f"// module {block['module']} at the end of this file instantiates them in that order."]
+           if block.pieces else [])
+        + [""]
     )
 
 
@@ -214,21 +272,98 @@ def convert(source: Path) -> str:
 
 
 def codegen(block: Block, ir: str) -> Artifacts:
-    """Optimize ``ir`` for the block's top and schedule + generate its Verilog (with banner)."""
+    """Optimize ``ir`` for the block's top (or each piece) and schedule + generate its Verilog."""
+    if not block.pieces:
+        opt, verilog = _schedule(block, ir, str(block["top"]), str(block["module"]), {})
+        return Artifacts({block.ir_top: opt}, banner(block) + verilog)
+    irs: dict[str, str] = {}
+    texts: list[str] = []
+    ports: dict[str, tuple[list, list]] = {}
+    for i, (fn, stages) in enumerate(block.pieces):
+        if block.ir_name(fn) in irs:
+            continue
+        overrides = {"pipeline_stages": stages, "flop_inputs": bool(block["flop_inputs"]) if i == 0 else False,
+                     "flop_outputs": True}
+        opt, verilog = _schedule(block, ir, fn, block.piece_module(fn), overrides)
+        irs[block.ir_name(fn)] = opt
+        texts.append(verilog)
+        ports[fn] = _data_ports(verilog, block.piece_module(fn), block)
+    return Artifacts(irs, banner(block) + "\n".join(texts) + "\n" + chain_module(block, ports))
+
+
+def _schedule(block: Block, ir: str, function: str, module: str, overrides: dict) -> tuple[str, str]:
+    """(optimized IR, Verilog) of one DSLX function of the block's source as pipeline ``module``."""
     from xls import Package, optimize_ir
 
-    opt = optimize_ir(ir, block.ir_top)
+    ir_top = block.ir_name(function)
+    try:
+        opt = optimize_ir(ir, ir_top)
+    except RuntimeError as e:
+        raise BuildError(f"[{block.name}] {function}: {str(e).splitlines()[0]}") from None
     pkg = Package.parse_ir(opt)
-    pkg.set_top(block.ir_top)
-    opts = dict(block.options)
+    pkg.set_top(ir_top)
+    opts = dict(block.options) | overrides
     kwargs = {k: opts[k] for k in CODEGEN_KEYS + SCHEDULING_KEYS}
-    result = pkg.schedule_and_codegen(top=block.ir_top, module_name=str(opts["module"]), **kwargs)
-    return Artifacts(opt, banner(block) + result.get_verilog_text())
+    result = pkg.schedule_and_codegen(top=ir_top, module_name=module, **kwargs)
+    return opt, result.get_verilog_text()
+
+
+_PORT_RE = re.compile(r"^\s*(input|output) wire (?:\[(\d+):0\] )?(\w+)[,\n]?", re.M)
+
+
+def _data_ports(verilog: str, module: str, block: Block) -> tuple[list, list]:
+    """``([(name, width)] inputs, [(name, width)] outputs)`` of a generated module, without the
+    clock, reset and valid ports."""
+    head = verilog[verilog.index(f"module {module}("):]
+    head = head[: head.index(");")]
+    control = {"clk", str(block["reset"]), str(block["input_valid_signal"]), str(block["output_valid_signal"])}
+    ins, outs = [], []
+    for direction, msb, name in _PORT_RE.findall(head):
+        if name not in control:
+            (ins if direction == "input" else outs).append((name, int(msb) + 1 if msb else 1))
+    return ins, outs
+
+
+def chain_module(block: Block, ports: dict[str, tuple[list, list]]) -> str:
+    """The block's module: its pieces' pipelines in a row, each one's output the next's input.
+
+    Raises:
+        BuildError: a piece after the first with other than one input, or an input whose width is
+            not the previous piece's output width.
+    """
+    clk, rst = "clk", str(block["reset"])
+    vin, vout, out = (str(block[k]) for k in ("input_valid_signal", "output_valid_signal", "output_port_name"))
+    first_ins, _ = ports[block.pieces[0][0]]
+    (_, out_width), = ports[block.pieces[-1][0]][1]
+    lines = [f"module {block['module']}(", f"  input wire {clk},", f"  input wire {rst},", f"  input wire {vin},"]
+    lines += [f"  input wire {_range(w)}{name}," for name, w in first_ins]
+    lines += [f"  output wire {vout},", f"  output wire {_range(out_width)}{out}", ");"]
+    prev_valid, prev_data, prev_width = vin, None, None
+    for i, (fn, _) in enumerate(block.pieces):
+        ins, outs = ports[fn]
+        (oname, owidth), = outs
+        if i == 0:
+            conns = [f".{name}({name})" for name, _ in ins]
+        elif len(ins) != 1 or ins[0][1] != prev_width:
+            raise BuildError(f"[{block.name}] piece {i} ({fn}) takes {ins}, the previous piece gives {prev_width} bits")
+        else:
+            conns = [f".{ins[0][0]}({prev_data})"]
+        lines += [f"  wire {_range(owidth)}p{i}_{oname};", f"  wire p{i}_{vout};",
+                  f"  {block.piece_module(fn)} p{i} (",
+                  f"    .{clk}({clk}), .{rst}({rst}), .{vin}({prev_valid}), {', '.join(conns)},",
+                  f"    .{vout}(p{i}_{vout}), .{oname}(p{i}_{oname})", "  );"]
+        prev_valid, prev_data, prev_width = f"p{i}_{vout}", f"p{i}_{oname}", owidth
+    lines += [f"  assign {vout} = {prev_valid};", f"  assign {out} = {prev_data};", "endmodule", ""]
+    return "\n".join(lines)
+
+
+def _range(width: int) -> str:
+    return f"[{width - 1}:0] " if width > 1 else ""
 
 
 def _cache_paths(block: Block) -> tuple[Path, Path]:
     stem = CACHE_DIR / f"{block['module']}-{_cache_key(block)}"
-    return stem.with_suffix(".opt.ir"), stem.with_suffix(".v")
+    return stem.with_suffix(".opt.json"), stem.with_suffix(".v")
 
 
 def build_block(block: Block, use_cache: bool = True, _ir_memo: dict | None = None) -> Artifacts:
@@ -244,11 +379,11 @@ def build_block(block: Block, use_cache: bool = True, _ir_memo: dict | None = No
     with open(CACHE_DIR / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if ir_path.is_file() and v_path.is_file():
-            return Artifacts(ir_path.read_text(), v_path.read_text())
+            return Artifacts(json.loads(ir_path.read_text()), v_path.read_text())
         art = codegen(block, _converted(block.source, _ir_memo))
         for old in CACHE_DIR.glob(f"{block['module']}-*"):  # superseded entries of this block
             old.unlink()
-        for path, text in ((ir_path, art.optimized_ir), (v_path, art.verilog)):
+        for path, text in ((ir_path, json.dumps(art.optimized_ir)), (v_path, art.verilog)):
             tmp = path.with_suffix(path.suffix + ".tmp")
             tmp.write_text(text)
             os.replace(tmp, path)
@@ -351,8 +486,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         blocks = load_blocks(names=args.blocks)
         if args.list:
             for b in blocks:
+                chain = f", pieces {', '.join(f'{fn} {st}' for fn, st in b.pieces)}" if b.pieces else ""
                 print(f"{b.name}: hls/{b['source']}:{b['top']} -> {b['module']}.v "
-                      f"({b['pipeline_stages']} stages, latency {b.latency})")
+                      f"({b['pipeline_stages']} stages{chain}, latency {b.latency})")
             return 0
         if args.check:
             problems = check(blocks, args.out, not args.no_cache)

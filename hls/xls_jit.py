@@ -86,18 +86,25 @@ class BlockJit:
         build = load_hls_script("build")
         (self.block,) = build.load_blocks(names=[block])
         art = build.build_block(self.block, use_cache)
-        self.package = Package.parse_ir(art.optimized_ir)
-        self.function = self.package.get_function(self.block.ir_top)
-        self.jit = self.function.to_jit()
+        # A chain block (hls/build.py "pieces") runs its pieces' IR one after the other, as its
+        # RTL does: the C-simulation of what was scheduled, not of the composed top function.
+        names = [self.block.ir_name(fn) for fn, _ in self.block.pieces] or [self.block.ir_top]
+        jits = {}
+        for name in dict.fromkeys(names):
+            jits[name] = Package.parse_ir(art.optimized_ir[name]).get_function(name).to_jit()
+        self._stages = [jits[name] for name in names]
 
     def run(self, args: list):
         """Run once on IR values; returns the IR result value."""
-        return self.jit.run(args)
+        value = self._stages[0].run(args)
+        for jit in self._stages[1:]:
+            value = jit.run([value])
+        return value
 
     def map_f32(self, *arrays: np.ndarray) -> np.ndarray:
         """Elementwise over same-length ``uint32`` bit-pattern arrays of F32 arguments."""
         cols = [np.asarray(a, dtype=np.uint32).ravel() for a in arrays]
         out = np.empty(len(cols[0]), dtype=np.uint32)
         for i in range(len(out)):
-            out[i] = f32_bits(self.jit.run([f32_value(c[i]) for c in cols]))
+            out[i] = f32_bits(self.run([f32_value(c[i]) for c in cols]))
         return out

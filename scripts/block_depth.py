@@ -12,6 +12,7 @@ Usage::
 
     python scripts/block_depth.py ew_add 2 4 6                 # the block's own delay model
     python scripts/block_depth.py ew_add 4 6 8 --delay-model asap7
+    python scripts/block_depth.py fp32_recip 33     # a chain (hls/build.py pieces): as configured
 
 Each run takes seconds to a few minutes (yowasp compiles itself once per machine first).
 A stage count that does not lower the depth means one IR node (a wide multiply, a long
@@ -36,7 +37,12 @@ import synth  # noqa: E402  (scripts/synth.py)
 
 
 def depth(block: hls_build.Block, stages: int, delay_model: str, outdir: Path) -> tuple[int, int]:
-    """(LUT levels, latency) of *block* at *stages* stages under *delay_model*."""
+    """(LUT levels, latency) of *block* at *stages* stages under *delay_model*.
+
+    A chain block (hls/build.py ``pieces``) keeps its per-piece stages; its depth is the deepest
+    of its pieces, each mapped alone as the whole-design run maps module by module (a piece's
+    output is a register, so no path crosses a piece boundary; see :func:`piece_depths`).
+    """
     opts = dict(block.options)
     opts["pipeline_stages"] = stages
     opts["delay_model"] = delay_model
@@ -46,12 +52,30 @@ def depth(block: hls_build.Block, stages: int, delay_model: str, outdir: Path) -
     work = outdir / f"{block.name}_{delay_model}_{stages}"
     work.mkdir(parents=True, exist_ok=True)
     (work / f"{module}.v").write_text(art.verilog)
+    if block.pieces:
+        return max(piece_depths(variant, work / f"{module}.v", work).values()), variant.latency
+    return _levels(module, work / f"{module}.v", work), variant.latency
+
+
+def piece_depths(block: hls_build.Block, verilog: Path, work: Path) -> dict[str, int]:
+    """LUT levels of each distinct piece module of a chain block, each synthesised alone."""
+    found = {}
+    for fn, _ in block.pieces:
+        module = block.piece_module(fn)
+        if module not in found:
+            sub = work / module
+            sub.mkdir(exist_ok=True)
+            found[module] = _levels(module, verilog, sub)
+            print(f"  {module}: {found[module]} LUT levels", flush=True)
+    return found
+
+
+def _levels(module: str, verilog: Path, work: Path) -> int:
     # scripts/synth.py's own script for a flattened top, so both count the same netlist.
-    (work / "synth.ys").write_text(synth.yosys_script(module, [work / f"{module}.v"], uram=True, params={},
-                                                      workdir=work))
+    (work / "synth.ys").write_text(synth.yosys_script(module, [verilog], uram=True, params={}, workdir=work))
     subprocess.run([synth.yosys_exe(), "-q", "-s", "synth.ys"], cwd=work, check=True)
     netlist = json.loads((work / "netlist.json").read_text())
-    return synth.lut_levels(netlist, module).levels, variant.latency
+    return synth.lut_levels(netlist, module).levels
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if any(s < 1 for s in args.stages):
         print("block_depth: error: stage counts must be >= 1", file=sys.stderr)
+        return 1
+    if block.pieces and set(args.stages) != {int(block["pipeline_stages"])}:
+        print(f"block_depth: error: {block.name} is a chain of pieces whose stages are set one by one in "
+              f"hls/blocks.toml; measure it as configured: {block['pipeline_stages']} stages", file=sys.stderr)
         return 1
     model = args.delay_model or str(block["delay_model"])
     for stages in args.stages:

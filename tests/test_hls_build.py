@@ -61,7 +61,11 @@ def test_blocks_are_the_planned_set(blocks):
         # 1: fp32_max and fp32_acc_add sit in loops (the running maximum's and the attention
         # output accumulator's latency is the loop's), and ew_i8_to_f32 is a shift and an add.
         low = 1 if b.name in ("fp32_max", "fp32_acc_add", "ew_i8_to_f32") else 2
-        assert b["worst_case_throughput"] == 1 and low <= b["pipeline_stages"] <= 16
+        assert b["worst_case_throughput"] == 1
+        if b.pieces:  # a chain (fp32_recip): each piece its own pipeline, the stages their sum
+            assert all(1 <= st <= 16 for _, st in b.pieces) and b["pipeline_stages"] == sum(st for _, st in b.pieces)
+        else:
+            assert low <= b["pipeline_stages"] <= 16
 
 
 def test_settings_missing_or_unknown_key_is_refused(build, tmp_path):
@@ -76,6 +80,57 @@ def test_settings_missing_or_unknown_key_is_refused(build, tmp_path):
         build.load_blocks(unknown)
 
 
+def test_chain_settings_are_checked(build, tmp_path):
+    """A chain's pieces must be [function, stages >= 1] pairs summing to pipeline_stages, and a
+    piece used twice needs the same stages and never the first place (its input flops)."""
+    text = (HLS_DIR / "blocks.toml").read_text()
+    assert '["recip_ye_product", 2]' in text and "pipeline_stages = 35" in text
+    cases = {
+        "sum to 36": text.replace('["recip_finish", 2]', '["recip_finish", 3]'),
+        "must be a list": text.replace('["recip_finish", 2]', '["recip_finish", 0]'),
+        "different stages": text.replace('["recip_ye_product", 2], ["recip_y_align", 4], ["recip_sum", 3],\n    ["recip_next"',
+                                         '["recip_ye_product", 2], ["recip_y_align", 4], ["recip_sum", 2],\n    ["recip_next"')
+                                .replace("pipeline_stages = 35", "pipeline_stages = 34"),
+    }
+    for message, bad in cases.items():
+        assert bad != text, message
+        path = tmp_path / "bad.toml"
+        path.write_text(bad)
+        with pytest.raises(build.BuildError, match=message):
+            build.load_blocks(path)
+
+
+def test_chain_module_connects_the_pieces_in_order(build, blocks):
+    """A chain block's module (fp32_recip, fp32_rsqrt) instantiates its pieces in the blocks.toml
+    order, each one's input the previous one's output and valid, the first from the block's
+    ports, the last to them."""
+    chains = [b for b in blocks if b.pieces]
+    assert sorted(b.name for b in chains) == ["fp32_recip", "fp32_rsqrt"]
+    for b in chains:
+        text = (GEN_DIR / f"{b['module']}.v").read_text()
+        top = text[text.index(f"module {b['module']}("):]
+        insts = re.findall(r"^  (\w+) (p\d+) \(\n    \.clk\(clk\), \.rst\(rst\), \.in_valid\((\w+)\), \.\w+\((\w+)\),",
+                           top, re.M)
+        assert [m for m, *_ in insts] == [b.piece_module(fn) for fn, _ in b.pieces]
+        for i, (_, name, valid, data) in enumerate(insts):
+            assert name == f"p{i}"
+            assert (valid, data) == (("in_valid", "x") if i == 0 else (f"p{i - 1}_out_valid", f"p{i - 1}_out"))
+        last = len(insts) - 1
+        assert f"assign out_valid = p{last}_out_valid;" in top and f"assign out = p{last}_out;" in top
+
+
+def test_chain_module_refuses_mismatched_pieces(build, blocks):
+    """Companion: a piece whose input is not the previous piece's output width is refused."""
+    (b,) = [b for b in blocks if b.name == "fp32_recip"]
+    ports = {fn: ([("s", 100)], [("out", 100)]) for fn, _ in b.pieces}
+    ports[b.pieces[0][0]] = ([("x", 32)], [("out", 100)])
+    ports[b.pieces[-1][0]] = ([("s", 100)], [("out", 32)])
+    assert "module" in build.chain_module(b, ports)
+    ports[b.pieces[1][0]] = ([("s", 99)], [("out", 100)])
+    with pytest.raises(build.BuildError, match="takes"):
+        build.chain_module(b, ports)
+
+
 def test_banner_and_reproducibility_markers(build, blocks):
     for b in blocks:
         text = (GEN_DIR / f"{b['module']}.v").read_text()
@@ -84,8 +139,12 @@ def test_banner_and_reproducibility_markers(build, blocks):
         assert f"hls/{b['source']}" in head and f"`{b['top']}`" in head and "make hls" in head
         assert f"xls-python {build.xls_version()}" in head
         assert re.search(rf"^module {b['module']}\(", text, re.M)
-        # The valid chain has one register per cycle of the latency the banner states.
-        chain = re.findall(r"^\s*reg (p\d+_inputs_valid|in_valid__input_flop|out_valid__output_flop);", text, re.M)
+        # The valid chain has one register per cycle of the latency the banner states (for a
+        # chain of pieces: each piece module's registers, once per use).
+        modules = {m.group(1): m.group(2) for m in re.finditer(r"^module (\w+)\((.*?)^endmodule", text, re.M | re.S)}
+        uses = [b.piece_module(fn) for fn, _ in b.pieces] or [str(b["module"])]
+        chain = [reg for m in uses for reg in
+                 re.findall(r"^\s*reg (p\d+_inputs_valid|in_valid__input_flop|out_valid__output_flop);", modules[m], re.M)]
         assert len(chain) == b.latency, (b.name, chain)
         # Nothing machine- or time-dependent.
         assert str(REPO_ROOT) not in text and "site-packages" not in text
@@ -140,6 +199,8 @@ def test_cache_key_covers_imports(build, blocks):
     by_name = {b.name: b for b in blocks}
     assert [p.name for p in build.local_sources(by_name["q8_quantize_64"].source)] == ["fp32_math.x", "quantize.x"]
     assert [p.name for p in build.local_sources(by_name["fp32_exp"].source)] == ["fp32_math.x"]
+    assert [p.name for p in build.local_sources(by_name["fp32_recip"].source)] == [
+        "elementwise.x", "fp32_chains.x", "fp32_math.x", "fp32_steps.x"]
 
 
 def test_generated_verilog_elaborates():

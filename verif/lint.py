@@ -53,12 +53,16 @@ class StubError(ValueError):
     """A generated file whose port list cannot be found."""
 
 
-def port_stub(text: str, name: str = "<text>") -> str:
+def port_stub(text: str, name: str = "<text>", module: str | None = None) -> str:
     """Return *text*'s module reduced to its port list: ``module m(...);`` through the line
     ``);`` that ends the list, then ``endmodule`` (the form XLS codegen writes), with the
-    unused-input and undriven-output warnings of a body-less module switched off."""
+    unused-input and undriven-output warnings of a body-less module switched off.
+
+    *module*: the module to stub (a chain block's file holds its pieces' modules first and the
+    block's own module last, hls/build.py); default the first in *text*."""
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith("module ")), None)
+    head = f"module {module}(" if module else "module "
+    start = next((i for i, line in enumerate(lines) if line.startswith(head)), None)
     end = next((i for i in range(start, len(lines)) if lines[i].strip() == ");"), None) if start is not None else None
     if end is None:
         raise StubError(f"{name}: no 'module ...(' ... ');' port list to stub")
@@ -75,7 +79,7 @@ def lint_sources(top: str, stub_dir: Path) -> list[Path]:
         if path.suffix == ".v" and path.parent == root / GEN_DIR:
             stub = stub_dir / path.name
             if not stub.is_file():
-                stub.write_text(port_stub(path.read_text(), str(path.relative_to(root))))
+                stub.write_text(port_stub(path.read_text(), str(path.relative_to(root)), module=path.stem))
             path = stub
         out.append(path)
     return out

@@ -5,8 +5,8 @@
 package hls_latency_pkg;
 
 localparam int FP32_EXP_LATENCY        =  7;  // 6 stages
-localparam int FP32_RECIP_LATENCY      =  5;  // 4 stages
-localparam int FP32_RSQRT_LATENCY      =  6;  // 5 stages
+localparam int FP32_RECIP_LATENCY      = 36;  // 35 stages
+localparam int FP32_RSQRT_LATENCY      = 41;  // 40 stages
 localparam int Q8_SCALE_ACC_LATENCY    =  4;  // 3 stages
 localparam int Q8_DOT_GROUP_64_LATENCY =  3;  // 2 stages
 localparam int Q8_DOT_GROUP_32_LATENCY =  3;  // 2 stages

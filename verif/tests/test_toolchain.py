@@ -93,6 +93,18 @@ def test_port_stub_keeps_the_port_list_only() -> None:
         lint.port_stub("// not verilog\n", "broken.v")
 
 
+def test_port_stub_of_a_chain_block_is_its_own_module() -> None:
+    """A chain block's file (hls/build.py pieces) holds its pieces' modules first: the stub is of
+    the module named, the block's, not the first piece's."""
+    text = (toolchain.repo_root() / "rtl" / "gen" / "fp32_recip.v").read_text()
+    assert text.index("module fp32_recip__") < text.index("module fp32_recip(")
+    stub = lint.port_stub(text, "rtl/gen/fp32_recip.v", module="fp32_recip")
+    assert "module fp32_recip(" in stub and "input wire [31:0] x," in stub and "output wire [31:0] out" in stub
+    assert "__" not in stub.split("\n", 3)[3]
+    with pytest.raises(lint.StubError, match="no 'module"):
+        lint.port_stub(text, "rtl/gen/fp32_recip.v", module="fp32_rsqrt")
+
+
 def test_lint_catches_a_width_mismatch_at_a_stub(tmp_path: Path) -> None:
     """The hand-written side of an XLS block is still checked against its ports."""
     toolchain.apply()
