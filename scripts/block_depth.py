@@ -12,7 +12,7 @@ Usage::
 
     python scripts/block_depth.py ew_add 2 4 6                 # the block's own delay model
     python scripts/block_depth.py ew_add 4 6 8 --delay-model asap7
-    python scripts/block_depth.py fp32_recip 33     # a chain (hls/build.py pieces): as configured
+    python scripts/block_depth.py fp32_recip 31     # a chain (hls/build.py pieces): as configured
 
 Each run takes seconds to a few minutes (yowasp compiles itself once per machine first).
 A stage count that does not lower the depth means one IR node (a wide multiply, a long
@@ -58,21 +58,24 @@ def depth(block: hls_build.Block, stages: int, delay_model: str, outdir: Path) -
 
 
 def piece_depths(block: hls_build.Block, verilog: Path, work: Path) -> dict[str, int]:
-    """LUT levels of each distinct piece module of a chain block, each synthesised alone."""
+    """LUT levels of each distinct piece module of a chain block, each synthesised alone by the
+    whole-design run's hierarchical script (scripts/synth.py HIERARCHICAL), as it maps them."""
     found = {}
     for fn, _ in block.pieces:
         module = block.piece_module(fn)
         if module not in found:
             sub = work / module
             sub.mkdir(exist_ok=True)
-            found[module] = _levels(module, verilog, sub)
+            found[module] = _levels(module, verilog, sub, hierarchical=True)
             print(f"  {module}: {found[module]} LUT levels", flush=True)
     return found
 
 
-def _levels(module: str, verilog: Path, work: Path) -> int:
-    # scripts/synth.py's own script for a flattened top, so both count the same netlist.
-    (work / "synth.ys").write_text(synth.yosys_script(module, [verilog], uram=True, params={}, workdir=work))
+def _levels(module: str, verilog: Path, work: Path, hierarchical: bool = False) -> int:
+    # scripts/synth.py's own scripts (a flattened top; a module of the hierarchical whole design),
+    # so both count the same netlist.
+    (work / "synth.ys").write_text(synth.yosys_script(module, [verilog], uram=True, params={}, workdir=work,
+                                                      hierarchical=hierarchical))
     subprocess.run([synth.yosys_exe(), "-q", "-s", "synth.ys"], cwd=work, check=True)
     netlist = json.loads((work / "netlist.json").read_text())
     return synth.lut_levels(netlist, module).levels

@@ -190,6 +190,22 @@ def includes(name: str) -> list[Path]:
     return [root / rel for rel in get_top(name).includes]
 
 
+def hls_latency(module: str) -> int:
+    """Cycles from in_valid to out_valid of the XLS block *module* (e.g. ``"fp32_recip"``), as
+    the RTL sees it: its constant in ``rtl/gen/hls_latency_pkg.sv`` (``make hls`` writes it from
+    hls/blocks.toml). Tests size cycle bounds with it, so a new stage count moves them too.
+
+    Raises:
+        ToolchainError: no such block in the package.
+    """
+    text = (repo_root() / "rtl" / "gen" / "hls_latency_pkg.sv").read_text()
+    for line in text.splitlines():
+        parts = line.replace("=", " ").replace(";", " ").split()
+        if parts[:2] == ["localparam", "int"] and parts[2] == f"{module.upper()}_LATENCY":
+            return int(parts[3])
+    raise ToolchainError(f"no {module.upper()}_LATENCY in rtl/gen/hls_latency_pkg.sv")
+
+
 def hand_written_files() -> list[Path]:
     """Return every hand-written RTL file (absolute), sorted."""
     root = repo_root()

@@ -16,7 +16,7 @@
  * to feed); the caller only raises in_valid with it. The lanes cannot stall:
  * the caller reserves room for the result (softmax_core: elementwise_core's
  * credits). A beat every PARTS cycles, results in order, fixed latency
- * (ew_exp_sub's 9 + PARTS - 1).
+ * (ew_exp_sub's latency + PARTS - 1).
  */
 
 `default_nettype none

@@ -34,6 +34,7 @@ from cocotb.triggers import RisingEdge
 from hlstransform.verif.ddr import HONEST_TIMING, PAGE_BYTES, DdrModel
 from hlstransform.verif.regs import KernelControl, RunStatus
 from hlstransform.verif.scoreboard import assert_streams_equal, compare_streams, format_mismatches
+from hlstransform.verif.sources import hls_latency
 from hlstransform.verif.tb import TbBase, cycle_pause, param
 
 Generator = Callable[[], Iterator[int]] | None
@@ -41,6 +42,11 @@ Generator = Callable[[], Iterator[int]] | None
 MEMORY_PAUSES = (None, cycle_pause)
 """Memory pause options crossed by the data tests: never, 3 cycles of 4 on every channel."""
 
+# The XLS blocks one value of a softmax run passes in turn (maximum, exp, beat sum, accumulator,
+# reciprocal, scale), from rtl/gen/hls_latency_pkg.sv: the run's pipeline fill in the cycle
+# bounds of the softmax and attention performance tests.
+SOFTMAX_PIPE_LATENCY = sum(hls_latency(m) for m in ("fp32_max16", "ew_exp_sub", "fp32_dot16", "fp32_sum_add",
+                                                     "fp32_recip", "ew_mul"))
 BEAT_BYTES = 64
 MAX_BURST_BEATS = 64
 SENTINEL = 0xA5

@@ -121,3 +121,19 @@ endmodule
            "--top-module", "wrap", str(stub), str(top)]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "WIDTH" in result.stderr, result.stderr[-800:]
+
+
+def test_hls_latency_reads_the_generated_package() -> None:
+    """Block latencies as the RTL sees them: hls/build.py's latency for every block, and an
+    unknown block is refused rather than read as some default."""
+    import importlib.util
+
+    if "hls_build" not in sys.modules:  # hls/ is not a package: load it as the hls tests do
+        spec = importlib.util.spec_from_file_location("hls_build", toolchain.repo_root() / "hls" / "build.py")
+        sys.modules["hls_build"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["hls_build"])
+    build = sys.modules["hls_build"]
+    for block in build.load_blocks():
+        assert sources.hls_latency(str(block["module"])) == block.latency, block.name
+    with pytest.raises(toolchain.ToolchainError, match="NO_SUCH_BLOCK_LATENCY"):
+        sources.hls_latency("no_such_block")
