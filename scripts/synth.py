@@ -177,9 +177,12 @@ def parse_stat_hierarchy(text: str, top: str) -> tuple[dict[str, int], dict[str,
     The totals are checked against the module sections (own cells plus instances times their
     totals, from *top* down).
 
+    A section with submodules and no cell list (a wrapper, e.g. an XLS chain block's module,
+    hls/build.py pieces) has no cells of its own.
+
     Raises:
-        SynthError: a section without a cell list, counts that do not add up, or totals that the
-            module sections do not reproduce.
+        SynthError: a section with neither a cell nor a submodule list, counts that do not add
+            up, or totals that the module sections do not reproduce.
     """
     sections: dict[str, list[str]] = {}
     current: str | None = None
@@ -205,7 +208,9 @@ def parse_stat_hierarchy(text: str, top: str) -> tuple[dict[str, int], dict[str,
             if head and cells is None:
                 total, cells, mode = int(head.group(1)), {}, "cells"
                 continue
-            if shead and cells is not None:
+            if shead:
+                if cells is None:  # a module of submodules only (a chain block's wrapper)
+                    total, cells = 0, {}
                 n_subs, mode = int(shead.group(1)), "subs"
                 continue
             m = _STAT_CELL_RE.match(line)

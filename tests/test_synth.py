@@ -292,6 +292,25 @@ def test_parse_stat_hierarchy_totals_and_modules():
     assert synth.hierarchy_cells(modules, "mid") == {"DSP48E2": 1, "LUT3": 2, "FDRE": 8, "LUT6": 4}
 
 
+def test_parse_stat_hierarchy_reads_a_wrapper_without_cells():
+    """A module of submodules only (an XLS chain block's wrapper) has no 'N cells' line: no cells
+    of its own, its submodules counted; a section with neither list is still refused."""
+    wrapper = CANNED_HIER_STAT.replace(
+        "        3 cells\n        1   DSP48E2\n        2   LUT3\n        1 submodules",
+        "        1 submodules").replace("       15 mid\n", "       12 mid\n").replace(
+        "       33 top\n", "       30 top\n").replace(
+        "       33 cells\n        1   BUFG\n        1   DSP48E2\n", "       30 cells\n        1   BUFG\n").replace(
+        "        4   LUT2\n        2   LUT3\n        8   LUT6", "        4   LUT2\n        8   LUT6")
+    assert wrapper.count(" cells\n") == CANNED_HIER_STAT.count(" cells\n") - 1
+    totals, modules = synth.parse_stat_hierarchy(wrapper, "top")
+    assert modules["mid"] == ({}, {"$paramod$0a1b\\leaf": 1})
+    assert totals == {"BUFG": 1, "FDRE": 16, "RAMB36E2": 1, "LUT2": 4, "LUT6": 8}
+    empty = wrapper.replace("        1 submodules\n        1   $paramod$0a1b\\leaf\n\n=== top", "\n=== top")
+    assert empty != wrapper
+    with pytest.raises(synth.SynthError, match="no cell list in the stat output for mid"):
+        synth.parse_stat_hierarchy(empty, "top")
+
+
 def test_parse_stat_hierarchy_catches_sections_that_do_not_add_up():
     # A module's own count changed (its total adjusted so the section itself is consistent): the
     # design totals no longer follow from the sections.
