@@ -555,6 +555,28 @@ def prepared_sources(top: str, workdir: Path) -> tuple[list[Path], list[str]]:
     return paths, rewritten
 
 
+def synth_xilinx_opts(top: str, *, uram: bool) -> str:
+    """The ``synth_xilinx`` options every top is mapped with (UltraScale+, no I/O buffers)."""
+    return f"-family xcup -noiopad{' -uram' if uram else ''} -top {top}"
+
+
+def hierarchical_map(top: str, *, uram: bool) -> list[str]:
+    """The mapping commands of a :data:`HIERARCHICAL` top: synth_xilinx's own script with its
+    coarse section minus ``share`` (which alone ran past 25 minutes on the softmax kernel).
+
+    scripts/module_depth.py maps one module with these same commands, so that a module alone goes
+    through the passes it goes through in the whole-design run.
+    """
+    opts = synth_xilinx_opts(top, uram=uram)
+    return [
+        f"synth_xilinx {opts} -run begin:coarse",
+        # synth_xilinx's coarse section, written out without `share`.
+        "techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6",
+        "alumacc", "opt", "memory -nomap", "opt_clean",
+        f"synth_xilinx {opts} -run map_memory:",
+    ]
+
+
 def yosys_script(top: str, files: Iterable[Path], *, uram: bool, params: Mapping[str, int],
                  workdir: Path | None = None, hierarchical: bool = False) -> str:
     """The Yosys script for *top*; stat and ltp reports go to files in the working directory.
@@ -567,13 +589,9 @@ def yosys_script(top: str, files: Iterable[Path], *, uram: bool, params: Mapping
     lines = ["read_verilog -sv " + " ".join(names)]
     for key, value in params.items():
         lines.append(f"chparam -set {key} {value} {top}")
-    opts = f"-family xcup -noiopad{' -uram' if uram else ''} -top {top}"
+    opts = synth_xilinx_opts(top, uram=uram)
     if hierarchical:
-        # synth_xilinx's own script with its coarse section minus `share` (HIERARCHICAL).
-        lines.append(f"synth_xilinx {opts} -run begin:coarse")
-        lines.append("techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6")
-        lines += ["alumacc", "opt", "memory -nomap", "opt_clean"]
-        lines.append(f"synth_xilinx {opts} -run map_memory:")
+        lines += hierarchical_map(top, uram=uram)
         # chparam turned the top into $paramod\<top>\<params>; stat -top needs its name back.
         lines.append(f"rename -top {top}")
         lines.append(f"tee -q -o stat.txt stat -top {top}")

@@ -96,3 +96,36 @@ def test_over_target_names_the_deep_register_only():
 def test_over_target_is_empty_at_the_target():
     # Companion: a path of exactly DEPTH_TARGET levels is within the target, so nothing is listed.
     assert module_depth.over_target(_chain_netlist(synth.DEPTH_TARGET), "m") == []
+
+
+def _maps_like_the_whole_design(script: list[str], module: str) -> bool:
+    """*script* black-boxes the submodules, then maps *module* with exactly the whole-design run's
+    commands (synth.hierarchical_map, in order) and no other synth_xilinx or share."""
+    mapping = synth.hierarchical_map(module, uram=True)
+    starts = [i for i in range(len(script)) if script[i:i + len(mapping)] == mapping]
+    if len(starts) != 1 or "blackbox A:top %n" not in script[:starts[0]]:
+        return False
+    rest = script[:starts[0]] + script[starts[0] + len(mapping):]
+    return not any(line.startswith(("synth_xilinx", "share")) for line in rest)
+
+
+def test_depth_script_maps_with_the_whole_design_commands():
+    script = module_depth.depth_script("pipe", ["a.sv", "b.sv"])
+    assert script[0] == "read_verilog -sv a.sv b.sv"
+    assert _maps_like_the_whole_design(script, "pipe")
+    # The same commands are what synth.py's hierarchical (whole-design) script runs.
+    hier = synth.yosys_script("pipe", [Path("a.sv")], uram=True, params={}, hierarchical=True)
+    assert "\n".join(synth.hierarchical_map("pipe", uram=True)) in hier
+
+
+def test_a_plain_synth_xilinx_script_is_caught():
+    # Companion: the earlier flow (one plain synth_xilinx, with its share) is not accepted, nor a
+    # script that maps without black-boxing the submodules first.
+    script = module_depth.depth_script("pipe", ["a.sv"])
+    mapping = synth.hierarchical_map("pipe", uram=True)
+    start = script.index(mapping[0])
+    plain = script[:start] + ["synth_xilinx -family xcup -noiopad -uram -top pipe"] + script[start + len(mapping):]
+    assert not _maps_like_the_whole_design(plain, "pipe")
+    assert not _maps_like_the_whole_design([ln for ln in script if not ln.startswith("blackbox")], "pipe")
+    assert not _maps_like_the_whole_design(script[:start] + mapping[:1] + ["share"] + mapping[1:]
+                                           + script[start + len(mapping):], "pipe")
