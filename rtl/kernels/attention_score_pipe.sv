@@ -93,13 +93,20 @@ logic [Q_WIDTH-1:0]  qbase_reg, qbase_next, qbase_step;
 // Positions after t in its head (pos - t), kept beside t so that the step below starts from
 // registers and needs no chain of PIPES compare-and-increment steps (logic depth).
 logic [T_WIDTH-1:0]  left_reg, left_next, left_step;
-// The step's operands: where it starts, how many slots it moves, and what it passes.
-logic [T_WIDTH-1:0]  from_t, from_left;
-logic [Q_WIDTH-1:0]  from_q;
-logic [2:0]          step_n;      // PIPES, or PIPE at a run's start
+// min(pos, 3), loaded at start (pos holds for the whole run): the step's wrap count compares
+// the slots it has left (at most 3) with pos, and against these two bits instead of all of pos
+// that count is a function of a few bits (logic depth: two full-width compares against pos in
+// a row put pos 9 levels in front of qbase_reg).
+logic [1:0]          pos_min_reg, pos_min_next;
+logic [1:0]          pos_min_now;           // min(pos, 3) formed from pos, for the start
+logic [T_WIDTH-1:0]  pos_minus [0:3];       // pos - r, formed beside the wrap count
+// The step's working values: what it passes.
 logic [2:0]          step_rest;   // slots left after a head's end, 0..PIPES-1
 logic [2:0]          step_wraps;  // heads ended within the step, 1..PIPES
-logic [Q_WIDTH-1:0]  from_q_plus [1:4];  // from_q + k * head_chunks, formed beside step_wraps
+logic [Q_WIDTH-1:0]  from_q_plus [1:4];  // qbase + k * head_chunks, formed beside step_wraps
+// The run's first slot (slot PIPE): position, heads passed, q beat of its head's chunk 0.
+logic [1:0]          first_t, first_wraps;
+logic [Q_WIDTH-1:0]  first_q;
 // Input register into sum16_accumulate.
 logic                valid_reg, valid_next;
 logic [511:0]        k_reg, q_reg;
@@ -115,42 +122,64 @@ logic                load;
 assign q_addr = qbase_reg + Q_WIDTH'(chunk_reg);
 
 // The pipe's next slot: PIPES slots on from (t, qbase), or at a run's start slot PIPE of the
-// run (PIPE slots on from position 0 of head 0); one position a slot, a head's last position
-// wrapping to position 0 of the next head. Within a head that is t + n. Otherwise the head
-// ends after `left` slots and its last position plus one more slot moves to position 0 of the
-// next head, with rest = n - 1 - left slots to go; a head of pos + 1 <= rest positions (pos
-// < PIPES - 1) is passed whole again, so the step may end several heads on.
+// run; one position a slot, a head's last position wrapping to position 0 of the next head.
+// Within a head that is t + PIPES. Otherwise the head ends after `left` slots and its last
+// position plus one more slot moves to position 0 of the next head, with rest = PIPES - 1 -
+// left slots to go; a head of pos + 1 <= rest positions (pos < PIPES - 1) is passed whole
+// again, so the step may end several heads on.
 always_comb begin
-    from_t     = start ? '0 : t_reg;
-    from_left  = start ? pos : left_reg;
-    from_q     = start ? '0 : qbase_reg;
-    step_n     = start ? 3'(PIPE) : 3'(PIPES);
     step_rest  = 3'd0;
     step_wraps = 3'd0;
-    from_q_plus[1] = from_q + Q_WIDTH'(head_chunks);
-    from_q_plus[2] = from_q + (Q_WIDTH'(head_chunks) << 1);
+    from_q_plus[1] = qbase_reg + Q_WIDTH'(head_chunks);
+    from_q_plus[2] = qbase_reg + (Q_WIDTH'(head_chunks) << 1);
     from_q_plus[3] = from_q_plus[1] + (Q_WIDTH'(head_chunks) << 1);
-    from_q_plus[4] = from_q + (Q_WIDTH'(head_chunks) << 2);
-    if (from_left >= T_WIDTH'(step_n)) begin
-        t_step     = from_t + T_WIDTH'(step_n);
-        left_step  = from_left - T_WIDTH'(step_n);
-        qbase_step = from_q;
+    from_q_plus[4] = qbase_reg + (Q_WIDTH'(head_chunks) << 2);
+    for (int r = 0; r < 4; r++) begin
+        pos_minus[r] = pos - T_WIDTH'(r);
+    end
+    if (left_reg >= T_WIDTH'(PIPES)) begin
+        t_step     = t_reg + T_WIDTH'(PIPES);
+        left_step  = left_reg - T_WIDTH'(PIPES);
+        qbase_step = qbase_reg;
     end else begin
-        step_rest  = step_n - 3'(from_left) - 3'd1;
+        step_rest  = 3'(PIPES) - 3'(left_reg) - 3'd1;
         step_wraps = 3'd1;
+        // step_rest <= 3: step_rest > pos iff step_rest > min(pos, 3), and then pos < 3 is
+        // min(pos, 3) itself.
         for (int i = 0; i < PIPES - 1; i++) begin
-            if (T_WIDTH'(step_rest) > pos) begin
-                step_rest  = step_rest - 3'(pos) - 3'd1;
+            if (step_rest > 3'(pos_min_reg)) begin
+                step_rest  = step_rest - 3'(pos_min_reg) - 3'd1;
                 step_wraps = step_wraps + 3'd1;
             end
         end
         t_step     = T_WIDTH'(step_rest);
-        left_step  = pos - T_WIDTH'(step_rest);
+        left_step  = pos_minus[step_rest[1:0]];
         qbase_step = from_q_plus[1];
         for (int k = 2; k <= PIPES; k++) begin
             if (step_wraps == 3'(k)) begin
                 qbase_step = from_q_plus[k];
             end
+        end
+    end
+end
+
+// The run's first slot for this pipe, slot PIPE (<= 3) of the run: head PIPE / (pos + 1),
+// position PIPE mod (pos + 1), a function of min(pos, 3) (a head of 4 or more positions holds
+// slots 0..3), apart from the slot walk above so that pos's compare does not sit in front of it.
+always_comb begin
+    pos_min_now = pos > T_WIDTH'(3) ? 2'd3 : pos[1:0];
+    first_t     = 2'd0;
+    first_wraps = 2'd0;
+    for (int m = 0; m < 4; m++) begin
+        if (pos_min_now == 2'(m)) begin
+            first_t     = 2'(PIPE % (m + 1));
+            first_wraps = 2'(PIPE / (m + 1));
+        end
+    end
+    first_q = '0;
+    for (int k = 1; k <= 3; k++) begin
+        if (first_wraps == 2'(k)) begin
+            first_q = Q_WIDTH'(head_chunks) * Q_WIDTH'(k);
         end
     end
 end
@@ -161,6 +190,7 @@ always_comb begin
     left_next  = left_reg;
     qbase_next = qbase_reg;
     valid_next = valid_reg;
+    pos_min_next = pos_min_reg;
 
     load = kun_valid && (!valid_reg || sum_in_ready) && q_count > (Q_WIDTH + 1)'(q_addr);
     if (valid_reg && sum_in_ready) begin
@@ -179,10 +209,11 @@ always_comb begin
     end
 
     if (start) begin
+        pos_min_next = pos_min_now;
         chunk_next = '0;
-        t_next     = t_step;
-        left_next  = left_step;
-        qbase_next = qbase_step;
+        t_next     = T_WIDTH'(first_t);
+        left_next  = pos_minus[first_t];
+        qbase_next = first_q;
     end
 end
 
@@ -192,12 +223,14 @@ always_ff @(posedge clk) begin
     left_reg  <= left_next;
     qbase_reg <= qbase_next;
     valid_reg <= valid_next;
+    pos_min_reg <= pos_min_next;
     if (rst) begin
         chunk_reg <= '0;
         t_reg     <= '0;
         left_reg  <= '0;
         qbase_reg <= '0;
         valid_reg <= 1'b0;
+        pos_min_reg <= '0;
     end
 end
 
