@@ -226,3 +226,15 @@ def test_generated_verilog_elaborates():
                           text=True, timeout=300)
     errors = [line for line in proc.stderr.splitlines() if line.startswith("%Error")]
     assert proc.returncode == 0 and not errors, "\n".join(errors[:10]) or proc.stderr[-2000:]
+
+
+def test_hls_latency_reads_the_generated_package(blocks):
+    """Block latencies as the RTL sees them (verif/sources.hls_latency reads
+    rtl/gen/hls_latency_pkg.sv): hls/build.py's latency for every block, and an unknown block is
+    refused rather than read as some default."""
+    from hlstransform.verif import sources, toolchain
+
+    for block in blocks:
+        assert sources.hls_latency(str(block["module"])) == block.latency, block.name
+    with pytest.raises(toolchain.ToolchainError, match="NO_SUCH_BLOCK_LATENCY"):
+        sources.hls_latency("no_such_block")

@@ -53,15 +53,15 @@ class StubError(ValueError):
     """A generated file whose port list cannot be found."""
 
 
-def port_stub(text: str, name: str = "<text>", module: str | None = None) -> str:
-    """Return *text*'s module reduced to its port list: ``module m(...);`` through the line
-    ``);`` that ends the list, then ``endmodule`` (the form XLS codegen writes), with the
-    unused-input and undriven-output warnings of a body-less module switched off.
+def port_stub(text: str, name: str, module: str) -> str:
+    """Return *module* of *text* (the file *name*) reduced to its port list: ``module m(...);``
+    through the line ``);`` that ends the list, then ``endmodule`` (the form XLS codegen writes),
+    with the unused-input and undriven-output warnings of a body-less module switched off.
 
-    *module*: the module to stub (a chain block's file holds its pieces' modules first and the
-    block's own module last, hls/build.py); default the first in *text*."""
+    *module* is named, not taken as the first in the file: a chain block's file holds its
+    pieces' modules first and the block's own module last (hls/build.py)."""
     lines = text.splitlines()
-    head = f"module {module}(" if module else "module "
+    head = f"module {module}("
     start = next((i for i, line in enumerate(lines) if line.startswith(head)), None)
     end = next((i for i in range(start, len(lines)) if lines[i].strip() == ");"), None) if start is not None else None
     if end is None:

@@ -112,11 +112,12 @@ _TOPS: tuple[Top, ...] = (
     Top("embed_core", ("rtl/gen/hls_latency_pkg.sv", "rtl/common/axis_skid_buffer.sv",
                        "rtl/kernels/elementwise_core.sv", "rtl/gen/ew_dequant.v",
                        "rtl/kernels/embed_core.sv")),
-    Top("quantize", ("rtl/gen/kernel_regs_pkg.sv", "rtl/common/kernel_control_wr.sv", "rtl/common/kernel_control_rd.sv",
-                     "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
+    Top("quantize", ("rtl/gen/kernel_regs_pkg.sv", "rtl/gen/hls_latency_pkg.sv", "rtl/common/kernel_control_wr.sv",
+                     "rtl/common/kernel_control_rd.sv", "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
                      "rtl/common/axi_write_stream.sv", "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v",
                      "rtl/kernels/quantize_core.sv", "rtl/kernels/quantize.sv")),
-    Top("quantize_core", ("rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v", "rtl/kernels/quantize_core.sv")),
+    Top("quantize_core", ("rtl/gen/hls_latency_pkg.sv", "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v",
+                          "rtl/kernels/quantize_core.sv")),
     Top("sum16_accumulate", _SUM16),
     # AXI4 interconnect for the VU9P shell (docs/shell-interconnect.md); the _tb tops are test
     # wrappers giving each port of the packed m_axi_*/s_axi_* vectors its own prefix.

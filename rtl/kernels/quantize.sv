@@ -42,8 +42,9 @@ module quantize #(
     parameter int AXI_ADDR_WIDTH = 64,
     // Width of the m_axi ID fields, bits (>= 1; every burst uses ID 0)
     parameter int AXI_ID_WIDTH = 1,
-    // Output FIFO depth, beats (power of two, >= 2)
-    parameter int OUT_FIFO_DEPTH = 8
+    // Output FIFO depth, beats (power of two, >= 2; 0: sized by quantize_core from the quantize
+    // blocks' latency)
+    parameter int OUT_FIFO_DEPTH = 0
 ) (
     input  wire                        clk,
     input  wire                        rst,  // active-high, synchronous

@@ -86,11 +86,11 @@ def test_make_sim_flow(tmp_path: Path) -> None:
 
 def test_port_stub_keeps_the_port_list_only() -> None:
     text = (toolchain.repo_root() / "rtl" / "gen" / "ew_add.v").read_text()
-    stub = lint.port_stub(text, "rtl/gen/ew_add.v")
+    stub = lint.port_stub(text, "rtl/gen/ew_add.v", "ew_add")
     assert "module ew_add(" in stub and "input wire [31:0] y," in stub and "output wire [31:0] out" in stub
     assert stub.rstrip().endswith(");\nendmodule") and "function" not in stub
     with pytest.raises(lint.StubError, match="no 'module"):
-        lint.port_stub("// not verilog\n", "broken.v")
+        lint.port_stub("// not verilog\n", "broken.v", "broken")
 
 
 def test_port_stub_of_a_chain_block_is_its_own_module() -> None:
@@ -109,7 +109,7 @@ def test_lint_catches_a_width_mismatch_at_a_stub(tmp_path: Path) -> None:
     """The hand-written side of an XLS block is still checked against its ports."""
     toolchain.apply()
     stub = tmp_path / "ew_add.v"
-    stub.write_text(lint.port_stub((toolchain.repo_root() / "rtl" / "gen" / "ew_add.v").read_text()))
+    stub.write_text(lint.port_stub((toolchain.repo_root() / "rtl" / "gen" / "ew_add.v").read_text(), "ew_add.v", "ew_add"))
     top = tmp_path / "wrap.sv"
     top.write_text("""`default_nettype none
 module wrap (input wire clk, input wire rst, input wire [15:0] x, input wire [31:0] y,
@@ -121,19 +121,3 @@ endmodule
            "--top-module", "wrap", str(stub), str(top)]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "WIDTH" in result.stderr, result.stderr[-800:]
-
-
-def test_hls_latency_reads_the_generated_package() -> None:
-    """Block latencies as the RTL sees them: hls/build.py's latency for every block, and an
-    unknown block is refused rather than read as some default."""
-    import importlib.util
-
-    if "hls_build" not in sys.modules:  # hls/ is not a package: load it as the hls tests do
-        spec = importlib.util.spec_from_file_location("hls_build", toolchain.repo_root() / "hls" / "build.py")
-        sys.modules["hls_build"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["hls_build"])
-    build = sys.modules["hls_build"]
-    for block in build.load_blocks():
-        assert sources.hls_latency(str(block["module"])) == block.latency, block.name
-    with pytest.raises(toolchain.ToolchainError, match="NO_SUCH_BLOCK_LATENCY"):
-        sources.hls_latency("no_such_block")
