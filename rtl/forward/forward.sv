@@ -508,6 +508,19 @@ logic                   mmb_any_next [0:3];
 // run after STATE_CONFIG): the last-head, last-sub and last-chunk compares then read two
 // registers instead of a subtraction's carry (logic depth).
 logic [31:0]            n_heads_m1_reg, n_kv_heads_m1_reg, kv_mul_m1_reg, hs_beats_m1_reg;
+// The last-head, last-sub, last-kv-head and last-layer compares, registered: each is read one
+// cycle or more after its operands last changed (head, akvh and sub move at an attention head's
+// end, two issue cycles or more apart; kvh moves at every other RoPE read-ahead issue and at
+// STATE_NEXT, and is read in STATE_ISSUE, STATE_WAIT and STATE_NEXT after a STATE_STEP; layer at
+// STATE_NEXT, layers at the start), so the registered value is the compare's (logic depth: a
+// 32-bit compare, or layer + 1's carry and a compare, in front of the state and pointer muxes).
+logic                   sub_last_reg, head_last_reg, kvh_last_reg, layer_last_reg, no_layers_reg;
+// Sums of configuration offsets (and pos's scale beat), as registers: they hold still from
+// STATE_CONFIG (pos from the start) to the run's end, so the KV addresses below are one add onto
+// a head's base instead of two or three in a row (logic depth). [which]: 0 key, 1 value cache.
+logic [63:0]            sbeat_off_reg [0:1];    // (cache_bytes if value) + scale_off + pos's scale beat
+logic [63:0]            slot_off_reg [0:1];     // (cache_bytes if value) + slot_off
+logic [63:0]            cache_scale_off_reg;    // cache_bytes + scale_off: the value scales
 
 // Status.
 logic                   rd_err_reg, rd_err_next;
@@ -679,8 +692,8 @@ always_comb begin
     att_ch       = akvh_reg[1:0];
     kv_head_base = kvcur_reg[kv_ch];
     // int8 KV store: the scale of slot pos is word pos mod 16 of beat pos / 16 of the head's scale row.
-    kv_sbeat_addr = kv_head_base + (which_reg ? c_cache_bytes : 64'd0) + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
-    sbpf_addr     = sbpf_cur_reg[kv_ch] + (which_reg ? c_cache_bytes : 64'd0) + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
+    kv_sbeat_addr = kv_head_base + sbeat_off_reg[which_reg];
+    sbpf_addr     = sbpf_cur_reg[kv_ch] + sbeat_off_reg[which_reg];
     // A sub-step takes the next scale beat of its channel once it has started (not in
     // STATE_STEP, which clears sbeat_have) and until it has one; the read-ahead's later beats
     // wait in the channel's read FIFO, in sub-step order.
@@ -794,7 +807,7 @@ always_comb begin
     // The end of the current step (STATE_WAIT).
     case (step_reg)
         STEP_KV:     step_end = (KV_INT8 ? !sb_valid_reg && !q_busy : ra_seen_reg)
-                             && (which_reg == 1'b0 || 32'(kvh_reg) != n_kv_heads_m1_reg || pend_idle);
+                             && (which_reg == 1'b0 || !kvh_last_reg || pend_idle);
         STEP_LOGITS: step_end = ra_seen_reg && pend_idle;
         STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
         STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = wr_seen_reg && !rms_busy && !q_busy;
@@ -1078,7 +1091,7 @@ always_comb begin
                     STEP_KV: begin
                         if (phase_reg == 3'd0) begin
                             wrc_valid_next[kv_ch] = 1'b1;
-                            wrc_addr_next[kv_ch]  = kv_head_base + (which_reg ? c_cache_bytes : 64'd0) + c_slot_off;
+                            wrc_addr_next[kv_ch]  = kv_head_base + slot_off_reg[which_reg];
                             wrc_beats_next[kv_ch] = c_slot_beats;
                         end else if (KV_INT8 && phase_reg == 3'd1) begin
                             // The value beat is in the write stream once the scale is known.
@@ -1117,7 +1130,7 @@ always_comb begin
                                 rdc_tag_next[att_ch]   = TAG_K;
                             end
                             3'd2: begin
-                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + c_cache_bytes + c_scale_off;
+                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + cache_scale_off_reg;
                                 rdc_beats_next[att_ch] = c_scale_beats;
                                 rdc_tag_next[att_ch]   = TAG_VS;
                             end
@@ -1130,13 +1143,13 @@ always_comb begin
                                 rdc_valid_next[att_ch] = 1'b0;
                                 phase_next             = 3'd0;
                                 head_next              = head_reg + 1'b1;
-                                if (sub_reg == kv_mul_m1_reg) begin
+                                if (sub_last_reg) begin
                                     sub_next  = 32'd0;
                                     akvh_next = akvh_reg + 1'b1;
                                 end else begin
                                     sub_next = sub_reg + 32'd1;
                                 end
-                                if (32'(head_reg) == n_heads_m1_reg) begin
+                                if (head_last_reg) begin
                                     state_next = STATE_WAIT;
                                 end
                             end
@@ -1158,7 +1171,7 @@ always_comb begin
                             if (which_reg) begin
                                 sbpf_cur_next[kv_ch] = sbpf_cur_reg[kv_ch] + (c_cache_bytes << 1);
                                 kvh_next             = kvh_reg + 1'b1;
-                                if (32'(kvh_reg) == n_kv_heads_m1_reg) begin
+                                if (kvh_last_reg) begin
                                     state_next = STATE_WAIT;
                                 end
                             end
@@ -1190,7 +1203,7 @@ always_comb begin
             state_next = STATE_STEP;
             case (step_reg)
                 STEP_EMBED: begin
-                    if (layers_reg == 32'd0) begin
+                    if (no_layers_reg) begin
                         step_next = STEP_CLS;
                         for (int c = 0; c < 4; c++) begin
                             wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
@@ -1214,7 +1227,7 @@ always_comb begin
                         kvcur_next[kv_ch] = kvcur_reg[kv_ch] + (c_cache_bytes << 1);
                         kvh_next          = kvh_reg + 1'b1;
                         kvoff_next        = kvoff_reg + AW'(c_hs_beats);
-                        if (32'(kvh_reg) == n_kv_heads_m1_reg) begin
+                        if (kvh_last_reg) begin
                             step_next = STEP_ATT;
                             head_next = '0;
                             akvh_next = '0;
@@ -1230,7 +1243,7 @@ always_comb begin
                 STEP_W2:     step_next = STEP_RES2;
                 STEP_RES2: begin
                     layer_next = layer_reg + 32'd1;
-                    if (layer_reg + 32'd1 == layers_reg) begin
+                    if (layer_last_reg) begin
                         // The classifier's blocks follow every layer's: skip the layers not run.
                         step_next = STEP_CLS;
                         for (int c = 0; c < 4; c++) begin
@@ -1263,6 +1276,16 @@ always_ff @(posedge clk) begin
     kv_mul_m1_reg     <= c_kv_mul - 32'd1;
     n_kv_heads_m1_reg <= c_n_kv_heads - 32'd1;
     hs_beats_m1_reg   <= c_hs_beats - 32'd1;
+    sub_last_reg      <= sub_reg == kv_mul_m1_reg;
+    head_last_reg     <= 32'(head_reg) == n_heads_m1_reg;
+    kvh_last_reg      <= 32'(kvh_reg) == n_kv_heads_m1_reg;
+    layer_last_reg    <= layer_reg + 32'd1 == layers_reg;
+    no_layers_reg     <= layers_reg == 32'd0;
+    sbeat_off_reg[0]    <= c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
+    sbeat_off_reg[1]    <= c_cache_bytes + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
+    slot_off_reg[0]     <= c_slot_off;
+    slot_off_reg[1]     <= c_cache_bytes + c_slot_off;
+    cache_scale_off_reg <= c_cache_bytes + c_scale_off;
     token_reg       <= token_next;
     pos_reg         <= pos_next;
     layers_reg      <= layers_next;
