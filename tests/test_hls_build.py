@@ -53,7 +53,7 @@ def test_blocks_are_the_planned_set(blocks):
         "ew_rms_scale", "ew_rope_pair", "ew_swiglu",
         "fp32_acc_add", "fp32_dot16", "fp32_exp", "fp32_max", "fp32_max16", "fp32_recip", "fp32_rsqrt",
         "fp32_sum_add",
-        "q8_dot_group_32", "q8_dot_group_64", "q8_quantize_32", "q8_quantize_64", "q8_scale_acc",
+        "q8_acc_add", "q8_dot_group_32", "q8_dot_group_64", "q8_quantize_32", "q8_quantize_64", "q8_scale_product",
     ]
     for b in blocks:
         assert b["generator"] == "pipeline" and b["delay_model"] in ("unit", "asap7") and b["reset"] == "rst"
@@ -111,11 +111,12 @@ def test_chain_with_an_unknown_piece_is_refused(build, blocks):
 
 
 def test_chain_module_connects_the_pieces_in_order(build, blocks):
-    """A chain block's module (ew_exp_sub, fp32_recip, fp32_rsqrt) instantiates its pieces in the blocks.toml
+    """A chain block's module (every block with pieces) instantiates its pieces in the blocks.toml
     order, each one's input the previous one's output and valid, the first from the block's
     ports, the last to them."""
     chains = [b for b in blocks if b.pieces]
-    first_input = {"ew_exp_sub": "s", "fp32_recip": "x", "fp32_rsqrt": "x"}
+    first_input = {"ew_exp_sub": "s", "fp32_recip": "x", "fp32_rsqrt": "x", "q8_acc_add": "acc",
+                   "q8_quantize_32": "x", "q8_quantize_64": "x", "q8_scale_product": "ival"}
     assert sorted(b.name for b in chains) == sorted(first_input)
     for b in chains:
         text = (GEN_DIR / f"{b['module']}.v").read_text()
@@ -177,11 +178,11 @@ def test_freshness_check_catches_stale_missing_extra(build, blocks, tmp_path):
     data = bytearray(victim.read_bytes())
     data[-20] ^= 0x01
     victim.write_bytes(bytes(data))
-    (gen / "q8_scale_acc.v").unlink()
+    (gen / "q8_acc_add.v").unlink()
     (gen / "stray.v").write_text("module stray; endmodule\n")
     problems = build.check(blocks, gen, use_cache=USE_CACHE)
     assert any(p.startswith("stale:") and p.endswith("fp32_recip.v") for p in problems), problems
-    assert any(p.startswith("missing:") and p.endswith("q8_scale_acc.v") for p in problems), problems
+    assert any(p.startswith("missing:") and p.endswith("q8_acc_add.v") for p in problems), problems
     assert any(p.startswith("extra") and p.endswith("stray.v") for p in problems), problems
     assert len(problems) == 3, problems
 
@@ -209,7 +210,9 @@ def test_freshness_check_catches_a_stale_latency(build, blocks, tmp_path):
 
 def test_cache_key_covers_imports(build, blocks):
     by_name = {b.name: b for b in blocks}
-    assert [p.name for p in build.local_sources(by_name["q8_quantize_64"].source)] == ["fp32_math.x", "quantize.x"]
+    assert [p.name for p in build.local_sources(by_name["q8_dot_group_64"].source)] == ["q8_dot.x"]
+    assert [p.name for p in build.local_sources(by_name["q8_quantize_64"].source)] == [
+        "elementwise.x", "fp32_chains.x", "fp32_math.x", "fp32_steps.x", "quantize.x", "quantize_chains.x"]
     assert [p.name for p in build.local_sources(by_name["fp32_exp"].source)] == ["fp32_math.x"]
     assert [p.name for p in build.local_sources(by_name["fp32_recip"].source)] == [
         "elementwise.x", "fp32_chains.x", "fp32_math.x", "fp32_steps.x"]

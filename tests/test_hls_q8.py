@@ -132,10 +132,12 @@ def test_scale_acc_matches_model(jits):
     xj = _hls("xls_jit")
     from xls import Value
 
-    jit = jits("q8_scale_acc")
+    # The matmul engine's step: q8_scale_product ahead of its loop, then q8_acc_add in it.
+    product, add = jits("q8_scale_product"), jits("q8_acc_add")
     acc, ival, ws, xs = scale_acc_cases(np.random.default_rng(11), 1500 * SCALE)
     got = np.array(
-        [xj.f32_bits(jit.run([xj.f32_value(a), Value.make_sbits(32, int(i)), xj.f32_value(w), xj.f32_value(x)]))
+        [xj.f32_bits(add.run([xj.f32_value(a),
+                              product.run([Value.make_sbits(32, int(i)), xj.f32_value(w), xj.f32_value(x)])]))
          for a, i, w, x in zip(acc, ival, ws, xs)],
         dtype=np.uint32,
     )

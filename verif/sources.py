@@ -101,8 +101,8 @@ _TOPS: tuple[Top, ...] = (
     Top("matmul", ("rtl/gen/kernel_regs_pkg.sv", "rtl/gen/hls_latency_pkg.sv", "rtl/common/kernel_control_wr.sv",
                    "rtl/common/kernel_control_rd.sv",
                    "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
-                   "rtl/common/axi_write_stream.sv", "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_acc.v",
-                   "rtl/kernels/matmul_engine.sv", "rtl/kernels/matmul.sv")),
+                   "rtl/common/axi_write_stream.sv", "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_product.v",
+                   "rtl/gen/q8_acc_add.v", "rtl/kernels/matmul_engine.sv", "rtl/kernels/matmul.sv")),
     # Elementwise kernels (docs/kernels/elementwise.md): control, stream movers, lane shell, lanes.
     Top("residual", _EW_COMMON + ("rtl/gen/ew_add.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/residual.sv")),
     Top("swiglu", _EW_COMMON + ("rtl/gen/ew_swiglu.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/swiglu.sv"),
@@ -144,7 +144,8 @@ _TOPS: tuple[Top, ...] = (
         _EW_COMMON + ("rtl/gen/forward_desc_pkg.sv", "rtl/forward/fwd_pkg.sv", "rtl/gen/ew_add.v", "rtl/gen/ew_swiglu.v",
                       "rtl/gen/ew_rope_pair.v", "rtl/gen/ew_dequant.v", "rtl/kernels/embed_core.sv",
                       "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v", "rtl/kernels/quantize_core.sv",
-                      "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_acc.v", "rtl/kernels/matmul_engine.sv")
+                      "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_product.v", "rtl/gen/q8_acc_add.v",
+                      "rtl/kernels/matmul_engine.sv")
         + _SUM16 + ("rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v", "rtl/kernels/rmsnorm_core.sv")
         + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/gen/fp32_acc_add.v", "rtl/kernels/attention_fifo.sv",
                       "rtl/kernels/attention_kv_unpack.sv", "rtl/kernels/attention_score_pipe.sv",

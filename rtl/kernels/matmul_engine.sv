@@ -17,25 +17,29 @@
  * Every weight beat goes through two q8_dot_group_32 lanes (bytes 0..31 and
  * 32..63 against the matching x bytes): with GS 64 their sums are added (an
  * exact int32 add, so the result equals one 64-wide dot product), with GS 32
- * each lane is one row. Then one q8_scale_acc per row of the beat computes
- * acc + ((float) ival * ws) * xs, where acc is the row's running sum (+0.0 for
- * group 0), exactly the order of hlstransform.model.numerics. The 16 running
+ * each lane is one row. Then per row of the beat acc + ((float) ival * ws) * xs,
+ * where acc is the row's running sum (+0.0 for group 0), exactly the order of
+ * hlstransform.model.numerics: q8_scale_product forms ((float) ival * ws) * xs,
+ * which does not depend on acc, ahead of the accumulator loop, and q8_acc_add
+ * adds it to acc inside the loop (as one block, q8_scale_acc, the loop held all
+ * four fp32 operations: 22 LUT levels). The 16 running
  * sums of the current block live in registers; the last group's results go to
  * an output register instead, so block b+1's first groups overwrite the sums
  * while block b drains: one weight beat per cycle across block boundaries.
  *
  * Why it can run without stalls: a row's next group arrives at least 9 beats
  * after its previous one (the layout's interleave: GS 32, a scale beat and 8
- * weight beats), and the accumulator loop (sum read, q8_scale_acc, write back)
- * takes ACC_LATENCY + 2 cycles (6 with 3 stages): q8_scale_acc may have up to 6
+ * weight beats), and the accumulator loop (sum read, q8_acc_add, write back)
+ * takes ADD_LATENCY + 2 cycles (9 with 6 stages): q8_acc_add may have up to 6
  * stages (checked below). XLS pipelines cannot
  * stall, so the output side is credit based: a block is only started when
  * the output FIFO has room reserved for its result beat.
  *
  * Pipeline (cycles after a weight beat is taken): 1 beat register and x
- * buffer reads; then q8_dot_group_32 (DOT_LATENCY); the lane add and sum read;
- * q8_scale_acc (ACC_LATENCY; both from rtl/gen/hls_latency_pkg.sv); then sum
- * write back or the result beat into the output FIFO.
+ * buffer reads; then q8_dot_group_32 (DOT_LATENCY); the lane add;
+ * q8_scale_product (PROD_LATENCY); the sum read; q8_acc_add (ADD_LATENCY; all
+ * three from rtl/gen/hls_latency_pkg.sv); then sum write back or the result
+ * beat into the output FIFO.
  */
 
 `default_nettype none
@@ -92,7 +96,8 @@ localparam int XV_AW         = $clog2(X_VALUE_DEPTH);    // x value buffer addre
 localparam int XS_AW         = X_SCALE_DEPTH > 1 ? $clog2(X_SCALE_DEPTH) : 1;
 localparam int XC_WIDTH      = $clog2(X_VALUE_DEPTH + X_SCALE_DEPTH + 1);  // x beat counter
 localparam int DOT_LATENCY   = hls_latency_pkg::Q8_DOT_GROUP_32_LATENCY;
-localparam int ACC_LATENCY   = hls_latency_pkg::Q8_SCALE_ACC_LATENCY;
+localparam int PROD_LATENCY  = hls_latency_pkg::Q8_SCALE_PRODUCT_LATENCY;
+localparam int ADD_LATENCY   = hls_latency_pkg::Q8_ACC_ADD_LATENCY;
 localparam int OUT_PTR_WIDTH = $clog2(OUT_FIFO_DEPTH);
 localparam int CREDIT_WIDTH  = $clog2(OUT_FIFO_DEPTH + 1);
 
@@ -105,8 +110,8 @@ if (OUT_FIFO_DEPTH < 2 || (OUT_FIFO_DEPTH & (OUT_FIFO_DEPTH - 1)) != 0) begin : 
     $error("matmul_engine: OUT_FIFO_DEPTH must be a power of two >= 2");
 end
 // The accumulator loop must close before a row's next group (9 beats later at the closest).
-if (ACC_LATENCY + 2 > 9) begin : g_check_acc_loop
-    $error("matmul_engine: q8_scale_acc's latency must be <= 7 (hls/blocks.toml)");
+if (ADD_LATENCY + 2 > 9) begin : g_check_acc_loop
+    $error("matmul_engine: q8_acc_add's latency must be <= 7 (hls/blocks.toml)");
 end
 if (MAX_GROUPS != MAX_COLS / 32 || X_VALUE_DEPTH != MAX_COLS / 64) begin : g_check_derived
     $error("matmul_engine: MAX_GROUPS and X_VALUE_DEPTH are derived from MAX_COLS; do not set them");
@@ -153,19 +158,31 @@ wire                   dot_lo_valid, dot_hi_valid;
 wire  [31:0]           dot_lo_out, dot_hi_out;
 
 /*
- * Stage 2 -> 3: lane add and sum read; the scale_acc inputs
+ * Stage 2 -> 3: lane add; the scale_product inputs
  */
 logic                  s3_valid_reg, s3_valid_next;
 logic                  s3_lane1_reg, s3_lane1_next;  // lane 1 carries a row (GS 32)
 logic [31:0]           s3_ival0_reg, s3_ival0_next;
 logic [31:0]           s3_ival1_reg, s3_ival1_next;
-logic [31:0]           s3_acc0_reg, s3_acc0_next;
-logic [31:0]           s3_acc1_reg, s3_acc1_next;
 logic [31:0]           s3_ws0_reg, s3_ws0_next;
 logic [31:0]           s3_ws1_reg, s3_ws1_next;
 logic [31:0]           s3_xs_reg, s3_xs_next;
-logic [5:0]            s3_tag_reg, s3_tag_next;      // {row, last, end}
-logic [5:0]            tag_pipe [0:ACC_LATENCY-1];
+logic [6:0]            s3_tag_reg, s3_tag_next;      // {row, first, last, end}
+logic [6:0]            prod_tag_pipe [0:PROD_LATENCY-1];
+wire                   prod0_valid, prod1_valid;
+wire  [31:0]           prod0_out, prod1_out;
+
+/*
+ * Stage 4 -> 5: sum read (+0.0 for group 0); the acc_add inputs
+ */
+logic                  s5_valid0_reg, s5_valid0_next;
+logic                  s5_valid1_reg, s5_valid1_next;
+logic [31:0]           s5_acc0_reg, s5_acc0_next;
+logic [31:0]           s5_acc1_reg, s5_acc1_next;
+logic [31:0]           s5_p0_reg, s5_p0_next;
+logic [31:0]           s5_p1_reg, s5_p1_next;
+logic [5:0]            s5_tag_reg, s5_tag_next;      // {row, last, end}
+logic [5:0]            tag_pipe [0:ADD_LATENCY-1];
 wire                   acc0_valid, acc1_valid;
 wire  [31:0]           acc0_out, acc1_out;
 
@@ -194,8 +211,8 @@ wire                   w_fire      = s_axis_w_tvalid && s_axis_w_tready;
 
 // Combinational helpers.
 logic                  out_pop;
-logic [3:0]            s1_row1, s3_row0, s3_row1, s4_row0, s4_row1;
-logic                  s4_last, s4_end;
+logic [3:0]            s1_row1, s5_row0, s5_row1, s6_row0, s6_row1;
+logic                  s5_first, s6_last, s6_end;
 
 assign s_axis_x_tready = 1'b1;
 assign s_axis_w_tready = w_enable && !(block_start && credit_reg == '0);
@@ -220,12 +237,17 @@ always_comb begin
     s3_lane1_next = !cfg_gs64;
     s3_ival0_next = cfg_gs64 ? dot_lo_out + dot_hi_out : dot_lo_out;
     s3_ival1_next = dot_hi_out;
-    s3_acc0_next  = 32'd0;
-    s3_acc1_next  = 32'd0;
     s3_ws0_next   = meta_pipe[DOT_LATENCY-1][META_WIDTH-1 -: 32];
     s3_ws1_next   = meta_pipe[DOT_LATENCY-1][META_WIDTH-33 -: 32];
     s3_xs_next    = meta_pipe[DOT_LATENCY-1][META_WIDTH-65 -: 32];
-    s3_tag_next   = {meta_pipe[DOT_LATENCY-1][6:3], meta_pipe[DOT_LATENCY-1][1:0]};
+    s3_tag_next   = meta_pipe[DOT_LATENCY-1][6:0];
+    s5_valid0_next = prod0_valid;
+    s5_valid1_next = prod1_valid;
+    s5_acc0_next  = 32'd0;
+    s5_acc1_next  = 32'd0;
+    s5_p0_next    = prod0_out;
+    s5_p1_next    = prod1_out;
+    s5_tag_next   = {prod_tag_pipe[PROD_LATENCY-1][6:3], prod_tag_pipe[PROD_LATENCY-1][1:0]};
     sum_next      = sum_reg;
     result_next   = result_reg;
     out_wr_next   = out_wr_reg;
@@ -281,36 +303,39 @@ always_comb begin
     s1_meta  = {wscale_reg[32 * s1_row_reg +: 32], wscale_reg[32 * s1_row1 +: 32], xs_rd_reg[32 * s1_xslot_reg +: 32],
                 s1_row_reg, s1_first_reg, s1_last_reg, s1_end_reg};
 
-    // Stage 2 (dot results): lane add, running sums read (+0.0 for group 0).
-    s3_row0 = meta_pipe[DOT_LATENCY-1][6:3];
-    s3_row1 = s3_row0 | 4'd1;
+    // Stage 2 (dot results): lane add.
     if (dot_lo_valid && dot_hi_valid) begin
         s3_valid_next = 1'b1;
-        if (!meta_pipe[DOT_LATENCY-1][2]) begin
-            s3_acc0_next = sum_reg[32 * s3_row0 +: 32];
-            s3_acc1_next = sum_reg[32 * s3_row1 +: 32];
-        end
     end
 
-    // Stage 4 (scale_acc results): back into the running sums, or, for the last group,
+    // Stage 4 (scale_product results): running sums read (+0.0 for group 0). The loop
+    // from here through q8_acc_add back into sum_reg is ADD_LATENCY + 2 cycles.
+    {s5_row0, s5_first} = {prod_tag_pipe[PROD_LATENCY-1][6:3], prod_tag_pipe[PROD_LATENCY-1][2]};
+    s5_row1 = s5_row0 | 4'd1;
+    if (!s5_first) begin
+        s5_acc0_next = sum_reg[32 * s5_row0 +: 32];
+        s5_acc1_next = sum_reg[32 * s5_row1 +: 32];
+    end
+
+    // Stage 6 (acc_add results): back into the running sums, or, for the last group,
     // into the result beat, which goes to the output FIFO with the block's last beat.
-    {s4_row0, s4_last, s4_end} = tag_pipe[ACC_LATENCY-1];
-    s4_row1 = s4_row0 | 4'd1;
+    {s6_row0, s6_last, s6_end} = tag_pipe[ADD_LATENCY-1];
+    s6_row1 = s6_row0 | 4'd1;
     if (acc0_valid) begin
-        if (s4_last) begin
-            result_next[32 * s4_row0 +: 32] = acc0_out;
+        if (s6_last) begin
+            result_next[32 * s6_row0 +: 32] = acc0_out;
         end else begin
-            sum_next[32 * s4_row0 +: 32] = acc0_out;
+            sum_next[32 * s6_row0 +: 32] = acc0_out;
         end
     end
     if (acc1_valid) begin
-        if (s4_last) begin
-            result_next[32 * s4_row1 +: 32] = acc1_out;
+        if (s6_last) begin
+            result_next[32 * s6_row1 +: 32] = acc1_out;
         end else begin
-            sum_next[32 * s4_row1 +: 32] = acc1_out;
+            sum_next[32 * s6_row1 +: 32] = acc1_out;
         end
     end
-    if (acc0_valid && s4_end) begin
+    if (acc0_valid && s6_end) begin
         out_push      = 1'b1;
         out_push_data = result_next;
         out_wr_next   = out_wr_reg + 1'b1;
@@ -335,12 +360,17 @@ always_ff @(posedge clk) begin
     s3_lane1_reg <= s3_lane1_next;
     s3_ival0_reg <= s3_ival0_next;
     s3_ival1_reg <= s3_ival1_next;
-    s3_acc0_reg  <= s3_acc0_next;
-    s3_acc1_reg  <= s3_acc1_next;
     s3_ws0_reg   <= s3_ws0_next;
     s3_ws1_reg   <= s3_ws1_next;
     s3_xs_reg    <= s3_xs_next;
     s3_tag_reg   <= s3_tag_next;
+    s5_valid0_reg <= s5_valid0_next;
+    s5_valid1_reg <= s5_valid1_next;
+    s5_acc0_reg  <= s5_acc0_next;
+    s5_acc1_reg  <= s5_acc1_next;
+    s5_p0_reg    <= s5_p0_next;
+    s5_p1_reg    <= s5_p1_next;
+    s5_tag_reg   <= s5_tag_next;
     sum_reg      <= sum_next;
     result_reg   <= result_next;
     out_wr_reg   <= out_wr_next;
@@ -353,6 +383,8 @@ always_ff @(posedge clk) begin
         credit_reg   <= CREDIT_WIDTH'(OUT_FIFO_DEPTH);
         s1_valid_reg <= 1'b0;
         s3_valid_reg <= 1'b0;
+        s5_valid0_reg <= 1'b0;
+        s5_valid1_reg <= 1'b0;
         out_wr_reg   <= '0;
         out_rd_reg   <= '0;
     end
@@ -378,14 +410,19 @@ always_ff @(posedge clk) begin
     for (int i = 1; i < DOT_LATENCY; i++) begin
         meta_pipe[i] <= meta_pipe[i-1];
     end
-    tag_pipe[0] <= s3_tag_reg;
-    for (int i = 1; i < ACC_LATENCY; i++) begin
+    prod_tag_pipe[0] <= s3_tag_reg;
+    for (int i = 1; i < PROD_LATENCY; i++) begin
+        prod_tag_pipe[i] <= prod_tag_pipe[i-1];
+    end
+    tag_pipe[0] <= s5_tag_reg;
+    for (int i = 1; i < ADD_LATENCY; i++) begin
         tag_pipe[i] <= tag_pipe[i-1];
     end
 end
 
 /*
- * XLS datapaths (rtl/gen): exact int8 dot products and the fp32 scale-accumulate
+ * XLS datapaths (rtl/gen): exact int8 dot products, the fp32 scale products and the
+ * accumulator adds
  */
 q8_dot_group_32 q8_dot_group_32_lo_inst (
     .clk(clk),
@@ -407,26 +444,44 @@ q8_dot_group_32 q8_dot_group_32_hi_inst (
     .out(dot_hi_out)
 );
 
-q8_scale_acc q8_scale_acc_0_inst (
+q8_scale_product q8_scale_product_0_inst (
     .clk(clk),
     .rst(rst),
     .in_valid(s3_valid_reg),
-    .acc(s3_acc0_reg),
     .ival(s3_ival0_reg),
     .ws(s3_ws0_reg),
     .xs(s3_xs_reg),
+    .out_valid(prod0_valid),
+    .out(prod0_out)
+);
+
+q8_scale_product q8_scale_product_1_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(s3_valid_reg && s3_lane1_reg),
+    .ival(s3_ival1_reg),
+    .ws(s3_ws1_reg),
+    .xs(s3_xs_reg),
+    .out_valid(prod1_valid),
+    .out(prod1_out)
+);
+
+q8_acc_add q8_acc_add_0_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(s5_valid0_reg),
+    .acc(s5_acc0_reg),
+    .p(s5_p0_reg),
     .out_valid(acc0_valid),
     .out(acc0_out)
 );
 
-q8_scale_acc q8_scale_acc_1_inst (
+q8_acc_add q8_acc_add_1_inst (
     .clk(clk),
     .rst(rst),
-    .in_valid(s3_valid_reg && s3_lane1_reg),
-    .acc(s3_acc1_reg),
-    .ival(s3_ival1_reg),
-    .ws(s3_ws1_reg),
-    .xs(s3_xs_reg),
+    .in_valid(s5_valid1_reg),
+    .acc(s5_acc1_reg),
+    .p(s5_p1_reg),
     .out_valid(acc1_valid),
     .out(acc1_out)
 );
