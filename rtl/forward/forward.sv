@@ -489,6 +489,15 @@ logic [31:0]            rdc_beats_reg [0:3];
 logic [31:0]            rdc_beats_next [0:3];
 logic [3:0]             rdc_tag_reg [0:3];
 logic [3:0]             rdc_tag_next [0:3];
+// A read command's values are picked by the state, the step and the phase alone (registers), in
+// rdc_*_data; the state machine's branches only say which channels load them (rdc_ld: address
+// and beats, rdc_tag_ld: the tag). Muxed through the branches, the sources came one after
+// another behind the branches' conditions (logic depth).
+logic                   rdc_ld [0:3];
+logic                   rdc_tag_ld [0:3];
+logic [63:0]            rdc_addr_data [0:3];
+logic [31:0]            rdc_beats_data [0:3];
+logic [3:0]             rdc_tag_data [0:3];
 logic                   wrc_valid_reg [0:3];
 logic                   wrc_valid_next [0:3];
 logic [63:0]            wrc_addr_reg [0:3];
@@ -663,6 +672,8 @@ logic [AW-1:0] mm_src, mm_dst;
 logic [1:0]  kv_ch, att_ch;
 logic [63:0] kv_head_base;
 logic [63:0] sbpf_addr;                // int8 KV: the scale beat that the read-ahead asks for now
+logic [63:0] att_base;                 // attention: kv head akvh's base (its key cache)
+logic [2:0]  att_phase;                // attention: the head's command (0-3: KS, K, VS, V), fp32 K and V
 logic        sbeat_take;               // int8 KV: the KV sub-step takes its scale beat
 
 always_comb begin
@@ -690,6 +701,7 @@ always_comb begin
     endcase
     kv_ch        = kvh_reg[1:0];
     att_ch       = akvh_reg[1:0];
+    att_phase    = KV_INT8 ? phase_reg : {phase_reg[1:0], 1'b1};
     kv_head_base = kvcur_reg[kv_ch];
     // int8 KV store: the scale of slot pos is word pos mod 16 of beat pos / 16 of the head's scale row.
     kv_sbeat_addr = kv_head_base + sbeat_off_reg[which_reg];
@@ -783,9 +795,8 @@ always_comb begin
         kvcur_next[c]     = kvcur_reg[c];
         sbpf_cur_next[c]  = sbpf_cur_reg[c];
         rdc_valid_next[c] = rdc_valid_reg[c] && !ch_rd_cmd_ready[c];
-        rdc_addr_next[c]  = rdc_addr_reg[c];
-        rdc_beats_next[c] = rdc_beats_reg[c];
-        rdc_tag_next[c]   = rdc_tag_reg[c];
+        rdc_ld[c]         = 1'b0;
+        rdc_tag_ld[c]     = 1'b0;
         wrc_valid_next[c] = wrc_valid_reg[c] && !ch_wr_cmd_ready[c];
         wrc_addr_next[c]  = wrc_addr_reg[c];
         wrc_beats_next[c] = wrc_beats_reg[c];
@@ -837,9 +848,8 @@ always_comb begin
                 state_next   = STATE_IDLE;
             end else begin
                 rdc_valid_next[0] = 1'b1;
-                rdc_addr_next[0]  = desc_ptr_reg;
-                rdc_beats_next[0] = 32'(forward_desc_pkg::DESC_BEATS);
-                rdc_tag_next[0]   = TAG_DESC;
+                rdc_ld[0]         = 1'b1;
+                rdc_tag_ld[0]     = 1'b1;
                 cfg_clear         = 1'b1;
                 desc_cnt_next     = '0;
                 state_next        = STATE_DESC_WAIT;
@@ -1039,14 +1049,12 @@ always_comb begin
                         // Scales first: embed_core takes them all before the first value beat.
                         if (phase_reg == 3'd0) begin
                             rdc_valid_next[0] = 1'b1;
-                            rdc_addr_next[0]  = c_emb_s_addr;
-                            rdc_beats_next[0] = c_emb_s_beats;
-                            rdc_tag_next[0]   = TAG_EMB_S;
+                            rdc_ld[0]         = 1'b1;
+                            rdc_tag_ld[0]     = 1'b1;
                         end else if (phase_reg == 3'd1) begin
                             rdc_valid_next[0] = 1'b1;
-                            rdc_addr_next[0]  = c_emb_q_addr;
-                            rdc_beats_next[0] = c_emb_q_beats;
-                            rdc_tag_next[0]   = TAG_EMB_Q;
+                            rdc_ld[0]         = 1'b1;
+                            rdc_tag_ld[0]     = 1'b1;
                         end else begin
                             state_next = STATE_WAIT;
                         end
@@ -1054,9 +1062,8 @@ always_comb begin
                     STEP_ROPE_ROW: begin
                         if (phase_reg == 3'd0) begin
                             rdc_valid_next[0] = 1'b1;
-                            rdc_addr_next[0]  = c_rope_addr;
-                            rdc_beats_next[0] = c_hs_beats;
-                            rdc_tag_next[0]   = TAG_ROPE;
+                            rdc_ld[0]         = 1'b1;
+                            rdc_tag_ld[0]     = 1'b1;
                         end else begin
                             state_next = STATE_WAIT;
                         end
@@ -1067,9 +1074,8 @@ always_comb begin
                         if (phase_reg == 3'd0) begin
                             if (mm_norm) begin
                                 rdc_valid_next[0] = 1'b1;
-                                rdc_addr_next[0]  = step_reg == STEP_CLS ? c_final_norm_addr : norm_ptr_reg;
-                                rdc_beats_next[0] = c_dim_beats;
-                                rdc_tag_next[0]   = TAG_NORM;
+                                rdc_ld[0]         = 1'b1;
+                                rdc_tag_ld[0]     = 1'b1;
                                 if (step_reg != STEP_CLS) begin
                                     norm_ptr_next = norm_ptr_reg + c_norm_stride;
                                 end
@@ -1078,9 +1084,8 @@ always_comb begin
                             for (int c = 0; c < 4; c++) begin
                                 if (mmb_any_reg[c]) begin
                                     rdc_valid_next[c] = 1'b1;
-                                    rdc_addr_next[c]  = wptr_reg[c];
-                                    rdc_beats_next[c] = mmb_reg[c];
-                                    rdc_tag_next[c]   = TAG_W;
+                                    rdc_ld[c]         = 1'b1;
+                                    rdc_tag_ld[c]     = 1'b1;
                                     wptr_next[c]      = wptr_reg[c] + {26'd0, mmb_reg[c], 6'd0};
                                 end
                             end
@@ -1118,27 +1123,14 @@ always_comb begin
                         // waits on another; values come through port 1, so a lane's next keys need
                         // not wait behind its values.
                         rdc_valid_next[att_ch] = 1'b1;
-                        rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)];
-                        rdc_beats_next[att_ch] = c_seq_beats;
-                        case (KV_INT8 ? phase_reg : {phase_reg[1:0], 1'b1})
-                            3'd0: begin
-                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + c_scale_off;
-                                rdc_beats_next[att_ch] = c_scale_beats;
-                                rdc_tag_next[att_ch]   = TAG_KS;
-                            end
-                            3'd1: begin
-                                rdc_tag_next[att_ch]   = TAG_K;
-                            end
-                            3'd2: begin
-                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + cache_scale_off_reg;
-                                rdc_beats_next[att_ch] = c_scale_beats;
-                                rdc_tag_next[att_ch]   = TAG_VS;
-                            end
-                            3'd3: begin
-                                rdc_addr_next[att_ch]  = kvbase_reg[KVI_WIDTH'(akvh_reg)] + c_cache_bytes;
-                                rdc_tag_next[att_ch]   = TAG_V;
+                        // Loaded at a head's end too (kv head akvh's base, the tag kept).
+                        rdc_ld[att_ch]         = 1'b1;
+                        rdc_tag_ld[att_ch]     = 1'b1;
+                        case (att_phase)
+                            3'd0, 3'd1, 3'd2, 3'd3: begin
                             end
                             default: begin
+                                rdc_tag_ld[att_ch]     = 1'b0;
                                 // The head's commands are out: the next head, or the step waits.
                                 rdc_valid_next[att_ch] = 1'b0;
                                 phase_next             = 3'd0;
@@ -1164,9 +1156,8 @@ always_comb begin
                         // no sub-step waits out a read latency.
                         if (KV_INT8) begin
                             rdc_valid_next[kv_ch] = 1'b1;
-                            rdc_addr_next[kv_ch]  = sbpf_addr;
-                            rdc_beats_next[kv_ch] = 32'd1;
-                            rdc_tag_next[kv_ch]   = TAG_SBEAT;
+                            rdc_ld[kv_ch]         = 1'b1;
+                            rdc_tag_ld[kv_ch]     = 1'b1;
                             which_next            = !which_reg;
                             if (which_reg) begin
                                 sbpf_cur_next[kv_ch] = sbpf_cur_reg[kv_ch] + (c_cache_bytes << 1);
@@ -1264,6 +1255,78 @@ always_comb begin
             state_next = STATE_IDLE;
         end
     endcase
+end
+
+always_comb begin
+    att_base = kvbase_reg[KVI_WIDTH'(akvh_reg)];
+    for (int c = 0; c < 4; c++) begin
+        // STEP_ATT's values (a head's end: its kv head's base), unless the step says otherwise.
+        rdc_addr_data[c]  = att_base;
+        rdc_beats_data[c] = c_seq_beats;
+        rdc_tag_data[c]   = TAG_K;
+        case (step_reg)
+            STEP_EMBED: begin  // channel 0: phase 0 the row's scales, phase 1 its values
+                if (c == 0) begin
+                    rdc_addr_data[c]  = phase_reg[0] ? c_emb_q_addr : c_emb_s_addr;
+                    rdc_beats_data[c] = phase_reg[0] ? c_emb_q_beats : c_emb_s_beats;
+                    rdc_tag_data[c]   = phase_reg[0] ? TAG_EMB_Q : TAG_EMB_S;
+                end
+            end
+            STEP_ROPE_ROW: begin
+                if (c == 0) begin
+                    rdc_addr_data[c]  = c_rope_addr;
+                    rdc_beats_data[c] = c_hs_beats;
+                    rdc_tag_data[c]   = TAG_ROPE;
+                end
+            end
+            STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin  // phase 0 norm (channel 0), 1 blocks
+                if (phase_reg[0]) begin
+                    rdc_addr_data[c]  = wptr_reg[c];
+                    rdc_beats_data[c] = mmb_reg[c];
+                    rdc_tag_data[c]   = TAG_W;
+                end else if (c == 0) begin
+                    rdc_addr_data[c]  = step_reg == STEP_CLS ? c_final_norm_addr : norm_ptr_reg;
+                    rdc_beats_data[c] = c_dim_beats;
+                    rdc_tag_data[c]   = TAG_NORM;
+                end
+            end
+            STEP_ATT: begin
+                case (att_phase)
+                    3'd0: begin
+                        rdc_addr_data[c]  = att_base + c_scale_off;
+                        rdc_beats_data[c] = c_scale_beats;
+                        rdc_tag_data[c]   = TAG_KS;
+                    end
+                    3'd2: begin
+                        rdc_addr_data[c]  = att_base + cache_scale_off_reg;
+                        rdc_beats_data[c] = c_scale_beats;
+                        rdc_tag_data[c]   = TAG_VS;
+                    end
+                    3'd3: begin
+                        rdc_addr_data[c]  = att_base + c_cache_bytes;
+                        rdc_tag_data[c]   = TAG_V;
+                    end
+                    default: begin  // 3'd1 keys, or a head's end
+                    end
+                endcase
+            end
+            STEP_ROPE: begin  // int8 KV: the scale beat read-ahead
+                rdc_addr_data[c]  = sbpf_addr;
+                rdc_beats_data[c] = 32'd1;
+                rdc_tag_data[c]   = TAG_SBEAT;
+            end
+            default: begin
+            end
+        endcase
+        if (c == 0 && state_reg == STATE_DESC) begin  // step_reg is the last run's here
+            rdc_addr_data[c]  = desc_ptr_reg;
+            rdc_beats_data[c] = 32'(forward_desc_pkg::DESC_BEATS);
+            rdc_tag_data[c]   = TAG_DESC;
+        end
+        rdc_addr_next[c]  = rdc_ld[c] ? rdc_addr_data[c] : rdc_addr_reg[c];
+        rdc_beats_next[c] = rdc_ld[c] ? rdc_beats_data[c] : rdc_beats_reg[c];
+        rdc_tag_next[c]   = rdc_tag_ld[c] ? rdc_tag_data[c] : rdc_tag_reg[c];
+    end
 end
 
 always_ff @(posedge clk) begin
