@@ -12,20 +12,23 @@ and ends, and the registers fed by a path over 8 levels.
 
 The same passes do not make the same netlist: ABC (abc9) gets the same AIG as in the whole-design
 run (the same gate, input and output counts) but maps it in another order (cell names and ids
-differ), and the result can differ by a level or two. At 2a4ea1b, ``forward --param KV_INT8=1``
-reads 8 here and 10 in the whole design (same AIG, other LUT mix), while attention_score_pipe's
+differ), and the result can differ by a level or two; it also lets a path that is not its
+critical one grow as deep as the critical one, so a lone 32-bit compare can read 5 levels. At
+2a4ea1b, ``forward --param KV_INT8=1 --param AXI_ID_WIDTH=4`` (the shell's instance) reads 8
+here and 10 in the whole design (same AIG, another LUT mix), while attention_score_pipe's
 instances read as in the whole design (PIPE=0: 9, PIPE=1: 8). A module at 8 here can still be
 over 8 there: keep a margin, and read the whole-design netlist's paths where it is at hand.
 
 Usage::
 
-    python scripts/module_depth.py forward --param KV_INT8=1
+    python scripts/module_depth.py forward --param KV_INT8=1 --param AXI_ID_WIDTH=4
     python scripts/module_depth.py attention_score_pipe --param PIPE=1 --param PIPES=4 \\
         --param T_WIDTH=11 --param Q_WIDTH=7          # one of the deployed instances
 
 ``--param NAME=VALUE`` rewrites the parameter's default in a working copy of the module's file
-(the design's values where they differ from the defaults: the forward kernel runs with KV_INT8=1,
-attention_core gives its score pipes PIPE/PIPES and the widths of the deployed maxima).
+(the design's values where they differ from the defaults: the shell's forward kernel runs with
+KV_INT8=1 and AXI_ID_WIDTH=4 (its DMA_ID_WIDTH), attention_core gives its score pipes PIPE/PIPES
+and the widths of the deployed maxima).
 """
 
 from __future__ import annotations
