@@ -31,6 +31,9 @@
  * c's weight stream (its 16-row blocks b with b mod 4 = c of every matrix,
  * consecutive in execution order from the descriptor's weights_<c>) and all
  * by the same quantized x stream (quantize_core's output, broadcast).
+ * int8 KV: quantize_core also quantizes each layer's k and v head vectors, in
+ * one run, into the KV buffer, from which the KV step writes the slots and
+ * merges the scales (docs/forward.md, "int8 KV").
  *
  * SLVERR/DECERR on any channel sets STATUS.AXI_READ_ERROR / AXI_WRITE_ERROR;
  * every step still completes (a failed read's data is undefined), so the run
@@ -284,6 +287,18 @@ localparam int CW        = AW + 1;                     // word counts
 
 // Matmul engines' and the quantizer's input width: the longer of dim and hidden, in 512s.
 localparam int ENG_COLS     = ((MAX_DIM > MAX_HIDDEN ? MAX_DIM : MAX_HIDDEN) + 511) / 512 * 512;
+// int8 KV store: one quantize_core run takes the layer's k and v head vectors (2 kv_dim values,
+// kv_dim <= dim and <= n_kv_heads x 64) into the KV buffer: its value beats (a group of
+// head_size per head vector, group g = k heads 0..n_kv_heads-1 then v heads; a beat per group
+// at head_size 64, two at 32) and its scale beats (16 groups a beat).
+localparam int KVQ_VALUES   = 2 * (MAX_DIM < MAX_KV_HEADS * 64 ? MAX_DIM : MAX_KV_HEADS * 64);
+localparam int Q_MAX_N      = KV_INT8 && (KVQ_VALUES + 511) / 512 * 512 > ENG_COLS
+                            ? (KVQ_VALUES + 511) / 512 * 512 : ENG_COLS;
+localparam int KVB_VBEATS   = 2 * MAX_KV_HEADS;             // value beats (head_size 64)
+localparam int KVB_SBEATS   = (2 * MAX_KV_HEADS + 15) / 16;  // scale beats
+localparam int KVG_WIDTH    = $clog2(2 * MAX_KV_HEADS);      // a group of the KV run
+localparam int KVV_WIDTH    = $clog2(KVB_VBEATS + 1);
+localparam int KVS_WIDTH    = KVB_SBEATS > 1 ? $clog2(KVB_SBEATS) : 1;
 localparam int GROUP_WIDTH  = $clog2(ENG_COLS / 32 + 1);
 localparam int X_BEAT_WIDTH = $clog2(ENG_COLS / 64 + 1);
 localparam int KVH_WIDTH    = $clog2(MAX_KV_HEADS + 1);
@@ -414,6 +429,7 @@ typedef enum logic [3:0] {
     STEP_ROPE_ROW,  // RoPE table row of pos -> ROPE (once per token)
     STEP_QKV,       // X (twice) -> rmsnorm (rms_att) -> quantize -> engines (wqkv) -> QKV
     STEP_ROPE,      // QKV[q | k] rotated in place with ROPE
+    STEP_KVQ,       // int8 KV: every k and v head vector -> quantize_core (one run) -> the KV buffer
     STEP_KV,        // one k or v head vector -> its KV-cache slot (per kv head, k then v)
     STEP_ATT,       // every query head's attention (one attention_core run) -> ATT
     STEP_WO,        // ATT -> quantize -> engines (wo) -> XB
@@ -439,7 +455,7 @@ always_comb begin
     perf_count[FORWARD_PERF_MATMUL_CYCLES]    = in_steps && (step_reg == STEP_QKV || step_reg == STEP_WO
                                                 || step_reg == STEP_W13 || step_reg == STEP_W2 || step_reg == STEP_CLS);
     perf_count[FORWARD_PERF_ATTENTION_CYCLES] = in_steps && step_reg == STEP_ATT;
-    perf_count[FORWARD_PERF_KV_CYCLES]        = in_steps && step_reg == STEP_KV;
+    perf_count[FORWARD_PERF_KV_CYCLES]        = in_steps && (step_reg == STEP_KVQ || step_reg == STEP_KV);
     perf_count[FORWARD_PERF_RD_BEATS_A]       = m_axi_ch0_rvalid && m_axi_ch0_rready;
     perf_count[FORWARD_PERF_RD_BEATS_B]       = m_axi_ch1_rvalid && m_axi_ch1_rready;
     perf_count[FORWARD_PERF_RD_BEATS_C]       = m_axi_ch2_rvalid && m_axi_ch2_rready;
@@ -568,8 +584,19 @@ logic [1:0]             wd_src_reg, wd_src_next;       // the channels' write da
 logic                   sb_valid_reg, sb_valid_next;   // int8 KV store: the merged scale beat waits to go
 logic [511:0]           sbeat_reg, sbeat_next;         // ... the beat holding pos's scale, read, then merged
 logic                   sbeat_have_reg, sbeat_have_next;
-logic [31:0]            kvs_reg, kvs_next;             // ... the head vector's new scale
-logic                   kvs_have_reg, kvs_have_next;
+logic [31:0]            kvs_reg, kvs_next;             // ... the head vector's new scale (from the KV buffer)
+logic [511:0]           kvd_reg, kvd_next;             // ... the head vector's value beat (from the KV buffer)
+logic                   kvd_valid_reg, kvd_valid_next; // ... and it waits to go
+// int8 KV buffer (STEP_KVQ writes it, STEP_KV reads it): quantize_core's value and scale beats
+// of the layer's run, the beats counted as they come; the v group of kv head kvh (n_kv_heads +
+// kvh, kept as a counter).
+logic [511:0]           kvb_val [0:KVB_VBEATS-1];
+logic [511:0]           kvb_scale [0:KVB_SBEATS-1];
+logic [KVV_WIDTH-1:0]   kvb_vn_reg;                    // value beats of the run (kv_dim / 32)
+logic [KVV_WIDTH-1:0]   kvb_vcnt_reg, kvb_vcnt_next;   // value beats taken
+logic [KVS_WIDTH-1:0]   kvb_scnt_reg, kvb_scnt_next;   // scale beats taken
+logic                   kvb_full_reg, kvb_full_next;   // the run's last beat taken
+logic [KVG_WIDTH-1:0]   kvgv_reg, kvgv_next;           // n_kv_heads + kvh
 logic                   eng_start_reg, eng_start_next;
 logic [GROUP_WIDTH-1:0] eng_groups_reg, eng_groups_next;
 logic [X_BEAT_WIDTH-1:0] eng_xvb_reg, eng_xvb_next;
@@ -659,6 +686,7 @@ logic [3:0]             att_ks_tvalid, att_k_tvalid, att_vs_tvalid, att_v_tvalid
 // Framing is by counts, and the units report their end through the writer or the readers.
 wire unused_status = &{1'b0, ra_busy, rb_busy, rb_done, w_busy, emb_done, emb_out_tlast,
                        rms_done, rms_out_tlast, eng_x_tready, att_q_tready, ra_tlast, rb_tlast,
+                       c_head_size[31:7], c_head_size[5:0],  // int8 KV: only its 64s bit (32 or 64)
                        ch_rd_tlast[0], ch_rd_tlast[1], ch_rd_tlast[2], ch_rd_tlast[3],
                        ch_rv_tlast[0], ch_rv_tlast[1], ch_rv_tlast[2], ch_rv_tlast[3]};
 
@@ -672,6 +700,8 @@ logic [AW-1:0] mm_src, mm_dst;
 logic [1:0]  kv_ch, att_ch;
 logic [63:0] kv_head_base;
 logic [63:0] sbpf_addr;                // int8 KV: the scale beat that the read-ahead asks for now
+logic [KVG_WIDTH+3:0] kv_g;            // int8 KV store: the sub-step's group in the KV buffer
+logic [511:0] kv_vbeat;                // ... the KV buffer's value beat holding it
 logic [63:0] att_base;                 // attention: kv head akvh's base (its key cache)
 logic [2:0]  att_phase;                // attention: the head's command (0-3: KS, K, VS, V), fp32 K and V
 logic        sbeat_take;               // int8 KV: the KV sub-step takes its scale beat
@@ -712,6 +742,10 @@ always_comb begin
     sbeat_take    = step_reg == STEP_KV && (state_reg == STATE_ISSUE || state_reg == STATE_WAIT) && !sbeat_have_reg;
     sbeat_merged  = sbeat_reg;
     sbeat_merged[32 * pos_reg[3:0] +: 32] = kvs_reg;
+    // The KV buffer's group of kv head kvh: k (group kvh) or v (n_kv_heads + kvh); its value
+    // beat (head_size 32: two groups a beat, the odd one in the high half).
+    kv_g     = (KVG_WIDTH+4)'(which_reg ? kvgv_reg : KVG_WIDTH'(kvh_reg));
+    kv_vbeat = kvb_val[KVG_WIDTH'(c_head_size[6] ? kv_g : kv_g >> 1)];
 end
 
 always_comb begin
@@ -770,15 +804,27 @@ always_comb begin
     sbeat_next     = sbeat_reg;
     sbeat_have_next = sbeat_have_reg;
     kvs_next       = kvs_reg;
-    kvs_have_next  = kvs_have_reg;
-    // int8 KV store: the scale beat read back, and the new scale (quantize_core's last beat).
+    kvd_next       = kvd_reg;
+    kvd_valid_next = kvd_valid_reg && !(wd_src_reg == WD_KVBUF && ch_wr_tready[ra_wch_reg]);
+    kvgv_next      = kvgv_reg;
+    // int8 KV store: the scale beat read back.
     if (sbeat_take && ch_rd_tvalid[ra_wch_reg] && ch_rd_ttag[ra_wch_reg] == TAG_SBEAT) begin
         sbeat_next      = ch_rd_tdata[ra_wch_reg];
         sbeat_have_next = 1'b1;
     end
-    if (q_kv_reg && q_out_tvalid && q_out_tlast) begin
-        kvs_next      = q_out_tdata[31:0];
-        kvs_have_next = 1'b1;
+    // The KV buffer takes the KV run's beats: value beats, then scale beats (the last: tlast).
+    kvb_vcnt_next = kvb_vcnt_reg;
+    kvb_scnt_next = kvb_scnt_reg;
+    kvb_full_next = kvb_full_reg;
+    if (q_kv_reg && q_out_tvalid) begin
+        if (kvb_vcnt_reg != kvb_vn_reg) begin
+            kvb_vcnt_next = kvb_vcnt_reg + 1'b1;
+        end else begin
+            kvb_scnt_next = kvb_scnt_reg + 1'b1;
+        end
+        if (q_out_tlast) begin
+            kvb_full_next = 1'b1;
+        end
     end
     eng_start_next = 1'b0;
     eng_groups_next = eng_groups_reg;
@@ -817,7 +863,8 @@ always_comb begin
 
     // The end of the current step (STATE_WAIT).
     case (step_reg)
-        STEP_KV:     step_end = (KV_INT8 ? !sb_valid_reg && !q_busy : ra_seen_reg)
+        STEP_KVQ:    step_end = kvb_full_reg;
+        STEP_KV:     step_end = (KV_INT8 ? !sb_valid_reg && !kvd_valid_reg : ra_seen_reg)
                              && (which_reg == 1'b0 || !kvh_last_reg || pend_idle);
         STEP_LOGITS: step_end = ra_seen_reg && pend_idle;
         STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
@@ -983,27 +1030,43 @@ always_comb begin
                         w_count_next  = CW'(c_dim_beats);
                     end
                 end
+                STEP_KVQ: begin
+                    // The k and v head vectors (QKV[dim .. dim + 2 kv_dim], k heads then v heads)
+                    // quantized in one run with a group of head_size (32 or 64: quantize_core's
+                    // group sizes) each, into the KV buffer: the run's latency is paid once a
+                    // layer, not once a head vector (STEP_KV then only writes).
+                    ra_start_next   = 1'b1;
+                    ra_base_next    = AW'(QKV_BASE) + AW'(c_dim_beats);
+                    ra_count_next   = CW'(c_kv_beats << 1);
+                    ra_wrap_next    = CW'(c_kv_beats << 1);
+                    ra_route_next   = RA_QUANT;
+                    q_start_next    = 1'b1;
+                    q_n_next        = c_kv_beats << 5;
+                    q_gs64_next     = c_head_size[6];
+                    q_rms_next      = 1'b0;
+                    q_kv_next       = 1'b1;
+                    kvb_vcnt_next   = '0;
+                    kvb_scnt_next   = '0;
+                    kvb_full_next   = 1'b0;
+                end
                 STEP_KV: begin
-                    // k head kvh at QKV[dim + kvh hs], v head at QKV[dim + kv_dim + kvh hs].
-                    ra_start_next = 1'b1;
-                    ra_base_next  = AW'(QKV_BASE) + AW'(c_dim_beats) + (which_reg ? AW'(c_kv_beats) : AW'(0))
-                                  + kvoff_reg;
-                    ra_count_next = CW'(c_hs_beats);
-                    ra_wrap_next  = CW'(c_hs_beats);
-                    ra_wch_next   = kv_ch;
+                    ra_wch_next = kv_ch;
                     if (KV_INT8) begin
-                        // Quantized with one group of head_size (32 or 64: quantize_core's group
-                        // sizes): its value beat goes to the slot, its scale into pos's scale beat.
-                        ra_route_next   = RA_QUANT;
-                        q_start_next    = 1'b1;
-                        q_n_next        = c_head_size;
-                        q_gs64_next     = c_head_size[6];
-                        q_rms_next      = 1'b0;
-                        q_kv_next       = 1'b1;
-                        wd_src_next     = WD_QUANT;
+                        // From the KV buffer: the value beat goes to the slot, the scale into
+                        // pos's scale beat (read ahead, merged in STATE_ISSUE).
+                        kvd_next        = c_head_size[6] ? kv_vbeat
+                                        : {256'd0, kv_g[0] ? kv_vbeat[511:256] : kv_vbeat[255:0]};
+                        kvd_valid_next  = 1'b1;
+                        kvs_next        = kvb_scale[KVS_WIDTH'(kv_g >> 4)][32 * kv_g[3:0] +: 32];
+                        wd_src_next     = WD_KVBUF;
                         sbeat_have_next = 1'b0;
-                        kvs_have_next   = 1'b0;
                     end else begin
+                        // k head kvh at QKV[dim + kvh hs], v head at QKV[dim + kv_dim + kvh hs].
+                        ra_start_next = 1'b1;
+                        ra_base_next  = AW'(QKV_BASE) + AW'(c_dim_beats) + (which_reg ? AW'(c_kv_beats) : AW'(0))
+                                      + kvoff_reg;
+                        ra_count_next = CW'(c_hs_beats);
+                        ra_wrap_next  = CW'(c_hs_beats);
                         ra_route_next = RA_WRITE;
                         wd_src_next   = WD_RA;
                     end
@@ -1099,8 +1162,8 @@ always_comb begin
                             wrc_addr_next[kv_ch]  = kv_head_base + slot_off_reg[which_reg];
                             wrc_beats_next[kv_ch] = c_slot_beats;
                         end else if (KV_INT8 && phase_reg == 3'd1) begin
-                            // The value beat is in the write stream once the scale is known.
-                            if (sbeat_have_reg && kvs_have_reg) begin
+                            // The scale beat follows the value beat in the channel's write stream.
+                            if (sbeat_have_reg && !kvd_valid_reg) begin
                                 wrc_valid_next[kv_ch] = 1'b1;
                                 wrc_addr_next[kv_ch]  = kv_sbeat_addr;
                                 wrc_beats_next[kv_ch] = 32'd1;
@@ -1206,10 +1269,14 @@ always_comb begin
                 STEP_ROPE_ROW: step_next = STEP_QKV;
                 STEP_QKV:      step_next = STEP_ROPE;
                 STEP_ROPE: begin
-                    step_next  = STEP_KV;
+                    step_next  = KV_INT8 ? STEP_KVQ : STEP_KV;
                     kvh_next   = '0;
                     which_next = 1'b0;
                     kvoff_next = '0;
+                end
+                STEP_KVQ: begin
+                    step_next = STEP_KV;
+                    kvgv_next = KVG_WIDTH'(c_n_kv_heads);
                 end
                 STEP_KV: begin
                     which_next = !which_reg;
@@ -1217,6 +1284,7 @@ always_comb begin
                         // The head's key and value caches are done: the channel's next head.
                         kvcur_next[kv_ch] = kvcur_reg[kv_ch] + (c_cache_bytes << 1);
                         kvh_next          = kvh_reg + 1'b1;
+                        kvgv_next         = kvgv_reg + 1'b1;
                         kvoff_next        = kvoff_reg + AW'(c_hs_beats);
                         if (kvh_last_reg) begin
                             step_next = STEP_ATT;
@@ -1395,7 +1463,13 @@ always_ff @(posedge clk) begin
     sbeat_reg       <= sbeat_next;
     sbeat_have_reg  <= sbeat_have_next;
     kvs_reg         <= kvs_next;
-    kvs_have_reg    <= kvs_have_next;
+    kvd_reg         <= kvd_next;
+    kvd_valid_reg   <= kvd_valid_next;
+    kvgv_reg        <= kvgv_next;
+    kvb_vn_reg      <= KVV_WIDTH'(c_kv_beats >> 1);
+    kvb_vcnt_reg    <= kvb_vcnt_next;
+    kvb_scnt_reg    <= kvb_scnt_next;
+    kvb_full_reg    <= kvb_full_next;
     eng_start_reg   <= eng_start_next;
     eng_groups_reg  <= eng_groups_next;
     eng_xvb_reg     <= eng_xvb_next;
@@ -1419,6 +1493,13 @@ always_ff @(posedge clk) begin
     if (kvbase_we) begin
         kvbase_reg[KVI_WIDTH'(kvh_reg)] <= kv_head_base;
     end
+    if (q_kv_reg && q_out_tvalid) begin
+        if (kvb_vcnt_reg != kvb_vn_reg) begin
+            kvb_val[KVG_WIDTH'(kvb_vcnt_reg)] <= q_out_tdata;
+        end else begin
+            kvb_scale[kvb_scnt_reg] <= q_out_tdata;
+        end
+    end
 
     if (rst_reg) begin
         state_reg     <= STATE_IDLE;
@@ -1440,6 +1521,7 @@ always_ff @(posedge clk) begin
         w_engines_reg <= 1'b0;
         q_kv_reg      <= 1'b0;
         sb_valid_reg  <= 1'b0;
+        kvd_valid_reg <= 1'b0;
         wd_src_reg    <= WD_RA;
         for (int c = 0; c < 4; c++) begin
             rdc_valid_reg[c] <= 1'b0;
@@ -1513,20 +1595,20 @@ always_comb begin
     endcase
     // Channel write data: one channel (ra_wch_reg) at a time.
     case (wd_src_reg)
-        WD_QUANT: wd_tdata = q_out_tdata;
+        WD_KVBUF: wd_tdata = kvd_reg;
         WD_SBEAT: wd_tdata = sbeat_reg;
         default:  wd_tdata = ra_tdata;
     endcase
     for (int c = 0; c < 4; c++) begin
         case (wd_src_reg)
-            WD_QUANT: ch_wr_tvalid[c] = q_out_tvalid && q_kv_reg && !q_out_tlast && ra_wch_reg == 2'(c);
+            WD_KVBUF: ch_wr_tvalid[c] = kvd_valid_reg && ra_wch_reg == 2'(c);
             WD_SBEAT: ch_wr_tvalid[c] = sb_valid_reg && ra_wch_reg == 2'(c);
             default:  ch_wr_tvalid[c] = ra_tvalid && ra_route_reg == RA_WRITE && ra_wch_reg == 2'(c);
         endcase
     end
-    // The quantizer's output: every beat to the engines (matmul), or the KV store's value beat
-    // to the channel and its scale beat (the last) into kvs_reg.
-    q_out_tready = !q_kv_reg || q_out_tlast || (wd_src_reg == WD_QUANT && ch_wr_tready[ra_wch_reg]);
+    // The quantizer's output: every beat to the engines (matmul), or to the KV buffer (int8 KV
+    // store); both take a beat in every cycle.
+    q_out_tready = 1'b1;
 
     // Quantizer input: the RMSNorm output, or a region.
     if (q_rms_reg) begin
@@ -2054,7 +2136,7 @@ rmsnorm_core rmsnorm_core_inst (
 );
 
 quantize_core #(
-    .MAX_N(ENG_COLS)
+    .MAX_N(Q_MAX_N)
 ) quantize_core_inst (
     .clk(clk),
     .rst(rst_reg),

@@ -27,14 +27,14 @@ package fwd_pkg;
 
     // Scratchpad read port A: the consumer of its beats.
     localparam logic [2:0] RA_RMS    = 3'd0;  // rmsnorm_core x
-    localparam logic [2:0] RA_QUANT  = 3'd1;  // quantize_core x (matmul input without a norm; int8 KV store)
+    localparam logic [2:0] RA_QUANT  = 3'd1;  // quantize_core x (matmul input without a norm; int8 KV run)
     localparam logic [2:0] RA_EW     = 3'd2;  // elementwise operand a
     localparam logic [2:0] RA_ATTQ   = 3'd3;  // attention_core q
     localparam logic [2:0] RA_WRITE  = 3'd4;  // a channel's write stream (KV store, logits)
 
     // A channel's write data.
     localparam logic [1:0] WD_RA     = 2'd0;  // scratchpad port A (fp32 KV store, logits)
-    localparam logic [1:0] WD_QUANT  = 2'd1;  // quantize_core's value beats (int8 KV store)
+    localparam logic [1:0] WD_KVBUF  = 2'd1;  // the KV buffer's value beat (int8 KV store)
     localparam logic [1:0] WD_SBEAT  = 2'd2;  // the merged scale beat (int8 KV store)
 
     // Writer sequential source.
