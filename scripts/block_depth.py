@@ -12,7 +12,7 @@ Usage::
 
     python scripts/block_depth.py ew_add 2 4 6                 # the block's own delay model
     python scripts/block_depth.py ew_add 4 6 8 --delay-model asap7
-    python scripts/block_depth.py fp32_recip 31     # a chain (hls/build.py pieces): as configured
+    python scripts/block_depth.py fp32_recip 35     # a chain (hls/build.py pieces): as configured
 
 Each run takes seconds to a few minutes (yowasp compiles itself once per machine first).
 A stage count that does not lower the depth means one IR node (a wide multiply, a long

@@ -5,14 +5,14 @@
 package hls_latency_pkg;
 
 localparam int FP32_EXP_LATENCY         =  7;  // 6 stages
-localparam int FP32_RECIP_LATENCY       = 32;  // 31 stages
-localparam int FP32_RSQRT_LATENCY       = 37;  // 36 stages
+localparam int FP32_RECIP_LATENCY       = 36;  // 35 stages
+localparam int FP32_RSQRT_LATENCY       = 41;  // 40 stages
 localparam int Q8_SCALE_PRODUCT_LATENCY =  8;  // 7 stages
 localparam int Q8_ACC_ADD_LATENCY       =  7;  // 6 stages
 localparam int Q8_DOT_GROUP_64_LATENCY  =  3;  // 2 stages
 localparam int Q8_DOT_GROUP_32_LATENCY  =  3;  // 2 stages
-localparam int Q8_QUANTIZE_64_LATENCY   = 43;  // 42 stages
-localparam int Q8_QUANTIZE_32_LATENCY   = 43;  // 42 stages
+localparam int Q8_QUANTIZE_64_LATENCY   = 47;  // 46 stages
+localparam int Q8_QUANTIZE_32_LATENCY   = 47;  // 46 stages
 localparam int EW_ADD_LATENCY           =  9;  // 8 stages
 localparam int EW_DEQUANT_LATENCY       =  5;  // 4 stages
 localparam int EW_SWIGLU_LATENCY        = 13;  // 12 stages
@@ -22,7 +22,7 @@ localparam int FP32_MAX16_LATENCY       =  9;  // 8 stages
 localparam int FP32_MAX_LATENCY         =  2;  // 1 stage
 localparam int EW_MUL_LATENCY           =  3;  // 2 stages
 localparam int EW_RMS_SCALE_LATENCY     =  5;  // 4 stages
-localparam int EW_EXP_SUB_LATENCY       = 59;  // 58 stages
+localparam int EW_EXP_SUB_LATENCY       = 60;  // 59 stages
 localparam int FP32_ACC_ADD_LATENCY     =  1;  // 1 stage
 localparam int FP32_SUM_ADD_LATENCY     =  3;  // 2 stages
 localparam int EW_I8_TO_F32_LATENCY     =  2;  // 1 stage
