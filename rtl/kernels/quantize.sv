@@ -41,10 +41,7 @@ module quantize #(
     // Width of the m_axi address bus, bits (13..64)
     parameter int AXI_ADDR_WIDTH = 64,
     // Width of the m_axi ID fields, bits (>= 1; every burst uses ID 0)
-    parameter int AXI_ID_WIDTH = 1,
-    // Output FIFO depth, beats (power of two, >= 2; 0: sized by quantize_core from the quantize
-    // blocks' latency)
-    parameter int OUT_FIFO_DEPTH = 0
+    parameter int AXI_ID_WIDTH = 1
 ) (
     input  wire                        clk,
     input  wire                        rst,  // active-high, synchronous
@@ -137,7 +134,7 @@ localparam int ARG_GS  = (int'(QUANTIZE_ARG_GROUP_SIZE) - int'(CTRL_ARG_BASE)) /
 
 // Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
 // formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
-// MAX_N and OUT_FIFO_DEPTH are checked by quantize_core.
+// MAX_N is checked by quantize_core (which sizes its output FIFO from the quantize blocks' latency).
 if (AXI_DATA_WIDTH != 8 * BEAT_BYTES) begin : g_check_data_width
     $error("quantize: AXI_DATA_WIDTH must be 512 (the model-image layout of host/image.py)");
 end
@@ -363,8 +360,7 @@ end
  * Datapath: x beats -> groups -> quantize blocks -> value beats, then scale beats
  */
 quantize_core #(
-    .MAX_N(MAX_N),
-    .OUT_FIFO_DEPTH(OUT_FIFO_DEPTH)
+    .MAX_N(MAX_N)
 ) quantize_core_inst (
     .clk(clk),
     .rst(rst),

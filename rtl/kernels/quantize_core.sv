@@ -28,6 +28,14 @@
  * may be back-pressured at any beat. The scales are kept on chip (a buffer of
  * MAX_N / 512 beats) until the last value beat is queued, then copied into
  * the FIFO behind it, one buffer read per free slot.
+ *
+ * FIFO sizing: at one x beat per cycle the groups inside the quantize blocks
+ * hold BLOCK_LATENCY / 4 output beats (one every 4 x beats for both group
+ * sizes), so OUT_FIFO_DEPTH's default, 1 << clog2(BLOCK_LATENCY / 4 + 4), has
+ * those slots and a few for the output's own turnaround (16 beats at latency
+ * 47; 8 while the blocks were 7-cycle pipelines). A smaller FIFO holds x back:
+ * BLOCK_LATENCY only sizes the FIFO, a wrong value costs throughput, never
+ * data.
  */
 
 `default_nettype none
@@ -35,9 +43,13 @@
 module quantize_core #(
     // Largest n, values (a multiple of 512, 512..65536); sizes the scale buffer (MAX_N / 512 beats)
     parameter int MAX_N = 8192,
-    // Output FIFO depth, beats (power of two, >= 2; 0: sized from the quantize blocks' latency,
-    // FIFO_DEPTH below)
-    parameter int OUT_FIFO_DEPTH = 0
+    // Quantize blocks' latency, in_valid to out_valid, cycles (>= 1; the longer of the two,
+    // rtl/gen/hls_latency_pkg.sv); sizes the output FIFO
+    parameter int BLOCK_LATENCY = hls_latency_pkg::Q8_QUANTIZE_64_LATENCY > hls_latency_pkg::Q8_QUANTIZE_32_LATENCY
+                                ? hls_latency_pkg::Q8_QUANTIZE_64_LATENCY : hls_latency_pkg::Q8_QUANTIZE_32_LATENCY,
+    // Output FIFO depth, beats (power of two, >= 2); the default keeps x at one beat per cycle
+    // (the output beats of the groups in the blocks, plus a few: the header comment)
+    parameter int OUT_FIFO_DEPTH = 1 << $clog2(BLOCK_LATENCY / 4 + 4)
 ) (
     input  wire          clk,
     input  wire          rst,  // active-high, synchronous: abandons any run
@@ -71,23 +83,19 @@ localparam int GROUP_WIDTH = $clog2(MAX_N / 32 + 1);  // groups, GS 32 at most
 localparam int SBUF_BEATS  = MAX_N / 512;             // scale beats, GS 32 at most
 localparam int SBUF_WIDTH  = SBUF_BEATS > 1 ? $clog2(SBUF_BEATS) : 1;
 localparam int SB_WIDTH    = $clog2(SBUF_BEATS + 1);
-// A group's output beat is reserved when its last x beat is taken, so at one x beat per cycle
-// the groups inside the quantize block hold BLOCK_LATENCY / 4 beats (a beat every 4 x beats
-// for both group sizes) and the FIFO needs that many slots and a few for the output's own
-// turnaround, or x is held back. 8 beats while the blocks were 7-cycle pipelines.
-localparam int BLOCK_LATENCY = hls_latency_pkg::Q8_QUANTIZE_64_LATENCY > hls_latency_pkg::Q8_QUANTIZE_32_LATENCY
-                             ? hls_latency_pkg::Q8_QUANTIZE_64_LATENCY : hls_latency_pkg::Q8_QUANTIZE_32_LATENCY;
-localparam int FIFO_DEPTH  = OUT_FIFO_DEPTH > 0 ? OUT_FIFO_DEPTH : 1 << $clog2(BLOCK_LATENCY / 4 + 4);
-localparam int OCC_WIDTH   = $clog2(FIFO_DEPTH + 1);
-localparam int PTR_WIDTH   = $clog2(FIFO_DEPTH);
+localparam int OCC_WIDTH   = $clog2(OUT_FIFO_DEPTH + 1);
+localparam int PTR_WIDTH   = $clog2(OUT_FIFO_DEPTH);
 
 // Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
 // formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
 if (MAX_N < 512 || MAX_N > 65536 || MAX_N % 512 != 0) begin : g_check_max_n
     $error("quantize_core: MAX_N must be a multiple of 512 in 512..65536");
 end
-if (FIFO_DEPTH < 2 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0) begin : g_check_fifo_depth
-    $error("quantize_core: OUT_FIFO_DEPTH must be 0 or a power of two >= 2");
+if (BLOCK_LATENCY < 1) begin : g_check_latency
+    $error("quantize_core: BLOCK_LATENCY must be >= 1");
+end
+if (OUT_FIFO_DEPTH < 2 || (OUT_FIFO_DEPTH & (OUT_FIFO_DEPTH - 1)) != 0) begin : g_check_fifo_depth
+    $error("quantize_core: OUT_FIFO_DEPTH must be a power of two >= 2");
 end
 
 /*
@@ -127,8 +135,8 @@ logic                      sb_last_reg, sb_last_next;    // ... and it is the ru
 // Output FIFO (register array with a tlast bit per beat, datapath) and its pointers; occ_reg
 // counts reserved slots (queued beats plus beats promised to groups in the quantize pipeline
 // or to a scale read).
-logic [511:0]              fifo_mem [0:FIFO_DEPTH-1];
-logic                      fifo_last_mem [0:FIFO_DEPTH-1];
+logic [511:0]              fifo_mem [0:OUT_FIFO_DEPTH-1];
+logic                      fifo_last_mem [0:OUT_FIFO_DEPTH-1];
 logic [PTR_WIDTH:0]        fifo_wr_reg, fifo_wr_next;
 logic [PTR_WIDTH:0]        fifo_rd_reg, fifo_rd_next;
 logic [OCC_WIDTH-1:0]      occ_reg, occ_next;
@@ -228,7 +236,7 @@ always_comb begin
     last_beat = in_beat_reg == (gs64_reg ? 2'd3 : 2'd1);
     need_slot = gs64_reg || in_group_reg[0] || in_group_reg == groups_reg - GROUP_WIDTH'(1);
     x_ready   = state_reg == STATE_VALUES && in_group_reg != groups_reg
-             && !(last_beat && need_slot && occ_reg == OCC_WIDTH'(FIFO_DEPTH));
+             && !(last_beat && need_slot && occ_reg == OCC_WIDTH'(OUT_FIFO_DEPTH));
     x_take    = x_ready && s_axis_x_tvalid;
     if (x_take) begin
         gather_next[512 * in_beat_reg +: 512] = s_axis_x_tdata;
@@ -303,7 +311,7 @@ always_comb begin
         end
         STATE_SCALES: begin
             // One buffer read per free slot (no value beat is reserved any more).
-            if (sb_rd_reg != sbeats_reg && occ_reg != OCC_WIDTH'(FIFO_DEPTH)) begin
+            if (sb_rd_reg != sbeats_reg && occ_reg != OCC_WIDTH'(OUT_FIFO_DEPTH)) begin
                 reserve       = 1'b1;
                 sb_valid_next = 1'b1;
                 sb_last_next  = sb_rd_reg == sbeats_reg - SB_WIDTH'(1);
@@ -371,7 +379,8 @@ always_ff @(posedge clk) begin
 end
 
 /*
- * Quantize blocks (rtl/gen, XLS): registered inputs and outputs, 7 cycles, one group per cycle
+ * Quantize blocks (rtl/gen, XLS): registered inputs and outputs, one group per cycle, latency from
+ * rtl/gen/hls_latency_pkg.sv
  */
 q8_quantize_32 q8_quantize_32_inst (
     .clk(clk),
