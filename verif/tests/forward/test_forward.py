@@ -18,7 +18,7 @@ What is checked (the shipped tiny model ``models/tiny/model_q80.bin``: dim 128, 
 layers, 4 query / 2 kv heads of 32, vocab 1024, seq_len 256, GS 64; and a random model, GS 32,
 separate classifier, vocab 200 (a padded last block), 2 layers: for fp32 KV 8 query / 4 kv heads
 of 16 (GQA, a kv head on every channel) and 8 / 8 (two kv heads per channel), for int8 KV 4 / 4
-heads of 32):
+heads of 32, and 2 / 2 of 64 and 3 / 3 of 32 dim 96 for the KV buffer's layouts):
 
 - layers = 0, 1 and all; positions 0, 1, 2 in sequence (the KV cache grows), the next token's
   arguments written while a token runs and started right after its done;
@@ -82,10 +82,17 @@ RANDOM_CONFIG_MHA = ModelConfig(dim=128, hidden_dim=192, n_layers=2, n_heads=8, 
 # The int8 KV cache quantizes a head vector with quantize_core, whose group is 32 or 64: heads of 32.
 RANDOM_CONFIG_INT8 = ModelConfig(dim=128, hidden_dim=192, n_layers=2, n_heads=4, n_kv_heads=4, vocab_size=200,
                                  seq_len=32, shared_classifier=False)
+# The KV step's one quantize run a layer puts k head g and v head g in one KV-buffer layout: a
+# value beat a head vector at head_size 64 (2/2 heads of 64), and at 32 two a beat, where an odd
+# number of kv heads makes a beat hold the last k head and the first v head (3/3 heads of 32).
+RANDOM_CONFIG_INT8_HS64 = ModelConfig(dim=128, hidden_dim=192, n_layers=2, n_heads=2, n_kv_heads=2, vocab_size=200,
+                                      seq_len=32, shared_classifier=False)
+RANDOM_CONFIG_INT8_ODD = ModelConfig(dim=96, hidden_dim=192, n_layers=2, n_heads=3, n_kv_heads=3, vocab_size=200,
+                                     seq_len=32, shared_classifier=False)
 
 # Maxima just covering the test models (the tiny model: dim 128, hidden 384, 4/2 heads of 32,
-# vocab 1024, seq 256, 4 layers; the random ones: up to 8/8 heads of 16).
-PARAMETERS = {"MAX_DIM": 128, "MAX_HIDDEN": 384, "MAX_HEADS": 8, "MAX_KV_HEADS": 8, "MAX_HEAD_SIZE": 32,
+# vocab 1024, seq 256, 4 layers; the random ones: up to 8/8 heads of 16, 2/2 of 64).
+PARAMETERS = {"MAX_DIM": 128, "MAX_HIDDEN": 384, "MAX_HEADS": 8, "MAX_KV_HEADS": 8, "MAX_HEAD_SIZE": 64,
               "MAX_VOCAB": 1024, "MAX_SEQ_LEN": 256, "MAX_LAYERS": 4}
 
 
@@ -98,8 +105,8 @@ def tiny_weights():
 
 
 @functools.lru_cache(maxsize=None)
-def random_gqa_weights(kv: str, mha: bool = False):
-    config = RANDOM_CONFIG_INT8 if kv == "int8" else RANDOM_CONFIG_MHA if mha else RANDOM_CONFIG
+def random_gqa_weights(kv: str, mha: bool = False, config: ModelConfig = None):
+    config = config or (RANDOM_CONFIG_INT8 if kv == "int8" else RANDOM_CONFIG_MHA if mha else RANDOM_CONFIG)
     return random_weights(config, seed=7).quantized(32)
 
 
@@ -400,8 +407,9 @@ async def run_test_layers(dut) -> None:
 @cocotb.parametrize(memory_inserter=(None, cycle_pause))
 async def run_test_random_gqa(dut, memory_inserter: Generator = None) -> None:
     """Random GQA model (GS 32, a kv head per channel, separate classifier): positions 0, 1, 2
-    (0, 1 with memory paused 3 cycles of 4, for time); then (fp32 KV, not paused) the MHA model
-    with two kv heads per channel, positions 0, 1."""
+    (0, 1 with memory paused 3 cycles of 4, for time); then (not paused) for fp32 KV the MHA model
+    with two kv heads per channel, for int8 KV 2/2 heads of 64 and 3/3 heads of 32 (the KV
+    buffer's layouts), positions 0, 1."""
     tb = TB(dut)
     tb.set_memory_pauses(memory_inserter)
     await tb.cycle_reset()
@@ -410,6 +418,11 @@ async def run_test_random_gqa(dut, memory_inserter: Generator = None) -> None:
     if memory_inserter is None and build_kv() == "fp32":
         model = tb.load(random_model(mha=True))
         await tb.sequence(tokens_for(model, 2))
+    if memory_inserter is None and build_kv() == "int8":
+        for config, label in ((RANDOM_CONFIG_INT8_HS64, "random int8 2/2 heads of 64"),
+                              (RANDOM_CONFIG_INT8_ODD, "random int8 3/3 heads of 32")):
+            model = tb.load(Model(random_gqa_weights("int8", config=config), "int8", label))
+            await tb.sequence(tokens_for(model, 2))
 
 
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
