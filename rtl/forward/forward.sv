@@ -292,8 +292,8 @@ localparam int ENG_COLS     = ((MAX_DIM > MAX_HIDDEN ? MAX_DIM : MAX_HIDDEN) + 5
 // head_size per head vector, group g = k heads 0..n_kv_heads-1 then v heads; a beat per group
 // at head_size 64, two at 32) and its scale beats (16 groups a beat).
 localparam int KVQ_VALUES   = 2 * (MAX_DIM < MAX_KV_HEADS * 64 ? MAX_DIM : MAX_KV_HEADS * 64);
-localparam int Q_MAX_N      = KV_INT8 && (KVQ_VALUES + 511) / 512 * 512 > ENG_COLS
-                            ? (KVQ_VALUES + 511) / 512 * 512 : ENG_COLS;
+localparam int KVQ_N        = (KVQ_VALUES + 511) / 512 * 512;  // the KV run's width, in 512s
+localparam int Q_MAX_N      = KV_INT8 && KVQ_N > ENG_COLS ? KVQ_N : ENG_COLS;
 localparam int KVB_VBEATS   = 2 * MAX_KV_HEADS;             // value beats (head_size 64)
 localparam int KVB_SBEATS   = (2 * MAX_KV_HEADS + 15) / 16;  // scale beats
 localparam int KVG_WIDTH    = $clog2(2 * MAX_KV_HEADS);      // a group of the KV run
@@ -481,7 +481,7 @@ logic                   which_reg, which_next;        // 0: k, 1: v
 logic [HEAD_WIDTH-1:0]  head_reg, head_next;
 logic [KVH_WIDTH-1:0]   akvh_reg, akvh_next;
 logic [31:0]            sub_reg, sub_next;
-logic [AW-1:0]          kvoff_reg, kvoff_next;         // kvh * hs / 16
+logic [AW-1:0]          kvoff_reg, kvoff_next;         // kvh * hs / 16 (fp32 KV path; unread in int8 builds)
 
 // Memory pointers: per channel the weight stream and the KV cursor (the next kv head's key
 // cache; the layers' heads are consecutive in each channel's KV region); the next norm
@@ -663,6 +663,10 @@ wire  [511:0]           rms_out_tdata;
 logic [511:0]           q_x_tdata;
 logic                   q_x_tvalid;
 wire                    q_x_tready, q_out_tvalid, q_out_tlast, q_busy, q_done;
+// A beat of the KV run arrives (KV_INT8 a constant: an fp32-KV build keeps no buffer), and
+// it is a value beat (the run's value beats come first, then its scale beats).
+wire                    kvb_take       = KV_INT8 && q_kv_reg && q_out_tvalid;
+wire                    kvb_take_value = kvb_vcnt_reg != kvb_vn_reg;
 wire  [511:0]           q_out_tdata;
 wire  [3:0]             eng_w_tready;
 wire  [3:0]             eng_x_tready;
@@ -816,8 +820,8 @@ always_comb begin
     kvb_vcnt_next = kvb_vcnt_reg;
     kvb_scnt_next = kvb_scnt_reg;
     kvb_full_next = kvb_full_reg;
-    if (q_kv_reg && q_out_tvalid) begin
-        if (kvb_vcnt_reg != kvb_vn_reg) begin
+    if (kvb_take) begin
+        if (kvb_take_value) begin
             kvb_vcnt_next = kvb_vcnt_reg + 1'b1;
         end else begin
             kvb_scnt_next = kvb_scnt_reg + 1'b1;
@@ -1493,8 +1497,8 @@ always_ff @(posedge clk) begin
     if (kvbase_we) begin
         kvbase_reg[KVI_WIDTH'(kvh_reg)] <= kv_head_base;
     end
-    if (q_kv_reg && q_out_tvalid) begin
-        if (kvb_vcnt_reg != kvb_vn_reg) begin
+    if (kvb_take) begin
+        if (kvb_take_value) begin
             kvb_val[KVG_WIDTH'(kvb_vcnt_reg)] <= q_out_tdata;
         end else begin
             kvb_scale[kvb_scnt_reg] <= q_out_tdata;
