@@ -60,7 +60,7 @@ def _cases():
 def test_every_file_has_tests_and_properties():
     runner = _hls("dslx_test")
     assert DSLX_FILES == ["elementwise.x", "fp32_chains.x", "fp32_math.x", "fp32_steps.x", "q8_chains.x", "q8_dot.x",
-                          "quantize.x", "quantize_chains.x", "reduce.x"]
+                          "quantize.x", "quantize_chains.x", "reduce.x", "reduce_chains.x", "swiglu_chains.x"]
     for name in DSLX_FILES:
         kinds = {c.kind for c in runner.discover((HLS_DIR / name).read_text())}
         assert kinds == {"test", "quickcheck"}, name

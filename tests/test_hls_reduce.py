@@ -56,7 +56,11 @@ def test_dot16_matches_model(jits):
     a, b = _rows(rng, 400), _rows(rng, 400)
     b[:50] = np.uint32(0x3F800000)  # b = 1.0: the softmax denominator use
     a[50:100] = b[50:100]           # a = b: RMSNorm's x * x
-    got = _run_rows(jits("fp32_dot16"), a, b)
+    jit = jits("fp32_dot16")
+    # A chain of pieces (hls/reduce_chains.x, hls/blocks.toml): the JIT runs the pieces' IR one
+    # after the other in the blocks.toml order, as the RTL does, so a wrong list fails here.
+    assert len(jit.block.pieces) > 1 and len(jit._stages) == len(jit.block.pieces)
+    got = _run_rows(jit, a, b)
     want = as_bits(nm.dot16(from_bits(a), from_bits(b)))
     check_with_companion(got, want, (a[:, 0], b[:, 0]), "fp32_dot16", rng)
 

@@ -87,8 +87,8 @@ _EW_COMMON: tuple[str, ...] = (
 _SUM16: tuple[str, ...] = ("rtl/gen/fp32_dot16.v", "rtl/gen/fp32_sum_add.v", "rtl/kernels/sum16_accumulate.sv")
 # Softmax over an on-chip vector (after _EW_COMMON, which brings hls_latency_pkg): max (fp32_max16, fp32_max), exp (ew_exp_sub), sum16, recip, scale (ew_mul).
 _SOFTMAX: tuple[str, ...] = ("rtl/gen/fp32_max16.v", "rtl/gen/fp32_max.v", "rtl/gen/ew_exp_sub.v",
-                             "rtl/gen/fp32_recip.v", "rtl/gen/ew_mul.v", "rtl/kernels/softmax_exp_lanes.sv",
-                             "rtl/kernels/softmax_core.sv")
+                             "rtl/gen/fp32_recip.v", "rtl/gen/ew_mul.v", "rtl/kernels/lane_parts.sv",
+                             "rtl/kernels/softmax_exp_lanes.sv", "rtl/kernels/softmax_core.sv")
 
 _TOPS: tuple[Top, ...] = (
     Top("axis_skid_buffer", ("rtl/common/axis_skid_buffer.sv",)),
@@ -118,7 +118,7 @@ _TOPS: tuple[Top, ...] = (
                      "rtl/kernels/quantize_core.sv", "rtl/kernels/quantize.sv")),
     Top("quantize_core", ("rtl/gen/hls_latency_pkg.sv", "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v",
                           "rtl/kernels/quantize_core.sv")),
-    Top("sum16_accumulate", _SUM16),
+    Top("sum16_accumulate", ("rtl/gen/hls_latency_pkg.sv",) + _SUM16),
     # AXI4 interconnect for the VU9P shell (docs/shell-interconnect.md); the _tb tops are test
     # wrappers giving each port of the packed m_axi_*/s_axi_* vectors its own prefix.
     Top("axi_addr_split", ("rtl/common/axis_skid_buffer.sv", "rtl/common/axi_addr_split.sv")),
@@ -138,11 +138,19 @@ _TOPS: tuple[Top, ...] = (
                                                        "rtl/kernels/attention_core.sv",
                                                        "rtl/kernels/attention.sv"),
         make_overrides=_FAST_COMPILE),
+    # The forward kernel's elementwise unit alone (verif/tests/fwd_elementwise): ADD, SwiGLU on
+    # SWIGLU_LANES lanes (lane_parts), RoPE on one lane shell.
+    Top("fwd_elementwise", ("rtl/gen/hls_latency_pkg.sv", "rtl/forward/fwd_pkg.sv", "rtl/common/axis_skid_buffer.sv",
+                            "rtl/kernels/elementwise_core.sv", "rtl/gen/ew_add.v", "rtl/gen/ew_swiglu.v",
+                            "rtl/kernels/lane_parts.sv", "rtl/kernels/ew_swiglu_lanes.sv", "rtl/gen/ew_rope_pair.v",
+                            "rtl/forward/fwd_elementwise.sv"),
+        make_overrides=_FAST_COMPILE),
     # Forward kernel (docs/forward.md): every core above once (dict.fromkeys drops repeated files),
     # then rtl/forward.
     Top("forward", tuple(dict.fromkeys(
         _EW_COMMON + ("rtl/gen/forward_desc_pkg.sv", "rtl/forward/fwd_pkg.sv", "rtl/gen/ew_add.v", "rtl/gen/ew_swiglu.v",
-                      "rtl/gen/ew_rope_pair.v", "rtl/gen/ew_dequant.v", "rtl/kernels/embed_core.sv",
+                      "rtl/kernels/lane_parts.sv", "rtl/kernels/ew_swiglu_lanes.sv", "rtl/gen/ew_rope_pair.v", "rtl/gen/ew_dequant.v",
+                      "rtl/kernels/embed_core.sv",
                       "rtl/gen/q8_quantize_32.v", "rtl/gen/q8_quantize_64.v", "rtl/kernels/quantize_core.sv",
                       "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_product.v", "rtl/gen/q8_acc_add.v",
                       "rtl/kernels/matmul_engine.sv")

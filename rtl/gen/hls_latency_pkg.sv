@@ -15,16 +15,16 @@ localparam int Q8_QUANTIZE_64_LATENCY   = 47;  // 46 stages
 localparam int Q8_QUANTIZE_32_LATENCY   = 47;  // 46 stages
 localparam int EW_ADD_LATENCY           =  9;  // 8 stages
 localparam int EW_DEQUANT_LATENCY       =  5;  // 4 stages
-localparam int EW_SWIGLU_LATENCY        = 13;  // 12 stages
+localparam int EW_SWIGLU_LATENCY        = 106;  // 105 stages
 localparam int EW_ROPE_PAIR_LATENCY     = 17;  // 16 stages
-localparam int FP32_DOT16_LATENCY       = 13;  // 12 stages
+localparam int FP32_DOT16_LATENCY       = 29;  // 28 stages
 localparam int FP32_MAX16_LATENCY       =  9;  // 8 stages
 localparam int FP32_MAX_LATENCY         =  2;  // 1 stage
 localparam int EW_MUL_LATENCY           =  3;  // 2 stages
 localparam int EW_RMS_SCALE_LATENCY     =  5;  // 4 stages
 localparam int EW_EXP_SUB_LATENCY       = 60;  // 59 stages
 localparam int FP32_ACC_ADD_LATENCY     =  1;  // 1 stage
-localparam int FP32_SUM_ADD_LATENCY     =  3;  // 2 stages
+localparam int FP32_SUM_ADD_LATENCY     =  8;  // 7 stages
 localparam int EW_I8_TO_F32_LATENCY     =  2;  // 1 stage
 
 endpackage

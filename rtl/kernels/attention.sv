@@ -53,9 +53,10 @@ module attention #(
     // Largest seq_len argument, positions (1..65536); sizes softmax_core, the probability and scale buffers
     parameter int MAX_SEQ_LEN       = 2048,
     // Score pipes taking key slots in turn (1..4), a chunk per cycle each, and the accumulators of
-    // each (1..8; one adds a chunk sum per 4 cycles, so 4 keep a pipe at a chunk per cycle)
+    // each (1..16; one adds a chunk sum per fp32_sum_add latency + 1 cycles, so that many keep a
+    // pipe at a chunk per cycle)
     parameter int SCORE_PIPES       = 4,
-    parameter int SCORE_ACC_UNITS   = 4,
+    parameter int SCORE_ACC_UNITS   = hls_latency_pkg::FP32_SUM_ADD_LATENCY + 1,
     // Value chunks per cycle (1, 2 or 4): 4 take a 64-value head's position per cycle, the
     // output accumulator's loop
     parameter int VALUE_WAYS        = 4,

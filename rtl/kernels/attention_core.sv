@@ -74,9 +74,9 @@ module attention_core #(
     // Score pipes taking key slots in turn (1..4), a chunk per cycle each: 4 score a 64-value int8
     // slot (a beat, four chunks) per cycle, the key stream's full rate
     parameter int SCORE_PIPES       = 4,
-    // Accumulators of each pipe's sum16_accumulate taking slots in turn (1..8): 4 keep a pipe at a
-    // chunk per cycle (a slot's chunk sums are a chain of ew_adds, 4 cycles each)
-    parameter int SCORE_ACC_UNITS   = 4,
+    // Accumulators of each pipe's sum16_accumulate taking slots in turn (1..16): one adds a chunk
+    // sum per fp32_sum_add latency + 1 cycles, so that many keep a pipe at a chunk per cycle
+    parameter int SCORE_ACC_UNITS   = hls_latency_pkg::FP32_SUM_ADD_LATENCY + 1,
     // Value chunks per cycle (1, 2 or 4), 16 multiplies and adds each: 4 take a 64-value head's
     // position (a beat of int8 values) per cycle, the output accumulator's loop (fp32_acc_add)
     parameter int VALUE_WAYS        = 4,
@@ -166,8 +166,8 @@ end
 if (SCORE_PIPES < 1 || SCORE_PIPES > 4) begin : g_check_score_pipes
     $error("attention_core: SCORE_PIPES must be in 1..4");
 end
-if (SCORE_ACC_UNITS < 1 || SCORE_ACC_UNITS > 8) begin : g_check_score_acc_units
-    $error("attention_core: SCORE_ACC_UNITS must be in 1..8");
+if (SCORE_ACC_UNITS < 1 || SCORE_ACC_UNITS > 16) begin : g_check_score_acc_units
+    $error("attention_core: SCORE_ACC_UNITS must be in 1..16");
 end
 if (VALUE_WAYS != 1 && VALUE_WAYS != 2 && VALUE_WAYS != 4) begin : g_check_value_ways
     $error("attention_core: VALUE_WAYS must be 1, 2 or 4");

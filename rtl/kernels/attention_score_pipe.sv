@@ -20,8 +20,8 @@
  *     dot = sum16(q * k)       (hwmodel: dot16 per chunk, chunk sums in order from +0)
  *
  * sum16_accumulate's ACC_UNITS accumulators take the slots in turn: one adds
- * a chunk sum per 4 cycles, four keep the pipe at a chunk per cycle with one
- * dot16. Two pipes give two chunks per cycle when the slots arrive faster
+ * a chunk sum per fp32_sum_add latency + 1 cycles (they share the adder by
+ * time slots), that many keep the pipe at a chunk per cycle with one dot16. Two pipes give two chunks per cycle when the slots arrive faster
  * than one pipe takes them (int8: a 64-value slot is one beat, four chunks).
  *
  * The configuration inputs hold from the start pulse to the run's last dot
@@ -34,8 +34,9 @@ module attention_score_pipe #(
     // This pipe's place in the turn (0..PIPES-1) and the number of pipes (1..4)
     parameter int PIPE             = 0,
     parameter int PIPES            = 1,
-    // Accumulators of the sum16 unit (1..8): 4 keep the pipe at a chunk per cycle
-    parameter int ACC_UNITS        = 4,
+    // Accumulators of the sum16 unit (1..16): fp32_sum_add's latency + 1 keep the pipe at a chunk
+    // per cycle
+    parameter int ACC_UNITS        = hls_latency_pkg::FP32_SUM_ADD_LATENCY + 1,
     // Largest head_size / 16 (chunks per slot)
     parameter int MAX_SLOT_CHUNKS  = 8,
     // Chunk FIFO behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)

@@ -28,8 +28,9 @@
 module softmax #(
     // Largest n argument, elements (a multiple of 16, 16..2**20); sizes the on-chip buffer
     parameter int MAX_N          = 4096,
-    // ew_exp_sub lanes (4, 8 or 16): 4 keep the exp pass at the sum's beat per 4 cycles
-    parameter int EXP_LANES      = 4,
+    // ew_exp_sub lanes (2, 4, 8 or 16); softmax_core's default rule: the fewest that keep the
+    // exp pass at the sum's pace, a beat per FP32_SUM_ADD_LATENCY + 1 cycles
+    parameter int EXP_LANES      = 16 >> ($clog2(hls_latency_pkg::FP32_SUM_ADD_LATENCY + 2) - 1),
     // Width of the m_axi data bus, bits (512: 16 fp32 per beat)
     parameter int AXI_DATA_WIDTH = 512,
     // Width of the m_axi address bus, bits (13..64)

@@ -33,9 +33,11 @@
  *    beat gathered again behind the lanes; each result beat, lanes past n
  *    forced to +0, is written back over its input and fed to sum16_accumulate
  *    (b = 1.0: exact), whose result goes to fp32_recip. sum16_accumulate folds
- *    a beat sum per 4 cycles (its ew_add loop), so 4 lanes keep its pace and
- *    16 only fill its FIFO sooner: 4 cost ~3 cycles of latency per run and a
- *    quarter of the exp lanes' area (4.7 k LUT each, docs/synthesis.md).
+ *    a beat sum per FP32_SUM_ADD_LATENCY + 1 cycles (its accumulator loop: 9),
+ *    so 2 lanes (8 cycles a beat) keep its pace and 16 only fill its FIFO
+ *    sooner: 2 cost 7 cycles of latency per run (a beat's parts) and an
+ *    eighth of the exp lanes' area (4.7 k LUT each at eafbd6e,
+ *    docs/synthesis.md).
  * 3. OUT: the beats go through 16 ew_mul lanes (e, r) to the output, lanes
  *    past n forced to +0 (e * r would be NaN there when r is).
  * Passes 2 and 3 share one elementwise_core (credits, result FIFO, skid
@@ -44,10 +46,11 @@
  * caller's out_ready may fall at any time.
  *
  * Cycles per run, first beat in to last beat out, with B = ceil(n/16) beats
- * and both streams at full rate: 6 B + 52 as measured with 16 exp lanes
- * (docs/kernels/softmax.md): B to load, 4 B for the sum (sum16_accumulate
- * folds a beat every 4 cycles: the EXP pass runs at its pace), B to write
- * out, and the pipelines' fill (+3 with 4 exp lanes: a beat's parts).
+ * and both streams at full rate: about B to load, (FP32_SUM_ADD_LATENCY + 1)
+ * B for the sum (sum16_accumulate folds a beat per its loop: the EXP pass
+ * runs at its pace), B to write out, and the pipelines' fill (+16 /
+ * EXP_LANES - 1: a beat's parts); docs/kernels/softmax.md has the figures
+ * measured with the blocks of the time.
  */
 
 `default_nettype none
@@ -59,9 +62,10 @@ module softmax_core #(
     // sizes the result FIFO; too small costs throughput, never data
     parameter int LANE_LATENCY = hls_latency_pkg::EW_EXP_SUB_LATENCY > hls_latency_pkg::EW_MUL_LATENCY
                                ? hls_latency_pkg::EW_EXP_SUB_LATENCY : hls_latency_pkg::EW_MUL_LATENCY,
-    // ew_exp_sub lanes of the EXP pass (4, 8 or 16, checked by softmax_exp_lanes): a beat every
-    // 16 / EXP_LANES cycles
-    parameter int EXP_LANES    = 4
+    // ew_exp_sub lanes of the EXP pass (2, 4, 8 or 16, checked by softmax_exp_lanes): a beat every
+    // 16 / EXP_LANES cycles. Default: the fewest whose pace keeps up with sum16_accumulate's, a
+    // beat sum per FP32_SUM_ADD_LATENCY + 1 cycles (9: 2 lanes, 8 cycles a beat)
+    parameter int EXP_LANES    = 16 >> ($clog2(hls_latency_pkg::FP32_SUM_ADD_LATENCY + 2) - 1)
 ) (
     input  wire         clk,
     input  wire         rst,       // active-high, synchronous: abandons any run

@@ -11,10 +11,10 @@
  *
  * which is hwmodel.sum16(a * b) over the run (docs/numerics.md section 6):
  * dot16 (rtl/gen/fp32_dot16.v, hls/reduce.x) rounds the 16 products and adds
- * them with a balanced tree, fp32_sum_add (rtl/gen/fp32_sum_add.v: ew_add at
- * 2 stages) accumulates the beat sums in order. A plain sum16(e) is a = e,
- * b = 1.0 (exact for flushed e); a partial last beat is padded with a = +0
- * lanes, exactly as sum16 pads.
+ * them with a balanced tree, fp32_sum_add (rtl/gen/fp32_sum_add.v: ew_add,
+ * pipelined to <= 8 LUT levels a stage) accumulates the beat sums in order. A
+ * plain sum16(e) is a = e, b = 1.0 (exact for flushed e); a partial last beat
+ * is padded with a = +0 lanes, exactly as sum16 pads.
  *
  * Element k of a beat is bits [32k +: 32] (the AXI/memory order); the XLS
  * array ports hold element k at [32(15-k) +: 32], so the words are reversed
@@ -22,11 +22,16 @@
  *
  * Flow: one dot16 takes a beat per cycle. Runs go to ACC_UNITS accumulators
  * in turn (run r to unit r mod ACC_UNITS); each unit has a FIFO of beat sums
- * and a loop with one fp32_sum_add in flight, so it takes one beat sum per its
- * latency + 1 cycles (4 with the current blocks). One unit (rmsnorm,
- * softmax: long runs) makes a run of R beats take about 13 + 4R cycles; four
- * units keep short runs (attention scores: one run per position) at a beat
- * per cycle with one dot16, where four whole sum16 units would need four.
+ * and an accumulator with one add in flight. The units share one fp32_sum_add
+ * by time slots: unit u may start an add in the cycles where the slot counter
+ * is u, a counter delayed by the adder's latency names the unit whose sum
+ * comes back, so no tag travels with the data and the adder's operands are a
+ * mux by a register. A unit's loop is the adder's latency + 1 cycles (its
+ * result back, then the accumulator register), so a single unit (rmsnorm,
+ * softmax: long runs) takes a beat sum per FP32_SUM_ADD_LATENCY + 1 cycles,
+ * and ACC_UNITS = FP32_SUM_ADD_LATENCY + 1 units (attention scores: one run
+ * per position) keep one dot16 and one adder busy every cycle: each unit's
+ * slot comes round exactly when its previous sum is back.
  * A beat enters dot16 only with a credit of its unit's FIFO (an entry
  * neither filled nor promised to a beat in dot16: the pipeline cannot
  * stall). Results leave in run order, through a one-entry output register
@@ -37,9 +42,10 @@
 
 module sum16_accumulate #(
     // Beat sums buffered per unit between dot16 and its accumulator (power of two, >= 2);
-    // with the accumulator's rate of one per 4 cycles, more only absorbs longer bursts
+    // with a unit's rate of one per FP32_SUM_ADD_LATENCY + 1 cycles, more only absorbs longer bursts
     parameter int FIFO_DEPTH = 16,
-    // Accumulators taking runs in turn (1..8): 4 keep runs of up to 4 beats at a beat per cycle
+    // Accumulators taking runs in turn (1..16): FP32_SUM_ADD_LATENCY + 1 keep short runs at a
+    // beat per cycle
     parameter int ACC_UNITS  = 1
 ) (
     input  wire         clk,
@@ -69,15 +75,25 @@ localparam int U_WIDTH   = ACC_UNITS > 1 ? $clog2(ACC_UNITS) : 1;
 if (FIFO_DEPTH < 2 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0) begin : g_check_fifo_depth
     $error("sum16_accumulate: FIFO_DEPTH must be a power of two >= 2");
 end
-if (ACC_UNITS < 1 || ACC_UNITS > 8) begin : g_check_acc_units
-    $error("sum16_accumulate: ACC_UNITS must be in 1..8");
+if (ACC_UNITS < 1 || ACC_UNITS > 16) begin : g_check_acc_units
+    $error("sum16_accumulate: ACC_UNITS must be in 1..16");
 end
+
+// fp32_sum_add's start-to-result cycles (rtl/gen/hls_latency_pkg.sv)
+localparam int ADD_LATENCY = hls_latency_pkg::FP32_SUM_ADD_LATENCY;
 
 // Units in turn: the next beat's (issue), the next dot16 result's (fill), the next result's (out).
 logic [U_WIDTH-1:0]   issue_unit_reg, fill_unit_reg, out_unit_reg;
 logic [ACC_UNITS-1:0] credit_u, fill_last_u, unit_out_valid_u;
 logic [31:0]          unit_out_sum_u [0:ACC_UNITS-1];
 logic                 in_fire, fill_last;
+// The shared adder: the unit whose slot it is (may start an add), the unit whose sum is back.
+logic [U_WIDTH-1:0]   slot_reg, back_slot_reg;
+logic [ACC_UNITS-1:0] pop_u;
+logic [31:0]          acc_u [0:ACC_UNITS-1];
+logic [31:0]          head_sum_u [0:ACC_UNITS-1];
+logic                 add_out_valid;
+logic [31:0]          add_out;
 
 assign in_ready  = credit_u[issue_unit_reg];
 assign in_fire   = in_valid && in_ready;
@@ -110,6 +126,22 @@ fp32_dot16 dot16_inst (
 );
 
 localparam logic [U_WIDTH-1:0] LAST_UNIT = U_WIDTH'(ACC_UNITS - 1);
+// back_slot_reg = slot_reg - ADD_LATENCY (mod ACC_UNITS): a sum started in unit u's slot is
+// back ADD_LATENCY cycles later, when back_slot_reg has come round to u.
+localparam logic [U_WIDTH-1:0] BACK_SLOT_RESET = U_WIDTH'((ACC_UNITS - ADD_LATENCY % ACC_UNITS) % ACC_UNITS);
+
+/*
+ * The accumulators' adder, shared by time slots (only unit slot_reg pops)
+ */
+fp32_sum_add acc_add_inst (
+    .clk(clk),
+    .rst(rst),
+    .in_valid(|pop_u),
+    .x(acc_u[slot_reg]),
+    .y(head_sum_u[slot_reg]),
+    .out_valid(add_out_valid),
+    .out(add_out)
+);
 
 always_ff @(posedge clk) begin
     if (in_fire && in_last) begin
@@ -121,15 +153,20 @@ always_ff @(posedge clk) begin
     if (out_valid && out_ready) begin
         out_unit_reg <= out_unit_reg == LAST_UNIT ? '0 : out_unit_reg + 1'b1;
     end
+    slot_reg      <= slot_reg == LAST_UNIT ? '0 : slot_reg + 1'b1;
+    back_slot_reg <= back_slot_reg == LAST_UNIT ? '0 : back_slot_reg + 1'b1;
     if (rst) begin
         issue_unit_reg <= '0;
         fill_unit_reg  <= '0;
         out_unit_reg   <= '0;
+        slot_reg       <= '0;
+        back_slot_reg  <= BACK_SLOT_RESET;
     end
 end
 
 /*
  * Accumulators: per unit a beat-sum FIFO and acc = acc + beat sum, one add in flight
+ * (in the shared adder, started in the unit's slot)
  */
 for (genvar u = 0; u < ACC_UNITS; u++) begin : g_unit
     // The last flag is written when a beat enters dot16 (issue order), the sum when it
@@ -138,15 +175,13 @@ for (genvar u = 0; u < ACC_UNITS; u++) begin : g_unit
     logic                 last_mem [0:FIFO_DEPTH-1];
     logic [PTR_WIDTH:0]   issue_ptr_reg, fill_ptr_reg, rd_ptr_reg;
     logic [CNT_WIDTH-1:0] credits_reg, credits_next;
-    logic                 issue, fill, pop;
+    logic                 issue, fill, pop, add_back;
 
     logic [31:0]          acc_reg, acc_next;
     logic                 add_busy_reg, add_busy_next;
     logic                 add_last_reg, add_last_next;
     logic [31:0]          out_sum_reg, out_sum_next;
     logic                 out_valid_reg, out_valid_next;
-    logic                 add_out_valid;
-    logic [31:0]          add_out;
     logic                 head_valid, head_last;
 
     assign issue       = in_fire && issue_unit_reg == U_WIDTH'(u);
@@ -160,17 +195,12 @@ for (genvar u = 0; u < ACC_UNITS; u++) begin : g_unit
     assign head_valid = fill_ptr_reg != rd_ptr_reg;
     assign head_last  = last_mem[rd_ptr_reg[PTR_WIDTH-1:0]];
     // A run's last add needs the output register free when its result lands.
-    assign pop        = head_valid && !add_busy_reg && !(head_last && out_valid_reg);
-
-    fp32_sum_add acc_add_inst (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(pop),
-        .x(acc_reg),
-        .y(sum_mem[rd_ptr_reg[PTR_WIDTH-1:0]]),
-        .out_valid(add_out_valid),
-        .out(add_out)
-    );
+    assign pop        = head_valid && !add_busy_reg && !(head_last && out_valid_reg)
+                        && slot_reg == U_WIDTH'(u);
+    assign add_back   = add_out_valid && back_slot_reg == U_WIDTH'(u);
+    assign pop_u[u]      = pop;
+    assign acc_u[u]      = acc_reg;
+    assign head_sum_u[u] = sum_mem[rd_ptr_reg[PTR_WIDTH-1:0]];
 
     always_comb begin
         credits_next   = credits_reg - CNT_WIDTH'(issue) + CNT_WIDTH'(pop);
@@ -184,7 +214,7 @@ for (genvar u = 0; u < ACC_UNITS; u++) begin : g_unit
             add_busy_next = 1'b1;
             add_last_next = head_last;
         end
-        if (add_out_valid) begin
+        if (add_back) begin
             add_busy_next = 1'b0;
             if (add_last_reg) begin
                 out_sum_next   = add_out;

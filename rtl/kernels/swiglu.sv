@@ -12,9 +12,12 @@
  * every pointer 64-byte aligned, else STATUS.CONFIG_ERROR with no memory
  * access; out may be h1 or h3.
  *
- * Lanes: 16 ew_swiglu (hls/elementwise.x, rtl/gen/ew_swiglu.v: exp, add,
- * recip and two multiplies in one 12-stage pipeline), latency 13 cycles; lane
- * i takes fp32 element i of an h1 beat and of an h3 beat (bits [32i +: 32]).
+ * Lanes: 16 ew_swiglu (hls/elementwise.x ew_swiglu, generated as a chain of
+ * pieces from hls/fp32_chains.x swiglu, rtl/gen/ew_swiglu.v: exp, add, recip
+ * and two multiplies, ~100 stages), latency EW_SWIGLU_LATENCY
+ * (rtl/gen/hls_latency_pkg.sv), which also sizes the result FIFO; lane i
+ * takes fp32 element i of an h1 beat and of an h3 beat (bits [32i +: 32]).
+ * (The forward kernel runs SwiGLU on 4 lanes: rtl/forward/fwd_elementwise.sv.)
  */
 
 `default_nettype none

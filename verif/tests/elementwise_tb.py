@@ -47,6 +47,9 @@ MEMORY_PAUSES = (None, cycle_pause)
 # bounds of the softmax and attention performance tests.
 SOFTMAX_PIPE_LATENCY = sum(hls_latency(m) for m in ("fp32_max16", "ew_exp_sub", "fp32_dot16", "fp32_sum_add",
                                                      "fp32_recip", "ew_mul"))
+# sum16_accumulate with one accumulator (rmsnorm, softmax) adds a beat sum per this many cycles:
+# its loop is fp32_sum_add's latency and the accumulator register.
+SUM_BEAT_CYCLES = hls_latency("fp32_sum_add") + 1
 BEAT_BYTES = 64
 MAX_BURST_BEATS = 64
 SENTINEL = 0xA5

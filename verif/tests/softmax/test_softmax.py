@@ -267,8 +267,8 @@ class TB(ElementwiseTB):
         return wrong_model(case.extra["x"], case.extra["beats"])
 
     def timeout_cycles(self, case: Case) -> int:
-        """Three passes over the vector (the sum at a beat per 4 cycles), pauses on 3 of 4 cycles."""
-        return 4 * (8 * case.out_beats + case.read_beats) + 5000
+        """Three passes over the vector (the sum at a beat per ew.SUM_BEAT_CYCLES), pauses on 3 of 4 cycles."""
+        return 4 * ((4 + ew.SUM_BEAT_CYCLES) * case.out_beats + case.read_beats) + 5000
 
 
 # ---------------------------------------------------------------------- softmax scenarios
@@ -372,9 +372,10 @@ async def performance(tb: TB) -> None:
                         "beat out (%.2f per beat); R %d beats in %d cycles; W %d beats in %d cycles", label, n, beats,
                         status.cycles, core_span, core_span / beats, mem.r_monitor.count, mem.r_monitor.span(),
                         mem.w_monitor.count, mem.w_monitor.span())
-            # Regression bound: load B and out B at the memory's beat rate, the sum at 4 cycles a
-            # beat, plus the XLS blocks a value passes in turn, and the other latencies and drains.
-            bound = int(4 * beats + 2 * beats / mem.beat_rate) + 260 + ew.SOFTMAX_PIPE_LATENCY
+            # Regression bound: load B and out B at the memory's beat rate, the sum at
+            # SUM_BEAT_CYCLES a beat, plus the XLS blocks a value passes in turn, and the other
+            # latencies and drains.
+            bound = int(ew.SUM_BEAT_CYCLES * beats + 2 * beats / mem.beat_rate) + 260 + ew.SOFTMAX_PIPE_LATENCY
             assert status.cycles <= bound, f"n {n}: {status.cycles} cycles > {bound}"
     tb.log.info("performance summary (CYCLES): %s", ", ".join(f"{k[0]} n {k[1]}: {v}" for k, v in results.items()))
 
@@ -454,9 +455,11 @@ async def run_test_performance(dut) -> None:
 # over 128 beats back up through axi_write_stream's buffer to the core's output. Other maxima
 # (a build each): SOFTMAX_MAX_N=32,1024 pytest verif/tests/softmax.
 MAX_NS = [int(v, 0) for v in os.environ.get("SOFTMAX_MAX_N", "4096").split(",")]
-# The exp pass with 4 lanes (the default: a beat in four parts, gathered again) and with 16 (a
-# beat per cycle into the sum's FIFO): the same values and order, a few cycles apart.
-EXP_LANES = [int(v, 0) for v in os.environ.get("SOFTMAX_EXP_LANES", "4,16").split(",")]
+# The exp pass with the RTL's default lanes (the fewest whose pace, 16 / lanes cycles a beat,
+# keeps up with the sum's SUM_BEAT_CYCLES: 2 lanes, a beat in eight parts gathered again) and
+# with 16 (a beat per cycle into the sum's FIFO): the same values and order, a few cycles apart.
+DEFAULT_EXP_LANES = 16 >> (ew.SUM_BEAT_CYCLES.bit_length() - 1)
+EXP_LANES = [int(v, 0) for v in os.environ.get("SOFTMAX_EXP_LANES", f"{DEFAULT_EXP_LANES},16").split(",")]
 
 
 @pytest.mark.parametrize("exp_lanes", EXP_LANES)

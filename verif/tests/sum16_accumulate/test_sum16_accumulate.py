@@ -11,7 +11,9 @@ What is checked:
   cycles / random; results in run order, none extra;
 - back-to-back single-beat runs and one long run (64 beats);
 - reset with runs in flight: nothing stale comes out afterwards and the next runs are exact;
-- all of it with one accumulator (ACC_UNITS 1) and with four taking runs in turn (4), where
+- all of it with one accumulator (ACC_UNITS 1), with four taking runs in turn (4: fewer than
+  the shared adder's slots, so units wait for their slot and their sum) and with
+  fp32_sum_add's latency + 1 (the attention score pipes' setting: every slot used), where
   results must still leave in run order;
 - the scoreboard rejects a flipped bit and a sequentially-summed (not tree) model.
 
@@ -32,10 +34,14 @@ from cocotb.triggers import ReadOnly, RisingEdge
 from hlstransform.model import hwmodel
 from hlstransform.model import numerics as nm
 from hlstransform.verif.runner import run_cocotb
+from hlstransform.verif.sources import hls_latency
 from hlstransform.verif.tb import PAUSE_OPTIONS, TbBase
 
 Generator = Callable[[], Iterator[int]] | None
 TIMEOUT_US = 400
+# One accumulator's loop, cycles a beat: fp32_sum_add's latency and the accumulator register;
+# that many accumulators fill every slot of the shared adder.
+SUM_BEAT_CYCLES = hls_latency("fp32_sum_add") + 1
 SPECIALS = np.array([0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x00000001, 0x807FFFFF,
                      0x7F7FFFFF, 0x3F800000, 0x00800000], dtype=np.uint32)
 
@@ -114,7 +120,7 @@ class TB(TbBase):
         self.results = []
         collector = cocotb.start_soon(self.collect(backpressure))
         await self.drive(runs, idle)
-        for _ in range(slack + 8 * sum(len(a) for a, _ in runs)):
+        for _ in range(slack + (SUM_BEAT_CYCLES + 1) * sum(len(a) for a, _ in runs)):
             if len(self.results) >= len(runs):
                 break
             await RisingEdge(self.dut.clk)
@@ -196,7 +202,8 @@ async def run_test_scoreboard_catches_errors(dut) -> None:
     assert got[0] != int(seq) and got[0] == TB.model(a, b), "tree order not distinguished from sequential"
 
 
-@pytest.mark.parametrize("acc_units", [1, 4])
+@pytest.mark.parametrize("acc_units", [1, 4, SUM_BEAT_CYCLES])
 def test_sum16_accumulate(acc_units: int) -> None:
-    """ACC_UNITS 1 (rmsnorm, softmax) and 4 (attention scores: runs go to the units in turn)."""
+    """ACC_UNITS 1 (rmsnorm, softmax), 4 and SUM_BEAT_CYCLES (attention scores: runs go to the
+    units in turn)."""
     run_cocotb("sum16_accumulate", __file__, {"ACC_UNITS": acc_units})

@@ -1,0 +1,1 @@
+"""Testbench for rtl/forward/fwd_elementwise.sv."""
