@@ -74,6 +74,23 @@ PAUSE_OPTIONS: tuple[Callable[[], Iterator[int]] | None, ...] = (None, cycle_pau
 paused 3 cycles of 4, paused at random."""
 
 
+def set_stream_pauses(sources: Sequence[Any], sinks: Sequence[Any],
+                      idle: Callable[[], Iterator[int]] | None = None,
+                      backpressure: Callable[[], Iterator[int]] | None = None) -> None:
+    """Pause cocotbext-axi stream *sources* with *idle* and *sinks* with *backpressure*.
+
+    Each model gets its own generator from the pattern (None: never paused). Clearing a
+    generator leaves the model's pause flag as it was, so the flag is released too: a run
+    without pauses after one with them starts unpaused.
+    """
+    for models, pattern in ((sources, idle), (sinks, backpressure)):
+        for model in models:
+            model.clear_pause_generator()
+            model.pause = False
+            if pattern:
+                model.set_pause_generator(pattern())
+
+
 class TbBase:
     """Clock, reset and logging for a DUT with ``clk`` and active-high synchronous ``rst``.
 

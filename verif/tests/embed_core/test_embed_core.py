@@ -34,7 +34,7 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStream
 from hlstransform.model import numerics as nm
 from hlstransform.verif.runner import run_cocotb
 from hlstransform.verif.scoreboard import assert_streams_equal
-from hlstransform.verif.tb import PAUSE_OPTIONS, HandshakeMonitor, TbBase, cycle_pause, param
+from hlstransform.verif.tb import PAUSE_OPTIONS, HandshakeMonitor, TbBase, cycle_pause, param, set_stream_pauses
 from hlstransform.verif.tests.embed.test_embed import make_table
 
 Generator = Callable[[], Iterator[int]] | None
@@ -117,16 +117,7 @@ class TB(TbBase):
 
     def set_pauses(self, idle: Generator = None, backpressure: Generator = None) -> None:
         """Pause both sources (each its own pattern) with *idle*, the sink with *backpressure*."""
-        # Clearing a generator leaves the model's pause flag as it was: release it too.
-        for source in (self.q_source, self.s_source):
-            source.clear_pause_generator()
-            source.pause = False
-            if idle:
-                source.set_pause_generator(idle())
-        self.sink.clear_pause_generator()
-        self.sink.pause = False
-        if backpressure:
-            self.sink.set_pause_generator(backpressure())
+        set_stream_pauses((self.q_source, self.s_source), (self.sink,), idle, backpressure)
 
     def row(self, dim: int, gs: int, kind: str) -> Row:
         table = make_table(self.rng, 1, dim, gs, kind)

@@ -48,7 +48,7 @@ from hlstransform.model import numerics as nm
 from hlstransform.verif.runner import run_cocotb
 from hlstransform.verif.scoreboard import Mismatch, compare_streams, format_mismatches
 from hlstransform.verif.sources import hls_latency
-from hlstransform.verif.tb import PAUSE_OPTIONS, HandshakeMonitor, TbBase, param
+from hlstransform.verif.tb import PAUSE_OPTIONS, HandshakeMonitor, TbBase, param, set_stream_pauses
 from hlstransform.verif.tests.swiglu.test_swiglu import EXP_EDGES
 
 Generator = Callable[[], Iterator[int]] | None
@@ -132,16 +132,7 @@ class TB(TbBase):
 
     def set_pauses(self, idle: Generator = None, backpressure: Generator = None) -> None:
         """Pause both sources (each its own pattern) with *idle*, the sink with *backpressure*."""
-        # Clearing a generator leaves the model's pause flag as it was: release it too.
-        for source in (self.a_source, self.b_source):
-            source.clear_pause_generator()
-            source.pause = False
-            if idle:
-                source.set_pause_generator(idle())
-        self.sink.clear_pause_generator()
-        self.sink.pause = False
-        if backpressure:
-            self.sink.set_pause_generator(backpressure())
+        set_stream_pauses((self.a_source, self.b_source), (self.sink,), idle, backpressure)
 
     # --- operands -------------------------------------------------------------------------
 

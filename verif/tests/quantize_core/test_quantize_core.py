@@ -33,7 +33,7 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStream
 from hlstransform.host import image as im
 from hlstransform.verif.runner import run_cocotb
 from hlstransform.verif.scoreboard import assert_streams_equal
-from hlstransform.verif.tb import PAUSE_OPTIONS, HandshakeMonitor, TbBase, cycle_pause, param
+from hlstransform.verif.tb import PAUSE_OPTIONS, HandshakeMonitor, TbBase, cycle_pause, param, set_stream_pauses
 from hlstransform.verif.tests.quantize.test_quantize import Case, make_case
 
 Generator = Callable[[], Iterator[int]] | None
@@ -87,14 +87,8 @@ class TB(TbBase):
                 self.done_cycles.append(cycle)
 
     def set_pauses(self, idle: Generator = None, backpressure: Generator = None) -> None:
-        # Clearing a generator leaves the model's pause flag as it was: release it too.
-        for model in (self.source, self.sink):
-            model.clear_pause_generator()
-            model.pause = False
-        if idle:
-            self.source.set_pause_generator(idle())
-        if backpressure:
-            self.sink.set_pause_generator(backpressure())
+        """Pause the source with *idle*, the sink with *backpressure*."""
+        set_stream_pauses((self.source,), (self.sink,), idle, backpressure)
 
     def queue_x(self, case: Case) -> None:
         """Queue the run's ceil(n / 16) x beats on the source (runs follow back to back)."""
