@@ -154,33 +154,64 @@ def test_hwmodel_reductions_are_block_compositions():
         assert not (as_bits(got) == as_bits(nm.ew_mul(e, nm.recip(nm.ew_add(_sum16_by_blocks(e, np.ones_like(e)), np.float32(1e-3)))))).all()
 
 
-def test_hwmodel_attention_is_block_composition(jits):
-    rng = np.random.default_rng(16)
-    t, hs = 21, 48
-    q = from_bits(llama_values(rng, hs))
+def _part8(add, zero, terms):
+    """The attention output sum over positions (hwmodel.part_sum): partial t % 8 accumulates
+    term t from ``zero`` (+0), then ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)); ``add`` is the fp32 add."""
+    part = [zero] * 8
+    for i, term in enumerate(terms):
+        part[i % 8] = add(part[i % 8], term)
+    return add(add(add(part[0], part[1]), add(part[2], part[3])), add(add(part[4], part[5]), add(part[6], part[7])))
+
+
+def _value_sum_by_blocks(jits, w: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The RTL's attention output, run on the XLS blocks themselves: ew_mul(w_t, v_t) ahead of
+    the loop, fp32_acc_add(partial t % 8, product) in it (partials from +0), then the tree of
+    the 8 with fp32_acc_add. Bits ``[hs]``."""
+    hs = values.shape[1]
+    mul, acc_add = jits("ew_mul"), jits("fp32_acc_add")
+    products = [mul.map_f32(as_bits(np.full(hs, w[i], np.float32)), as_bits(values[i])) for i in range(len(w))]
+    return _part8(acc_add.map_f32, as_bits(np.zeros(hs, np.float32)), products)
+
+
+@pytest.mark.parametrize("t", [5, 21])
+def test_hwmodel_attention_is_block_composition(jits, t):
+    rng = np.random.default_rng(16 + t)
+    hs = 48
+    q = from_bits(llama_values(rng, hs, 0.3))   # scores of a few units: no one-hot softmax
     k = from_bits(llama_values(rng, t * hs)).reshape(t, hs)
     v = from_bits(llama_values(rng, t * hs)).reshape(t, hs)
     inv = hwmodel.inv_sqrt(hs)
+    zero = np.zeros(hs, np.float32)
     scores = np.array([nm.ew_mul(_sum16_by_blocks(q, k[i]), inv) for i in range(t)], np.float32)
     att = hwmodel.softmax(scores)
-    acc = np.zeros(hs, np.float32)
-    # The RTL's form, run on the XLS blocks themselves: ew_mul ahead of the loop, fp32_acc_add in it.
-    split = as_bits(np.zeros(hs, np.float32))
-    for i in range(t):
-        acc = nm.ew_mac(acc, att[i], v[i])
-        prod = jits("ew_mul").map_f32(as_bits(np.full(hs, att[i], np.float32)), as_bits(v[i]))
-        split = jits("fp32_acc_add").map_f32(split, prod)
+    # The numerics: partial t % 8 = ew_add(partial, ew_mul(att_t, v_t)) (ew_mac), then the tree.
+    want = _part8(nm.ew_add, zero, [nm.ew_mul(att[i], v[i]) for i in range(t)])
     got = hwmodel.attention_fp32(q[None], k[:, None], v[:, None], inv)[0]
-    assert (as_bits(got) == as_bits(acc)).all()
-    assert (split == as_bits(acc)).all()
-    # int8 KV
+    assert (as_bits(got) == as_bits(want)).all()
+    assert (_value_sum_by_blocks(jits, att, v) == as_bits(want)).all()
+    # companion: the old order, one sequential accumulator over the positions, is caught
+    seq = zero
+    for i in range(t):
+        seq = nm.ew_mac(seq, att[i], v[i])
+    assert not (as_bits(seq) == as_bits(got)).all()
+    # int8 KV: w_t = att_t * vs_t (ew_mul), times (float) vq_t (ew_i8_to_f32, from its JIT)
+    from xls import Value
+
+    xj = _hls("xls_jit")
+    i8 = jits("ew_i8_to_f32")
+    to_f32 = from_bits(np.array([xj.f32_bits(i8.run([Value.make_sbits(8, int(x))])) for x in range(-128, 128)], np.uint32))
     kq, ks = hwmodel.quantize(k, hs)
     vq, vs = hwmodel.quantize(v, hs)
     scores = np.array([nm.ew_mul(nm.ew_mul(_sum16_by_blocks(q, nm.ew_i8_to_f32(kq[i])), ks[i, 0]), inv)
                        for i in range(t)], np.float32)
     att = hwmodel.softmax(scores)
-    acc = np.zeros(hs, np.float32)
-    for i in range(t):
-        acc = nm.ew_mac(acc, nm.ew_mul(att[i], vs[i, 0]), nm.ew_i8_to_f32(vq[i]))
+    w = np.array([jits("ew_mul").map_f32(as_bits(att[i:i + 1]), as_bits(vs[i, :1]))[0] for i in range(t)], np.uint32)
+    assert (w == as_bits(nm.ew_mul(att, vs[:, 0]))).all()
+    want = _part8(nm.ew_add, zero, [nm.ew_mul(nm.ew_mul(att[i], vs[i, 0]), nm.ew_i8_to_f32(vq[i])) for i in range(t)])
     got = hwmodel.attention_int8(q[None], kq[:, None], ks[:, :1], vq[:, None], vs[:, :1], inv)[0]
-    assert (as_bits(got) == as_bits(acc)).all()
+    assert (as_bits(got) == as_bits(want)).all()
+    assert (_value_sum_by_blocks(jits, from_bits(w), to_f32[vq.astype(int) + 128]) == as_bits(want)).all()
+    seq = zero
+    for i in range(t):
+        seq = nm.ew_mac(seq, nm.ew_mul(att[i], vs[i, 0]), nm.ew_i8_to_f32(vq[i]))
+    assert not (as_bits(seq) == as_bits(got)).all()

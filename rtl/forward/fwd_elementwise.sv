@@ -39,7 +39,7 @@
 `default_nettype none
 
 module fwd_elementwise #(
-    // ew_swiglu lanes (4, 8 or 16, checked by ew_swiglu_lanes): a SwiGLU beat every
+    // ew_swiglu lanes (2, 4, 8 or 16, checked by lane_parts): a SwiGLU beat every
     // 16 / SWIGLU_LANES cycles
     parameter int SWIGLU_LANES = 4
 ) (

@@ -8,8 +8,12 @@
  *   fp32 KV: score_t = sum16(q * k_t) * inv_sqrt_hs
  *   int8 KV: score_t = (sum16(q * (float) kq_t) * ks_t) * inv_sqrt_hs
  *   att      = softmax(score_0 .. score_pos)
- *   fp32 KV: out = seq_t(att_t * v_t)                  (acc = +0; acc = acc + att_t * v_t)
- *   int8 KV: out = seq_t((att_t * vs_t) * (float) vq_t)
+ *   fp32 KV: out = part8_t(att_t * v_t)
+ *   int8 KV: out = part8_t((att_t * vs_t) * (float) vq_t)
+ *
+ * part8 (hwmodel.part_sum, docs/numerics.md): position t adds into partial
+ * sum t mod 8 (acc_p = +0; acc_p = acc_p + term_t), and the head's result is
+ * ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)),
  *
  * bit for bit as hlstransform.model.hwmodel.attention_fp32 / attention_int8
  * (docs/kernels/attention.md). The core of the attention kernel
@@ -48,14 +52,18 @@
  * 3. output: w_t = att_t * vs_t (ew_mul; 1.0 for fp32) prefetched into a
  *    weight FIFO; the value slots are unpacked VALUE_WAYS chunks at a time
  *    (a group), each group times w_t through 16 x VALUE_WAYS ew_mul lanes
- *    into a product FIFO, then added to the group's accumulator (+0 for
- *    t = 0) in 16 x VALUE_WAYS fp32_acc_add lanes (acc + att_t * v_t, the
- *    product rounded first, as the numerics' ew_mac). The accumulator is
- *    busy until its sum is back (taken straight from the adder's output in
- *    the cycle it arrives), so a position takes max(head groups, adder
- *    latency 1) cycles: the multiply sits outside the loop. The last
- *    position's sums are the head's output, a group at a time into the
- *    output FIFO, a beat (chunk) at a time out of it.
+ *    into a product FIFO, then added to the group's partial sum t mod 8
+ *    (+0 for t < 8) in 16 x VALUE_WAYS fp32_acc_add lanes (the product
+ *    rounded first, as the numerics' ew_mac). A partial is busy until its
+ *    sum is back from the 8-cycle adder (taken straight from the adder's
+ *    output in the cycle it arrives), so position t + 8 may follow t by 8
+ *    cycles and a group is issued every cycle: the 8 partials are what let
+ *    the loop be pipelined (an fp32 add in one cycle is 24 LUT levels).
+ *    After the last position the same adders add the partials by a tree
+ *    (3 levels, 7 adds a group, each as soon as its two partials are back);
+ *    the last level's sums are the head's output, a group at a time into
+ *    the output FIFO, a beat (chunk) at a time out of it. The next head's
+ *    positions wait for the tree's last add (they reuse the partials).
  *
  * The XLS blocks cannot stall: every FIFO behind one is credit based (a slot
  * is reserved before an operation is issued), sized by parameters; a wrong
@@ -78,7 +86,7 @@ module attention_core #(
     // sum per fp32_sum_add latency + 1 cycles, so that many keep a pipe at a chunk per cycle
     parameter int SCORE_ACC_UNITS   = hls_latency_pkg::FP32_SUM_ADD_LATENCY + 1,
     // Value chunks per cycle (1, 2 or 4), 16 multiplies and adds each: 4 take a 64-value head's
-    // position (a beat of int8 values) per cycle, the output accumulator's loop (fp32_acc_add)
+    // position (a beat of int8 values) per cycle, the 8 partial sums keeping the adders busy
     parameter int VALUE_WAYS        = 4,
     // Chunk FIFOs behind the int8 converters, chunks (power of two >= 2; >= latency + 2 for full rate)
     parameter int CHUNK_FIFO_DEPTH  = 16,
@@ -143,7 +151,16 @@ localparam int ROW_DEPTH     = ROW_BEATS < 2 ? 2 : 1 << $clog2(ROW_BEATS);
 localparam int ROW_WIDTH     = $clog2(ROW_DEPTH);
 localparam int Q_BEATS       = MAX_HEADS * HS_CHUNKS;            // q on chip
 localparam int Q_WIDTH       = Q_BEATS > 1 ? $clog2(Q_BEATS) : 1;
-localparam int SB_DEPTH      = GROUPS < 2 ? 2 : 1 << $clog2(GROUPS);  // adds in flight (one per group)
+// The value sum's partials (hwmodel.VALUE_PARTIALS, the numerics contract): entry
+// partial * GROUPS + group of the accumulator memory. The adder loop takes its latency in cycles
+// (<= VALUE_PARTIALS for a group per cycle at one group a head).
+localparam int VALUE_PARTIALS = 8;
+localparam int PART_BITS     = $clog2(VALUE_PARTIALS);           // partial index
+localparam int TREE_LEVELS   = PART_BITS;                        // levels of the partials' tree
+localparam int ACC_ENTRIES   = VALUE_PARTIALS * GROUPS;
+localparam int AI_WIDTH      = $clog2(ACC_ENTRIES);
+localparam int ACC_LATENCY   = hls_latency_pkg::FP32_ACC_ADD_LATENCY;
+localparam int SB_DEPTH      = 1 << $clog2(ACC_LATENCY + 1);     // adds in flight, at most the latency
 localparam int SB_WIDTH      = $clog2(SB_DEPTH);
 localparam int SC_CNT_WIDTH  = $clog2(SCALAR_FIFO_DEPTH + 1);
 localparam int OUT_CNT_WIDTH = $clog2(OUT_FIFO_DEPTH + 1);
@@ -171,6 +188,9 @@ if (SCORE_ACC_UNITS < 1 || SCORE_ACC_UNITS > 16) begin : g_check_score_acc_units
 end
 if (VALUE_WAYS != 1 && VALUE_WAYS != 2 && VALUE_WAYS != 4) begin : g_check_value_ways
     $error("attention_core: VALUE_WAYS must be 1, 2 or 4");
+end
+if (TREE_LEVELS > 3) begin : g_check_tree_levels
+    $error("attention_core: cb_level holds at most 3 tree levels (VALUE_PARTIALS <= 8)");
 end
 if (C_WIDTH != $clog2(MAX_HEAD_SIZE / 16 + 1) || T_WIDTH != $clog2(MAX_SEQ_LEN + 1)) begin : g_check_widths
     $error("attention_core: C_WIDTH and T_WIDTH are derived, leave them at their defaults");
@@ -223,21 +243,33 @@ logic [PC_WIDTH-1:0]    p_credits_reg, p_credits_next;
 logic                   p_credit_reg, p_credit_next;
 logic                   p_issue;
 
-// Stage 3 values: per group accumulator, busy flags, adder side band.
-logic [VBITS-1:0]       acc_mem [0:GROUPS-1];
-logic [GROUPS-1:0]      pending_reg, pending_next;
+// Stage 3 values: the partial sums (entry {partial, group}), busy flags, the partials' tree,
+// adder operands and side band.
+logic [VBITS-1:0]       acc_mem [0:ACC_ENTRIES-1];
+logic [ACC_ENTRIES-1:0] pending_reg, pending_next;         // per entry: an add to it in flight
 logic [GI_WIDTH-1:0]    v_group_reg, v_group_next;
 logic [T_WIDTH-1:0]     v_t_reg, v_t_next;
 logic [C_WIDTH-1:0]     head_groups;                       // ceil(head_chunks / VALUE_WAYS)
 logic [OUT_CNT_WIDTH-1:0] out_credits_reg, out_credits_next;
 logic                   out_credit_reg, out_credit_next;
-logic                   v_issue, v_last_pos, v_last_group, v_bypass;
-logic [GI_WIDTH:0]      sb_mem [0:SB_DEPTH-1];             // {last position, group} per add
+logic                   v_issue, v_last_pos, v_last_group, v_bypass, v_fresh;
+logic [T_WIDTH+PART_BITS-1:0] v_t_ext, pos_ext;
+logic [AI_WIDTH-1:0]    v_entry;
+logic                   cb_active_reg, cb_active_next;     // adding the head's partials
+logic [1:0]             cb_level_reg, cb_level_next;       // tree level, 0..TREE_LEVELS-1
+logic [PART_BITS-2:0]   cb_pair_reg, cb_pair_next;         // pair of the level
+logic [GI_WIDTH-1:0]    cb_group_reg, cb_group_next;
+logic [PART_BITS-1:0]   cb_a, cb_b;                        // the pair's partials, sum into a
+logic [AI_WIDTH-1:0]    cb_a_entry, cb_b_entry;
+logic                   cb_issue, cb_final, cb_zero_a, cb_zero_b, cb_last_pair, cb_last_group;
+logic                   add_issue;
+logic [AI_WIDTH-1:0]    add_entry_in;                      // entry of the add issued
+logic [VBITS-1:0]       add_x, add_y, acc_rd_a, acc_rd_b;
+logic [AI_WIDTH:0]      sb_mem [0:SB_DEPTH-1];             // {head result, entry} per add
 logic [SB_WIDTH:0]      sb_wr_reg, sb_wr_next;
 logic [SB_WIDTH:0]      sb_rd_reg, sb_rd_next;
-logic [GI_WIDTH-1:0]    add_group;
+logic [AI_WIDTH-1:0]    add_entry;                         // entry of the add returning
 logic                   add_last;
-logic [VBITS-1:0]       add_acc;
 
 // Stage 3 output: group and chunk of it on m_out.
 logic [GI_WIDTH-1:0]    ow_group_reg, ow_group_next;
@@ -378,6 +410,10 @@ always_comb begin
     out_credits_next = out_credits_reg;
     sb_wr_next       = sb_wr_reg;
     sb_rd_next       = sb_rd_reg;
+    cb_active_next   = cb_active_reg;
+    cb_level_next    = cb_level_reg;
+    cb_pair_next     = cb_pair_reg;
+    cb_group_next    = cb_group_reg;
     ow_group_next    = ow_group_reg;
     ow_way_next      = ow_way_reg;
 
@@ -386,16 +422,51 @@ always_comb begin
     p_issue = vun_valid && w_valid && p_credit_reg;
     w_pop   = p_issue && vun_last;
 
-    // Values: group g of position t waits until group g of position t - 1 is back from the
-    // adder (pending), taking it straight from the adder's output in the cycle it arrives
-    // (bypass, so a group's loop is the adder latency); the last position's groups need an
-    // output FIFO slot.
+    // Values: group g of position t adds into partial t mod VALUE_PARTIALS, which waits until
+    // the partial's previous add (position t - VALUE_PARTIALS) is back from the adder (pending),
+    // taking it straight from the adder's output in the cycle it arrives (bypass, so the loop is
+    // the adder latency); positions below VALUE_PARTIALS start their partial from +0.0.
     head_groups  = C_WIDTH'(((C_WIDTH + 2)'(head_chunks) + (C_WIDTH + 2)'(VALUE_WAYS - 1)) >> $clog2(VALUE_WAYS));
-    {add_last, add_group} = sb_mem[sb_rd_reg[SB_WIDTH-1:0]];
-    v_bypass     = add_valid[0] && add_group == v_group_reg;
+    {add_last, add_entry} = sb_mem[sb_rd_reg[SB_WIDTH-1:0]];
+    v_t_ext      = (T_WIDTH + PART_BITS)'(v_t_reg);
+    pos_ext      = (T_WIDTH + PART_BITS)'(pos);
+    v_entry      = AI_WIDTH'(v_t_ext[PART_BITS-1:0]) * AI_WIDTH'(GROUPS) + AI_WIDTH'(v_group_reg);
+    v_fresh      = v_t_ext < (T_WIDTH + PART_BITS)'(VALUE_PARTIALS);
+    v_bypass     = add_valid[0] && !add_last && add_entry == v_entry;
     v_last_pos   = v_t_reg == pos;
     v_last_group = (C_WIDTH + 1)'(v_group_reg) == (C_WIDTH + 1)'(head_groups) - 1'b1;
-    v_issue      = prod_valid && (!pending_reg[v_group_reg] || v_bypass) && (!v_last_pos || out_credit_reg);
+    v_issue      = !cb_active_reg && prod_valid && (!pending_reg[v_entry] || v_bypass);
+
+    // The partials' tree, after the head's last position: level l adds partial b = a + 2^l into
+    // a = 2^(l+1) i, pair i in order and each pair's groups in order, as soon as both are back
+    // (no bypass: an add per partial pair). At level 0 a partial that no position reached
+    // (a > pos) is +0.0; the last level's sums are the head's result and need an output FIFO
+    // slot.
+    cb_a          = PART_BITS'(cb_pair_reg) << (cb_level_reg + 2'd1);
+    cb_b          = cb_a | (PART_BITS'(1) << cb_level_reg);
+    cb_a_entry    = AI_WIDTH'(cb_a) * AI_WIDTH'(GROUPS) + AI_WIDTH'(cb_group_reg);
+    cb_b_entry    = AI_WIDTH'(cb_b) * AI_WIDTH'(GROUPS) + AI_WIDTH'(cb_group_reg);
+    cb_final      = cb_level_reg == 2'(TREE_LEVELS - 1);
+    cb_zero_a     = cb_level_reg == 2'd0 && (T_WIDTH + PART_BITS)'(cb_a) > pos_ext;
+    cb_zero_b     = cb_level_reg == 2'd0 && (T_WIDTH + PART_BITS)'(cb_b) > pos_ext;
+    cb_last_group = (C_WIDTH + 1)'(cb_group_reg) == (C_WIDTH + 1)'(head_groups) - 1'b1;
+    cb_last_pair  = (PART_BITS + 1)'(cb_pair_reg) == (PART_BITS + 1)'((VALUE_PARTIALS >> (cb_level_reg + 2'd1)) - 1);
+    cb_issue      = cb_active_reg && !pending_reg[cb_a_entry] && !pending_reg[cb_b_entry]
+                    && (!cb_final || out_credit_reg);
+
+    // One adder per lane for both: the positions (x the partial, y the product) and the tree
+    // (x and y two partials).
+    add_issue    = v_issue || cb_issue;
+    add_entry_in = cb_active_reg ? cb_a_entry : v_entry;
+    acc_rd_a     = acc_mem[add_entry_in];
+    acc_rd_b     = acc_mem[cb_b_entry];
+    if (cb_active_reg) begin
+        add_x = cb_zero_a ? '0 : acc_rd_a;
+        add_y = cb_zero_b ? '0 : acc_rd_b;
+    end else begin
+        add_x = v_fresh ? '0 : v_bypass ? add_out : acc_rd_a;
+        add_y = prod_data;
+    end
 
     // softmax_core output -> the free half of the probability buffer.
     sm_out_ready = !att_full_reg[aw_half_reg];
@@ -445,21 +516,50 @@ always_comb begin
     end
     p_credit_next = p_credits_next != '0;
 
+    // A returning add frees its entry (a head result goes to the output FIFO instead); an
+    // add issued to the same entry in that cycle keeps it busy.
     if (add_valid[0]) begin
-        pending_next[add_group] = 1'b0;
+        if (!add_last) begin
+            pending_next[add_entry] = 1'b0;
+        end
         sb_rd_next = sb_rd_reg + 1'b1;
     end
-    if (v_issue) begin
-        pending_next[v_group_reg] = 1'b1;
-        sb_wr_next = sb_wr_reg + 1'b1;
-        if (v_last_pos) begin
-            out_credits_next = out_credits_next - 1'b1;
+    if (add_issue) begin
+        if (!(cb_issue && cb_final)) begin
+            pending_next[add_entry_in] = 1'b1;
         end
+        sb_wr_next = sb_wr_reg + 1'b1;
+    end
+    if (v_issue) begin
         if (v_last_group) begin
             v_group_next = '0;
             v_t_next     = v_last_pos ? '0 : v_t_reg + 1'b1;
+            if (v_last_pos) begin
+                cb_active_next = 1'b1;
+            end
         end else begin
             v_group_next = v_group_reg + 1'b1;
+        end
+    end
+    if (cb_issue) begin
+        if (cb_final) begin
+            out_credits_next = out_credits_next - 1'b1;
+        end
+        if (cb_last_group) begin
+            cb_group_next = '0;
+            if (cb_last_pair) begin
+                cb_pair_next = '0;
+                if (cb_final) begin
+                    cb_level_next  = '0;
+                    cb_active_next = 1'b0;
+                end else begin
+                    cb_level_next = cb_level_reg + 1'b1;
+                end
+            end else begin
+                cb_pair_next = cb_pair_reg + 1'b1;
+            end
+        end else begin
+            cb_group_next = cb_group_reg + 1'b1;
         end
     end
 
@@ -479,9 +579,6 @@ always_comb begin
         ow_group_next    = (C_WIDTH + 1)'(ow_group_reg) == (C_WIDTH + 1)'(head_groups) - 1'b1 ? '0 : ow_group_reg + 1'b1;
     end
     out_credit_next = out_credits_next != '0;
-
-    // Position 0 starts from +0.0 (acc = +0; acc = acc + att_0 * v_0).
-    add_acc = v_t_reg == '0 ? '0 : v_bypass ? add_out : acc_mem[v_group_reg];
 
     if (start) begin
         v_group_next = '0;
@@ -523,6 +620,10 @@ always_ff @(posedge clk) begin
     out_credit_reg   <= out_credit_next;
     sb_wr_reg        <= sb_wr_next;
     sb_rd_reg        <= sb_rd_next;
+    cb_active_reg    <= cb_active_next;
+    cb_level_reg     <= cb_level_next;
+    cb_pair_reg      <= cb_pair_next;
+    cb_group_reg     <= cb_group_next;
     ow_group_reg     <= ow_group_next;
     ow_way_reg       <= ow_way_next;
 
@@ -553,6 +654,10 @@ always_ff @(posedge clk) begin
         out_credit_reg  <= 1'b1;
         sb_wr_reg       <= '0;
         sb_rd_reg       <= '0;
+        cb_active_reg   <= 1'b0;
+        cb_level_reg    <= '0;
+        cb_pair_reg     <= '0;
+        cb_group_reg    <= '0;
         ow_group_reg    <= '0;
         ow_way_reg      <= '0;
     end
@@ -570,11 +675,11 @@ always_ff @(posedge clk) begin
     if (w_issue) begin
         att_rd_reg <= att_mem[{w_half_reg, ROW_WIDTH'(w_t_reg >> 4)}];
     end
-    if (v_issue) begin
-        sb_mem[sb_wr_reg[SB_WIDTH-1:0]] <= {v_last_pos, v_group_reg};
+    if (add_issue) begin
+        sb_mem[sb_wr_reg[SB_WIDTH-1:0]] <= {cb_issue && cb_final, add_entry_in};
     end
-    if (add_valid[0]) begin
-        acc_mem[add_group] <= add_out;
+    if (add_valid[0] && !add_last) begin
+        acc_mem[add_entry] <= add_out;
     end
 end
 
@@ -759,9 +864,9 @@ for (genvar k = 0; k < LANES * VALUE_WAYS; k++) begin : g_value
     fp32_acc_add acc_add_inst (
         .clk(clk),
         .rst(rst),
-        .in_valid(v_issue),
-        .x(add_acc[32 * k +: 32]),
-        .y(prod_data[32 * k +: 32]),
+        .in_valid(add_issue),
+        .x(add_x[32 * k +: 32]),
+        .y(add_y[32 * k +: 32]),
         .out_valid(add_valid[k]),
         .out(add_out[32 * k +: 32])
     );

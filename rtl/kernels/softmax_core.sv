@@ -62,7 +62,7 @@ module softmax_core #(
     // sizes the result FIFO; too small costs throughput, never data
     parameter int LANE_LATENCY = hls_latency_pkg::EW_EXP_SUB_LATENCY > hls_latency_pkg::EW_MUL_LATENCY
                                ? hls_latency_pkg::EW_EXP_SUB_LATENCY : hls_latency_pkg::EW_MUL_LATENCY,
-    // ew_exp_sub lanes of the EXP pass (2, 4, 8 or 16, checked by softmax_exp_lanes): a beat every
+    // ew_exp_sub lanes of the EXP pass (2, 4, 8 or 16, checked by lane_parts): a beat every
     // 16 / EXP_LANES cycles. Default: the fewest whose pace keeps up with sum16_accumulate's, a
     // beat sum per FP32_SUM_ADD_LATENCY + 1 cycles (9: 2 lanes, 8 cycles a beat)
     parameter int EXP_LANES    = 16 >> ($clog2(hls_latency_pkg::FP32_SUM_ADD_LATENCY + 2) - 1)

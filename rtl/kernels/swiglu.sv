@@ -13,7 +13,7 @@
  * access; out may be h1 or h3.
  *
  * Lanes: 16 ew_swiglu (hls/elementwise.x ew_swiglu, generated as a chain of
- * pieces from hls/fp32_chains.x swiglu, rtl/gen/ew_swiglu.v: exp, add, recip
+ * pieces from hls/swiglu_chains.x swiglu, rtl/gen/ew_swiglu.v: exp, add, recip
  * and two multiplies, ~100 stages), latency EW_SWIGLU_LATENCY
  * (rtl/gen/hls_latency_pkg.sv), which also sizes the result FIFO; lane i
  * takes fp32 element i of an h1 beat and of an h3 beat (bits [32i +: 32]).

@@ -11,7 +11,8 @@ host DMA (the model image in, the logits out) and the interrupt
 - logits of several positions equal the numerics model bit for bit, for the shipped tiny model
   and a random GS-32 GQA model (with a separate classifier) loaded into the same device;
 - ``hlstransform generate --backend sim --temperature 0`` for 32 tokens gives the tokens of
-  ``--backend numerics`` and ``--backend golden``, for both ``--kv`` formats;
+  ``--backend numerics``, and those of ``--backend golden`` up to a near tie of the golden's
+  logits (``hwmodel.GOLDEN_NEAR_TIE``, the published tolerance), for both ``--kv`` formats;
 - a model over the build's maxima is refused by the kernel (STATUS CONFIG_ERROR) and the command
   prints one clear error line and exits 1;
 - the comparisons fail on a corrupted logit.
@@ -33,8 +34,9 @@ import pytest
 from hlstransform.host.backends import SIM_TOP, sim_parameters
 from hlstransform.host.forward import ForwardRunner
 from hlstransform.model.checkpoint import save_checkpoint
+from hlstransform.model import golden as golden_model
 from hlstransform.model.config import ModelConfig
-from hlstransform.model.hwmodel import HwTransformer
+from hlstransform.model.hwmodel import GOLDEN_NEAR_TIE, HwTransformer
 from hlstransform.model.weights import random_weights
 from hlstransform.verif import toolchain
 from hlstransform.verif.scoreboard import assert_streams_equal
@@ -98,6 +100,19 @@ def generated(backend: str, kv: str) -> dict:
     return json.loads(run.stdout)
 
 
+def golden_margin(kv: str, tokens: list[int], at: int, other: int) -> float:
+    """The golden model's logit of ``tokens[at]`` minus its logit of ``other``, at the step that
+    chose ``tokens[at]`` (the shipped model, teacher-forced on ``tokens``)."""
+    model = golden_model.Transformer(tiny_weights(), quant="q8", kv=kv)
+    for pos in range(at):
+        logits = model.forward(tokens[pos], pos)
+    return float(logits[tokens[at]] - logits[other])
+
+
+def first_difference(a: list[int], b: list[int]) -> int | None:
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None)
+
+
 @pytest.mark.parametrize("kv", ["fp32", "int8"])
 def test_generate_sim_equals_numerics_and_golden(kv: str) -> None:
     sim = generated("sim", kv)
@@ -105,8 +120,28 @@ def test_generate_sim_equals_numerics_and_golden(kv: str) -> None:
     golden = generated("golden", kv)
     assert len(sim["tokens"]) == sim["n_prompt"] + STEPS, sim
     assert sim["tokens"] == numerics["tokens"], f"sim {sim['text']!r} vs numerics {numerics['text']!r}"
-    assert sim["tokens"] == golden["tokens"], f"sim {sim['text']!r} vs golden {golden['text']!r}"
+    # The golden's tokens up to a near tie: the numerics' sum orders (and recip for division)
+    # differ from llama2.c's by rounding, which may tip a tie the other way; the free-running
+    # texts part there. The int8 KV run does, at generated token 31 (golden margin 0.009).
+    at = first_difference(sim["tokens"], golden["tokens"])
+    if at is not None:
+        assert at >= sim["n_prompt"], (at, sim["tokens"], golden["tokens"])
+        margin = golden_margin(kv, golden["tokens"], at, sim["tokens"][at])
+        assert margin <= GOLDEN_NEAR_TIE, (f"token {at}: sim {sim['tokens'][at]} vs golden {golden['tokens'][at]} "
+                                           f"with golden margin {margin:.4f} > {GOLDEN_NEAR_TIE}: "
+                                           f"sim {sim['text']!r} vs golden {golden['text']!r}")
     assert sim["cycles_per_token"] > 0 and sim["tok_per_s_250mhz"] > 0
+
+
+def test_golden_comparison_catches_a_clear_difference() -> None:
+    """The near-tie allowance is narrow: a token the golden ranks well below its choice fails."""
+    tokens = [1, 432, 446, 261, 399]
+    model = golden_model.Transformer(tiny_weights(), quant="q8", kv="int8")
+    for pos in range(4):
+        logits = model.forward(tokens[pos], pos)
+    far = int(logits.argmin())
+    assert golden_margin("int8", tokens, 4, far) > GOLDEN_NEAR_TIE
+    assert first_difference(tokens, tokens[:4] + [far]) == 4 and first_difference(tokens, tokens) is None
 
 
 def test_model_over_maxima_is_refused(tmp_path) -> None:
