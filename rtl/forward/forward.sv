@@ -522,6 +522,9 @@ logic [31:0]            wrc_beats_reg [0:3];
 logic [31:0]            wrc_beats_next [0:3];
 logic [7:0]             wr_pend_reg [0:3];
 logic [7:0]             wr_pend_next [0:3];
+// wr_pend_reg[c] == 0, registered from the next count (logic depth: the four zero tests in front
+// of step_end and the state register were 9 LUT levels in the whole-design run at 85abb0e).
+logic [3:0]             wr_none_reg, wr_none_next;
 // The current matrix's beats per channel (c_mat_beats[mm]), latched in STATE_STEP so that
 // STATE_ISSUE neither muxes the five matrices by step nor compares 32 bits in front of the
 // command registers (logic depth); mmb_any: the channel has blocks of this matrix.
@@ -851,10 +854,11 @@ always_comb begin
         wrc_addr_next[c]  = wrc_addr_reg[c];
         wrc_beats_next[c] = wrc_beats_reg[c];
         wr_pend_next[c]   = wr_pend_reg[c] + 8'(wrc_valid_reg[c] && ch_wr_cmd_ready[c]) - 8'(ch_wr_done[c]);
+        wr_none_next[c]   = wr_pend_next[c] == 8'd0;
         if (rdc_valid_reg[c] || wrc_valid_reg[c]) begin
             cmds_idle = 1'b0;
         end
-        if (wr_pend_reg[c] != 8'd0) begin
+        if (!wr_none_reg[c]) begin
             pend_idle = 1'b0;
         end
         if (ch_rd_error[c]) begin
@@ -1494,6 +1498,7 @@ always_ff @(posedge clk) begin
         wrc_beats_reg[c] <= wrc_beats_next[c];
         wr_pend_reg[c]   <= wr_pend_next[c];
     end
+    wr_none_reg <= wr_none_next;
     if (kvbase_we) begin
         kvbase_reg[KVI_WIDTH'(kvh_reg)] <= kv_head_base;
     end
@@ -1532,6 +1537,7 @@ always_ff @(posedge clk) begin
             wrc_valid_reg[c] <= 1'b0;
             wr_pend_reg[c]   <= 8'd0;
         end
+        wr_none_reg <= 4'b1111;
     end
 end
 

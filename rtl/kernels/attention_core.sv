@@ -13,8 +13,8 @@
  *
  * part8 (hwmodel.part_sum, docs/numerics.md): position t adds into partial
  * sum t mod 8 (acc_p = +0; acc_p = acc_p + term_t), and the head's result is
- * ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)),
- *
+ * ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)) (partials no position
+ * reached are +0),
  * bit for bit as hlstransform.model.hwmodel.attention_fp32 / attention_int8
  * (docs/kernels/attention.md). The core of the attention kernel
  * (rtl/kernels/attention.sv) and of the forward kernel: the caller decides
