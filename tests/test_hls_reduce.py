@@ -90,16 +90,15 @@ def test_scalar_lanes_match_model(jits):
         "ew_mul": ((a, b), lambda: nm.ew_mul(f(a), f(b))),
         "ew_rms_scale": ((a, b, c), lambda: nm.ew_rms_scale(f(a), f(b), f(c))),
         "ew_exp_sub": ((a, b), lambda: nm.ew_exp_sub(f(a), f(b))),
-        "fp32_acc_add": ((c, a), lambda: nm.ew_add(f(c), f(a))),
         "fp32_sum_add": ((c, a), lambda: nm.ew_add(f(c), f(a))),
     }
     for block, (args, model) in cases.items():
         got = jits(block).map_f32(*args)
         check_with_companion(got, as_bits(model()), args, block, rng)
     # The attention output step as the RTL computes it, the product ahead of the accumulator's
-    # loop: fp32_acc_add(acc, ew_mul(a, v)) is the numerics' ew_mac(acc, a, v).
-    got = jits("fp32_acc_add").map_f32(c, jits("ew_mul").map_f32(a, b))
-    check_with_companion(got, as_bits(nm.ew_mac(f(c), f(a), f(b))), (c, a, b), "ew_mul -> fp32_acc_add", rng)
+    # loop: fp32_sum_add(acc, ew_mul(a, v)) is the numerics' ew_mac(acc, a, v).
+    got = jits("fp32_sum_add").map_f32(c, jits("ew_mul").map_f32(a, b))
+    check_with_companion(got, as_bits(nm.ew_mac(f(c), f(a), f(b))), (c, a, b), "ew_mul -> fp32_sum_add", rng)
 
 
 def test_i8_to_f32_matches_model(jits):
@@ -165,10 +164,10 @@ def _part8(add, zero, terms):
 
 def _value_sum_by_blocks(jits, w: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The RTL's attention output, run on the XLS blocks themselves: ew_mul(w_t, v_t) ahead of
-    the loop, fp32_acc_add(partial t % 8, product) in it (partials from +0), then the tree of
-    the 8 with fp32_acc_add. Bits ``[hs]``."""
+    the loop, fp32_sum_add(partial t % 8, product) in it (partials from +0), then the tree of
+    the 8 with fp32_sum_add. Bits ``[hs]``."""
     hs = values.shape[1]
-    mul, acc_add = jits("ew_mul"), jits("fp32_acc_add")
+    mul, acc_add = jits("ew_mul"), jits("fp32_sum_add")
     products = [mul.map_f32(as_bits(np.full(hs, w[i], np.float32)), as_bits(values[i])) for i in range(len(w))]
     return _part8(acc_add.map_f32, as_bits(np.zeros(hs, np.float32)), products)
 

@@ -131,7 +131,7 @@ _TOPS: tuple[Top, ...] = (
     Top("rmsnorm", _EW_COMMON + _SUM16 + ("rtl/gen/ew_add.v", "rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v",
                                           "rtl/kernels/rmsnorm_core.sv", "rtl/kernels/rmsnorm.sv")),
     Top("softmax", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/kernels/softmax.sv",), make_overrides=_FAST_COMPILE),
-    Top("attention", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/gen/fp32_acc_add.v",
+    Top("attention", _EW_COMMON + _SUM16 + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v",
                                                        "rtl/kernels/attention_fifo.sv",
                                                        "rtl/kernels/attention_kv_unpack.sv",
                                                        "rtl/kernels/attention_score_pipe.sv",
@@ -155,7 +155,7 @@ _TOPS: tuple[Top, ...] = (
                       "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_product.v", "rtl/gen/q8_acc_add.v",
                       "rtl/kernels/matmul_engine.sv")
         + _SUM16 + ("rtl/gen/ew_mul.v", "rtl/gen/fp32_rsqrt.v", "rtl/gen/ew_rms_scale.v", "rtl/kernels/rmsnorm_core.sv")
-        + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/gen/fp32_acc_add.v", "rtl/kernels/attention_fifo.sv",
+        + _SOFTMAX + ("rtl/gen/ew_i8_to_f32.v", "rtl/kernels/attention_fifo.sv",
                       "rtl/kernels/attention_kv_unpack.sv", "rtl/kernels/attention_score_pipe.sv",
                       "rtl/kernels/attention_core.sv")
         + tuple(f"rtl/forward/{m}.sv" for m in ("fwd_config", "fwd_channel", "fwd_scratchpad", "fwd_reader",

@@ -549,6 +549,17 @@ logic                   sub_last_reg, head_last_reg, kvh_last_reg, layer_last_re
 logic [63:0]            sbeat_off_reg [0:1];    // (cache_bytes if value) + scale_off + pos's scale beat
 logic [63:0]            slot_off_reg [0:1];     // (cache_bytes if value) + slot_off
 logic [63:0]            cache_scale_off_reg;    // cache_bytes + scale_off: the value scales
+// Attention: kv head akvh's four read addresses (ATT_A_*) as registers, so the read command's
+// address is a choice among registers, not a head-table read and an add in front of it (logic
+// depth: 9 LUT levels from step_reg to rdc_addr_reg before). akvh only starts at 0 (loaded here
+// from kvbase_reg[0]) or steps by one at a head's end, and a head's commands take at least 3
+// cycles, so kv head akvh + 1's addresses are formed beside them over two cycles (its base, then
+// the four sums) and are ready at that step. Checked in simulation below.
+localparam int ATT_A_KS = 0, ATT_A_K = 1, ATT_A_VS = 2, ATT_A_V = 3;  // att_phase's order
+logic [63:0]            att_addr_reg [0:3];
+logic [63:0]            att_naddr_reg [0:3];    // ... kv head akvh + 1's
+logic [63:0]            att_nbase_reg;          // ... its base
+logic                   akvh_first, akvh_step;    // akvh_next = 0 / akvh_reg + 1
 
 // Status.
 logic                   rd_err_reg, rd_err_next;
@@ -709,7 +720,7 @@ logic [63:0] kv_head_base;
 logic [63:0] sbpf_addr;                // int8 KV: the scale beat that the read-ahead asks for now
 logic [KVG_WIDTH+3:0] kv_g;            // int8 KV store: the sub-step's group in the KV buffer
 logic [511:0] kv_vbeat;                // ... the KV buffer's value beat holding it
-logic [63:0] att_base;                 // attention: kv head akvh's base (its key cache)
+logic [63:0] att_base;                 // attention: kv head akvh's base (its key cache), checks only
 logic [2:0]  att_phase;                // attention: the head's command (0-3: KS, K, VS, V), fp32 K and V
 logic        sbeat_take;               // int8 KV: the KV sub-step takes its scale beat
 
@@ -769,6 +780,8 @@ always_comb begin
     which_next     = which_reg;
     head_next      = head_reg;
     akvh_next      = akvh_reg;
+    akvh_first     = 1'b0;
+    akvh_step      = 1'b0;
     sub_next       = sub_reg;
     kvoff_next     = kvoff_reg;
     norm_ptr_next  = norm_ptr_reg;
@@ -1209,6 +1222,7 @@ always_comb begin
                                 if (sub_last_reg) begin
                                     sub_next  = 32'd0;
                                     akvh_next = akvh_reg + 1'b1;
+                                    akvh_step = 1'b1;
                                 end else begin
                                     sub_next = sub_reg + 32'd1;
                                 end
@@ -1298,6 +1312,7 @@ always_comb begin
                             step_next = STEP_ATT;
                             head_next = '0;
                             akvh_next = '0;
+                            akvh_first = 1'b1;
                             sub_next  = 32'd0;
                         end
                     end
@@ -1337,7 +1352,7 @@ always_comb begin
     att_base = kvbase_reg[KVI_WIDTH'(akvh_reg)];
     for (int c = 0; c < 4; c++) begin
         // STEP_ATT's values (a head's end: its kv head's base), unless the step says otherwise.
-        rdc_addr_data[c]  = att_base;
+        rdc_addr_data[c]  = att_addr_reg[ATT_A_K];
         rdc_beats_data[c] = c_seq_beats;
         rdc_tag_data[c]   = TAG_K;
         case (step_reg)
@@ -1369,17 +1384,17 @@ always_comb begin
             STEP_ATT: begin
                 case (att_phase)
                     3'd0: begin
-                        rdc_addr_data[c]  = att_base + c_scale_off;
+                        rdc_addr_data[c]  = att_addr_reg[ATT_A_KS];
                         rdc_beats_data[c] = c_scale_beats;
                         rdc_tag_data[c]   = TAG_KS;
                     end
                     3'd2: begin
-                        rdc_addr_data[c]  = att_base + cache_scale_off_reg;
+                        rdc_addr_data[c]  = att_addr_reg[ATT_A_VS];
                         rdc_beats_data[c] = c_scale_beats;
                         rdc_tag_data[c]   = TAG_VS;
                     end
                     3'd3: begin
-                        rdc_addr_data[c]  = att_base + c_cache_bytes;
+                        rdc_addr_data[c]  = att_addr_reg[ATT_A_V];
                         rdc_tag_data[c]   = TAG_V;
                     end
                     default: begin  // 3'd1 keys, or a head's end
@@ -1425,6 +1440,20 @@ always_ff @(posedge clk) begin
     slot_off_reg[0]     <= c_slot_off;
     slot_off_reg[1]     <= c_cache_bytes + c_slot_off;
     cache_scale_off_reg <= c_cache_bytes + c_scale_off;
+    // The index wraps past the last table entry; that value is never used (no kv head follows).
+    att_nbase_reg              <= kvbase_reg[KVI_WIDTH'(akvh_reg + 1'b1)];
+    att_naddr_reg[ATT_A_KS]    <= att_nbase_reg + c_scale_off;
+    att_naddr_reg[ATT_A_K]     <= att_nbase_reg;
+    att_naddr_reg[ATT_A_VS]    <= att_nbase_reg + cache_scale_off_reg;
+    att_naddr_reg[ATT_A_V]     <= att_nbase_reg + c_cache_bytes;
+    if (akvh_first) begin
+        att_addr_reg[ATT_A_KS] <= kvbase_reg[0] + c_scale_off;
+        att_addr_reg[ATT_A_K]  <= kvbase_reg[0];
+        att_addr_reg[ATT_A_VS] <= kvbase_reg[0] + cache_scale_off_reg;
+        att_addr_reg[ATT_A_V]  <= kvbase_reg[0] + c_cache_bytes;
+    end else if (akvh_step) begin
+        att_addr_reg           <= att_naddr_reg;
+    end
     token_reg       <= token_next;
     pos_reg         <= pos_next;
     layers_reg      <= layers_next;
@@ -2319,6 +2348,27 @@ for (genvar c = 0; c < 4; c++) begin : g_att
         .m_out_tready(att_out_tready[c])
     );
 end
+
+`ifndef SYNTHESIS
+// att_addr_reg's schedule (above) against the sums it stands for, at every attention read
+// command: a head's commands faster than the next addresses form would stop the simulation here.
+logic [63:0] att_addr_expect;
+always_comb begin
+    case (att_phase[1:0])
+        2'd0:    att_addr_expect = att_base + c_scale_off;
+        2'd2:    att_addr_expect = att_base + cache_scale_off_reg;
+        2'd3:    att_addr_expect = att_base + c_cache_bytes;
+        default: att_addr_expect = att_base;
+    endcase
+end
+always_ff @(posedge clk) begin
+    if (!rst_reg && state_reg == STATE_ISSUE && step_reg == STEP_ATT && cmds_idle && !att_phase[2]
+            && rdc_addr_data[att_ch] != att_addr_expect) begin
+        $error("forward: attention read address %h for kv head %0d phase %0d, expected %h",
+               rdc_addr_data[att_ch], akvh_reg, att_phase, att_addr_expect);
+    end
+end
+`endif
 
 endmodule
 

@@ -23,7 +23,6 @@ localparam int FP32_MAX_LATENCY         =  2;  // 1 stage
 localparam int EW_MUL_LATENCY           =  3;  // 2 stages
 localparam int EW_RMS_SCALE_LATENCY     =  5;  // 4 stages
 localparam int EW_EXP_SUB_LATENCY       = 61;  // 60 stages
-localparam int FP32_ACC_ADD_LATENCY     =  8;  // 7 stages
 localparam int FP32_SUM_ADD_LATENCY     =  8;  // 7 stages
 localparam int EW_I8_TO_F32_LATENCY     =  2;  // 1 stage
 

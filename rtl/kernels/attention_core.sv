@@ -53,7 +53,7 @@
  *    weight FIFO; the value slots are unpacked VALUE_WAYS chunks at a time
  *    (a group), each group times w_t through 16 x VALUE_WAYS ew_mul lanes
  *    into a product FIFO, then added to the group's partial sum t mod 8
- *    (+0 for t < 8) in 16 x VALUE_WAYS fp32_acc_add lanes (the product
+ *    (+0 for t < 8) in 16 x VALUE_WAYS fp32_sum_add lanes (the product
  *    rounded first, as the numerics' ew_mac). A partial is busy until its
  *    sum is back from the 8-cycle adder (taken straight from the adder's
  *    output in the cycle it arrives), so position t + 8 may follow t by 8
@@ -159,7 +159,7 @@ localparam int PART_BITS     = $clog2(VALUE_PARTIALS);           // partial inde
 localparam int TREE_LEVELS   = PART_BITS;                        // levels of the partials' tree
 localparam int ACC_ENTRIES   = VALUE_PARTIALS * GROUPS;
 localparam int AI_WIDTH      = $clog2(ACC_ENTRIES);
-localparam int ACC_LATENCY   = hls_latency_pkg::FP32_ACC_ADD_LATENCY;
+localparam int ACC_LATENCY   = hls_latency_pkg::FP32_SUM_ADD_LATENCY;
 localparam int SB_DEPTH      = 1 << $clog2(ACC_LATENCY + 1);     // adds in flight, at most the latency
 localparam int SB_WIDTH      = $clog2(SB_DEPTH);
 localparam int SC_CNT_WIDTH  = $clog2(SCALAR_FIFO_DEPTH + 1);
@@ -824,7 +824,7 @@ softmax_core #(
 
 /*
  * Stage 3 datapath: weights (ew_mul, weight FIFO), products (ew_mul lanes, product FIFO),
- * accumulators (fp32_acc_add lanes), output FIFO
+ * accumulators (fp32_sum_add lanes), output FIFO
  */
 ew_mul weight_inst (
     .clk(clk),
@@ -861,7 +861,7 @@ for (genvar k = 0; k < LANES * VALUE_WAYS; k++) begin : g_value
         .out(prod_out[32 * k +: 32])
     );
 
-    fp32_acc_add acc_add_inst (
+    fp32_sum_add acc_add_inst (
         .clk(clk),
         .rst(rst),
         .in_valid(add_issue),
