@@ -1,7 +1,7 @@
 """Backends: what turns (token, position) into logits.
 
 Every backend takes the same checkpoint, precision (``quant``) and KV-cache format (``kv``,
-default fp32 everywhere) and exposes ``reset()`` and ``forward(token, pos)``. ``numerics`` is the
+default fp32 everywhere) and exposes ``reset()`` and ``forward(token, pos, logits=True)``. ``numerics`` is the
 bit-exact hardware numerics model (Q8_0 only, as the hardware); ``sim`` runs the forward
 kernel's RTL under Verilator through the host program of ``host/forward.py`` (the same code a
 board runs); ``xrt`` (a board) is a later issue.
@@ -27,8 +27,10 @@ class Backend(Protocol):
     def reset(self) -> None:
         """Start a new sequence at position 0."""
 
-    def forward(self, token: int, pos: int) -> torch.Tensor:
-        """Logits [vocab] (fp32) of ``token`` at ``pos``."""
+    def forward(self, token: int, pos: int, logits: bool = True) -> torch.Tensor | None:
+        """Logits [vocab] (fp32) of ``token`` at ``pos``; with ``logits`` False (a prompt token
+        whose logits nobody reads) only the KV cache is advanced and the result is None: the
+        hardware then skips the final RMSNorm, the classifier and the logits write."""
 
 
 class GoldenBackend:
@@ -43,8 +45,9 @@ class GoldenBackend:
     def reset(self) -> None:
         self.model.reset()
 
-    def forward(self, token: int, pos: int) -> torch.Tensor:
-        return self.model.forward(token, pos)
+    def forward(self, token: int, pos: int, logits: bool = True) -> torch.Tensor | None:
+        out = self.model.forward(token, pos)  # the reference always computes them
+        return out if logits else None
 
 
 class NumericsBackend:
@@ -63,8 +66,9 @@ class NumericsBackend:
     def reset(self) -> None:
         self.model.reset()
 
-    def forward(self, token: int, pos: int) -> torch.Tensor:
-        return self.model.forward(token, pos)
+    def forward(self, token: int, pos: int, logits: bool = True) -> torch.Tensor | None:
+        out = self.model.forward(token, pos)
+        return out if logits else None
 
 
 class SimBackend:
@@ -95,8 +99,9 @@ class SimBackend:
     def reset(self) -> None:
         """A new sequence: positions restart at 0 and overwrite the device's KV slots."""
 
-    def forward(self, token: int, pos: int) -> torch.Tensor:
-        return torch.from_numpy(self.runner.forward(token, pos))
+    def forward(self, token: int, pos: int, logits: bool = True) -> torch.Tensor | None:
+        out = self.runner.forward(token, pos, logits=logits)
+        return None if out is None else torch.from_numpy(out)
 
     def close(self) -> None:
         self.device.close()

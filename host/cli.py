@@ -125,13 +125,19 @@ def _progress(backend):
     return show
 
 
-def _hardware_figures(backend) -> dict:
-    """cycles_per_token and modelled tok/s of a hardware backend (empty for the software ones)."""
+def _hardware_figures(backend, prompt_runs: int) -> dict:
+    """cycles_per_token and modelled tok/s of a hardware backend (empty for the software ones):
+    over the runs with logits (the last prompt token and the generated ones); the first
+    *prompt_runs* ran without logits (skip_logits) and are reported apart as prefill."""
     stats = getattr(backend, "stats", None)
-    if stats is None or not stats.cycles:
+    if stats is None or len(stats.cycles) <= prompt_runs:
         return {}
-    return {"cycles_per_token": stats.cycles_per_token, "tok_per_s_250mhz": stats.tok_per_s(250e6),
-            "tok_per_s_200mhz": stats.tok_per_s(200e6)}
+    prefill, decode = stats.cycles[:prompt_runs], stats.cycles[prompt_runs:]
+    cycles = sum(decode) / len(decode)
+    out = {"cycles_per_token": cycles, "tok_per_s_250mhz": 250e6 / cycles, "tok_per_s_200mhz": 200e6 / cycles}
+    if prefill:
+        out["prefill_cycles_per_token"] = sum(prefill) / len(prefill)
+    return out
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -156,7 +162,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if progress:
             print(file=sys.stderr)
         close_backend(backend)
-    hw = _hardware_figures(backend)
+    hw = _hardware_figures(backend, result.n_prompt - 1)
     if args.json:
         print(json.dumps({
             "tokens": result.tokens, "n_prompt": result.n_prompt, "text": result.text,
@@ -169,7 +175,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
               f"backend {args.backend}, stopped: {result.stopped})", file=sys.stderr)
         if hw:
             print(f"hardware: {hw['cycles_per_token']:,.0f} cycles/token = {hw['tok_per_s_250mhz']:,.0f} tok/s "
-                  f"at 250 MHz, {hw['tok_per_s_200mhz']:,.0f} at 200 MHz (simulated RTL)", file=sys.stderr)
+                  f"at 250 MHz, {hw['tok_per_s_200mhz']:,.0f} at 200 MHz (simulated RTL)"
+                  + (f"; prompt tokens without logits {hw['prefill_cycles_per_token']:,.0f} cycles each"
+                     if "prefill_cycles_per_token" in hw else ""), file=sys.stderr)
     return 0
 
 

@@ -2,8 +2,9 @@
 
 :class:`ForwardRunner` is what every hardware backend runs (``sim`` today, ``xrt`` later): it
 lays the model out once (``host/image.py`` :class:`ForwardImage`), copies it into device memory
-by DMA, and for each token writes the kernel's arguments (descriptor, token, position, layers),
-starts it, waits for the interrupt, checks STATUS and reads the logits back. Cycles per token
+by DMA, and for each token writes the kernel's arguments (descriptor, token, position, layers,
+skip_logits), starts it, waits for the interrupt, checks STATUS and reads the logits back (a
+prompt token whose logits nobody reads runs with skip_logits: no classifier, nothing to read). Cycles per token
 come from the kernel's CYCLES register, so the throughput figures are the RTL's own.
 
 Example::
@@ -69,13 +70,17 @@ class ForwardRunner:
                 device.dma_write(addr, data)
         self.driver.enable_interrupt(True)
 
-    def forward(self, token: int, pos: int) -> np.ndarray:
-        """Logits ``[vocab]`` fp32 of *token* at *pos* (the device writes KV slot *pos*)."""
+    def forward(self, token: int, pos: int, logits: bool = True) -> np.ndarray | None:
+        """Logits ``[vocab]`` fp32 of *token* at *pos* (the device writes KV slot *pos*). With
+        *logits* False the kernel stops after the last decoder layer (skip_logits: no final
+        RMSNorm, classifier or logits write) and this returns None."""
         result = self.driver.run(TOKEN_TIMEOUT_CYCLES, check=False, desc=self.image.descriptor_addr,
-                                 token=token, pos=pos, layers=self.layers)
+                                 token=token, pos=pos, layers=self.layers, skip_logits=int(not logits))
         if not result.ok:
             raise DeviceError(f"forward kernel: token {token} at position {pos} failed: "
                               f"STATUS {', '.join(result.errors)}")
         self.stats.cycles.append(result.cycles)
+        if not logits:
+            return None
         raw = self.dev.dma_read(self.image.descriptor["logits"], self._logits_bytes)
         return np.frombuffer(raw, "<f4")[: self.config.vocab_size].astype(np.float32)

@@ -2,7 +2,9 @@
 
 Semantics follow llama2.c's ``generate()``: the prompt is encoded with BOS, every prompt token
 goes through the model (prefill), then up to ``steps`` new tokens are sampled; generation stops
-early when the model emits BOS (llama2.c's story separator) or the context is full.
+early when the model emits BOS (llama2.c's story separator) or the context is full. Prompt
+tokens before the last are run without logits (nobody reads them: only their KV-cache slots
+matter), which the hardware backends turn into a shorter kernel run (no classifier).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def generate(backend: Backend, tokenizer: Tokenizer, sampler: Sampler, prompt: s
             stopped = "seq_len"
             break
         t0 = time.perf_counter()
-        logits = backend.forward(tokens[pos], pos)
+        logits = backend.forward(tokens[pos], pos, logits=generating)
         step_seconds.append(time.perf_counter() - t0)
         if on_step:
             on_step(pos + 1, sum(step_seconds))

@@ -313,6 +313,7 @@ localparam int ARG_DESC   = (int'(FORWARD_ARG_DESC) - int'(CTRL_ARG_BASE)) / 4;
 localparam int ARG_TOKEN  = (int'(FORWARD_ARG_TOKEN) - int'(CTRL_ARG_BASE)) / 4;
 localparam int ARG_POS    = (int'(FORWARD_ARG_POS) - int'(CTRL_ARG_BASE)) / 4;
 localparam int ARG_LAYERS = (int'(FORWARD_ARG_LAYERS) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_SKIP_LOGITS = (int'(FORWARD_ARG_SKIP_LOGITS) - int'(CTRL_ARG_BASE)) / 4;
 
 // Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
 // formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
@@ -353,7 +354,8 @@ logic                           core_done;
 logic [3:0]                     core_status;
 
 // The high words of the u32 arguments read as zero (ARG_WORD_MASK) and carry nothing.
-wire unused_args = &{1'b0, core_args[32 * (ARG_TOKEN + 1) +: 32], core_args[32 * (ARG_POS + 1) +: 32]};
+wire unused_args = &{1'b0, core_args[32 * (ARG_TOKEN + 1) +: 32], core_args[32 * (ARG_POS + 1) +: 32],
+                      core_args[32 * (ARG_LAYERS + 1) +: 32]};
 
 // Performance counter events of this cycle (rtl/regmap.toml [kernels.forward] perf), driven
 // below once the sequencer state exists.
@@ -472,6 +474,7 @@ logic                   desc_bad_reg, desc_bad_next;  // desc_ptr is no beat add
 logic [31:0]            token_reg, token_next;
 logic [31:0]            pos_reg, pos_next;
 logic [31:0]            layers_reg, layers_next;
+logic                   skip_logits_reg, skip_logits_next;  // end after the last layer (a prompt token)
 
 // Loops: layer; KV store head and k/v; attention query head whose commands are issued next, its
 // kv head and the place in the kv head's group; the scratchpad offset of the KV store's head.
@@ -775,6 +778,7 @@ always_comb begin
     token_next     = token_reg;
     pos_next       = pos_reg;
     layers_next    = layers_reg;
+    skip_logits_next = skip_logits_reg;
     layer_next     = layer_reg;
     kvh_next       = kvh_reg;
     which_next     = which_reg;
@@ -897,8 +901,12 @@ always_comb begin
         STATE_IDLE: begin
             if (core_start) begin
                 desc_ptr_next = core_args[32 * ARG_DESC +: 64];
+                // Arguments wrong by themselves (desc not a beat address in channel A,
+                // skip_logits not 0 or 1): CONFIG_ERROR before any memory access.
                 desc_bad_next = core_args[32 * ARG_DESC +: 6] != 6'd0
-                             || (core_args[32 * ARG_DESC +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0;
+                             || (core_args[32 * ARG_DESC +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0
+                             || core_args[32 * ARG_SKIP_LOGITS + 1 +: 31] != 31'd0;
+                skip_logits_next = core_args[32 * ARG_SKIP_LOGITS];
                 token_next    = core_args[32 * ARG_TOKEN +: 32];
                 pos_next      = core_args[32 * ARG_POS +: 32];
                 layers_next   = core_args[32 * ARG_LAYERS +: 32];
@@ -910,7 +918,7 @@ always_comb begin
         end
         STATE_DESC: begin
             if (desc_bad_reg) begin
-                // Not a beat address in channel A's window: no memory access at all.
+                // An argument wrong by itself (above): no memory access at all.
                 cfg_err_next = 1'b1;
                 done_next    = 1'b1;
                 state_next   = STATE_IDLE;
@@ -1279,7 +1287,10 @@ always_comb begin
             state_next = STATE_STEP;
             case (step_reg)
                 STEP_EMBED: begin
-                    if (no_layers_reg) begin
+                    if (no_layers_reg && skip_logits_reg) begin
+                        done_next  = 1'b1;
+                        state_next = STATE_IDLE;
+                    end else if (no_layers_reg) begin
                         step_next = STEP_CLS;
                         for (int c = 0; c < 4; c++) begin
                             wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
@@ -1325,7 +1336,12 @@ always_comb begin
                 STEP_W2:     step_next = STEP_RES2;
                 STEP_RES2: begin
                     layer_next = layer_reg + 32'd1;
-                    if (layer_last_reg) begin
+                    if (layer_last_reg && skip_logits_reg) begin
+                        // A prompt token: its KV slots were written (and acknowledged) in the
+                        // KV steps, so the run is over.
+                        done_next  = 1'b1;
+                        state_next = STATE_IDLE;
+                    end else if (layer_last_reg) begin
                         // The classifier's blocks follow every layer's: skip the layers not run.
                         step_next = STEP_CLS;
                         for (int c = 0; c < 4; c++) begin
@@ -1457,6 +1473,7 @@ always_ff @(posedge clk) begin
     token_reg       <= token_next;
     pos_reg         <= pos_next;
     layers_reg      <= layers_next;
+    skip_logits_reg <= skip_logits_next;
     layer_reg       <= layer_next;
     kvh_reg         <= kvh_next;
     which_reg       <= which_next;

@@ -142,14 +142,15 @@ package kernel_regs_pkg;
     localparam logic [7:0] ATTENTION_ARG_INV_SQRT_HS = 8'h68;  // u32: fp32 bit pattern of 1/sqrt(head_size) correctly rounded (host constant, hwmodel.inv_sqrt).
     localparam logic [7:0] ATTENTION_ARG_KV_INT8 = 8'h70;  // u32: 0: fp32 KV cache; 1: int8 Q8_0 KV cache (one scale per head vector).
 
-    // kernel forward: One whole token: embedding, `layers` decoder layers, final RMSNorm and classifier; logits to the descriptor's logits buffer (docs/forward-plan.md).
+    // kernel forward: One whole token: embedding, `layers` decoder layers, final RMSNorm and classifier (not with `skip_logits`); logits to the descriptor's logits buffer (docs/forward.md).
     localparam logic [31:0] FORWARD_KERNEL_ID = 32'h46575244;
-    localparam int unsigned FORWARD_ARG_WORDS = 7;
-    localparam logic [31:0] FORWARD_ARG_WORD_MASK = 32'h00000057;  // words that hold argument bits
+    localparam int unsigned FORWARD_ARG_WORDS = 9;
+    localparam logic [31:0] FORWARD_ARG_WORD_MASK = 32'h00000157;  // words that hold argument bits
     localparam logic [7:0] FORWARD_ARG_DESC = 8'h10;  // ptr: Descriptor table (host/image.py ForwardImage, DESCRIPTOR_FIELDS), 64-byte aligned, in channel A.
     localparam logic [7:0] FORWARD_ARG_TOKEN = 8'h18;  // u32: Token id, 0 .. vocab_size - 1.
     localparam logic [7:0] FORWARD_ARG_POS = 8'h20;  // u32: Position, 0 .. seq_len - 1: the KV-cache slot written and the last one attended.
     localparam logic [7:0] FORWARD_ARG_LAYERS = 8'h28;  // u32: Decoder layers to run, 0 .. n_layers (n_layers for a real token; fewer for step-by-step verification).
+    localparam logic [7:0] FORWARD_ARG_SKIP_LOGITS = 8'h30;  // u32: 0: the whole token. 1: end after the last decoder layer, no final RMSNorm, classifier or logits write (a prompt token whose logits nobody reads: its KV-cache slot is what it leaves). Other values: CONFIG_ERROR before any memory access.
     localparam int unsigned FORWARD_PERF_WORDS = 11;
     localparam int unsigned FORWARD_PERF_MATMUL_CYCLES = 0;  // word 0 at 0x90: Cycles in the matmul steps (QKV, WO, W13, W2, classifier: norm, quantize, weight streaming).
     localparam int unsigned FORWARD_PERF_ATTENTION_CYCLES = 1;  // word 1 at 0x94: Cycles in the attention step (q.K, softmax, .V over positions 0 .. pos).

@@ -203,8 +203,9 @@ class Token:
     """One run: arguments and what it must produce.
 
     Attributes:
-        token, pos, layers: The kernel's arguments.
-        logits: Expected logits (uint32 patterns, the padding of the last beat included).
+        token, pos, layers, skip_logits: The kernel's arguments.
+        logits: Expected logits (uint32 patterns, the padding of the last beat included; with
+            skip_logits the sentinel bytes the buffer was filled with: untouched).
         kv_before: Each KV region's bytes before the run.
         slots: Expected KV slots (address -> (name, bytes)).
     """
@@ -215,12 +216,14 @@ class Token:
     logits: list[int]
     kv_before: list[tuple[int, bytes]]
     slots: dict[int, tuple[str, bytes]]
+    skip_logits: bool = False
 
     def args(self, desc_addr: int) -> dict[str, int]:
-        return {"desc": desc_addr, "token": self.token, "pos": self.pos, "layers": self.layers}
+        return {"desc": desc_addr, "token": self.token, "pos": self.pos, "layers": self.layers,
+                "skip_logits": int(self.skip_logits)}
 
     def __str__(self) -> str:
-        return f"token {self.token} at pos {self.pos}, {self.layers} layers"
+        return f"token {self.token} at pos {self.pos}, {self.layers} layers" + (", no logits" if self.skip_logits else "")
 
 
 class TB(TbBase):
@@ -272,16 +275,19 @@ class TB(TbBase):
 
     # -- tokens --------------------------------------------------------------------------
 
-    def prepare(self, token: int, pos: int, layers: int) -> Token:
-        """The reference for one token (run now, in sequence order); logits filled with sentinels."""
+    def prepare(self, token: int, pos: int, layers: int, skip_logits: bool = False) -> Token:
+        """The reference for one token (run now, in sequence order); logits filled with sentinels
+        (which a skip_logits run must leave as they are)."""
         m = self.model
         logits = m.forward(token, pos, layers)
         padded = np.zeros(m.logits_bytes // 4, np.float32)
         padded[: logits.size] = logits
         expected = [int(v) for v in padded.view(np.uint32)]
+        if skip_logits:
+            expected = [int.from_bytes(bytes([SENTINEL]) * 4, "little")] * (m.logits_bytes // 4)
         before = [(addr, self.mem.read(addr, size)) for addr, size in m.kv_regions()]
         self.mem.write(m.desc["logits"], bytes([SENTINEL]) * m.logits_bytes)
-        return Token(token, pos, layers, expected, before, m.kv_slots(pos, layers))
+        return Token(token, pos, layers, expected, before, m.kv_slots(pos, layers), skip_logits)
 
     async def run(self, tok: Token, irq: bool = False, poll_cycles: int = 64) -> RunStatus:
         """Run one token by polling AP_CTRL.DONE, or by interrupt."""
@@ -347,10 +353,11 @@ class TB(TbBase):
                       len(tok.slots), status.cycles)
         return actual
 
-    async def token(self, token: int, pos: int, layers: int | None = None, irq: bool = False) -> RunStatus:
+    async def token(self, token: int, pos: int, layers: int | None = None, irq: bool = False,
+                    skip_logits: bool = False) -> RunStatus:
         """Prepare, run and check one token (all layers by default)."""
         layers = self.model.config.n_layers if layers is None else layers
-        tok = self.prepare(token, pos, layers)
+        tok = self.prepare(token, pos, layers, skip_logits)
         status = await self.run(tok, irq)
         self.check(tok, status)
         return status
@@ -368,7 +375,7 @@ class TB(TbBase):
         for pos in range(len(tokens)):
             if pos + 1 < len(tokens):
                 await self.ctrl.write_args(
-                    {"desc": desc, "token": tokens[pos + 1], "pos": pos + 1, "layers": layers})
+                    {"desc": desc, "token": tokens[pos + 1], "pos": pos + 1, "layers": layers, "skip_logits": 0})
             await self.ctrl.wait_done(TOKEN_TIMEOUT_CYCLES, poll_cycles=64)
             status = await self.ctrl.read_status()
             self.check(tok, status)
@@ -485,7 +492,7 @@ async def run_test_config_errors(dut) -> None:
             data[8 * words[name]: 8 * words[name] + 8] = value.to_bytes(8, "little")
         return bytes(data)
 
-    good_args = {"desc": desc_addr, "token": 1, "pos": 0, "layers": c.n_layers}
+    good_args = {"desc": desc_addr, "token": 1, "pos": 0, "layers": c.n_layers, "skip_logits": 0}
     cases = [
         ("bad magic", patched(magic=0x1234), {}),
         ("dim > MAX_DIM", patched(dim=tb.maxima["MAX_DIM"] + 64), {}),
@@ -499,7 +506,11 @@ async def run_test_config_errors(dut) -> None:
         ("logits in channel B", patched(logits=model.desc["logits"] + (1 << im.CHANNEL_SHIFT)), {}),
         ("misaligned descriptor", good_desc, {"desc": desc_addr + 8}),
         ("descriptor outside channel A", good_desc, {"desc": desc_addr + (1 << im.CHANNEL_SHIFT)}),
+        ("skip_logits 2", good_desc, {"skip_logits": 2}),
+        ("skip_logits 0x80000001", good_desc, {"skip_logits": 0x80000001}),
     ]
+    # Refused before any memory access: the arguments wrong by themselves.
+    no_burst = {"misaligned descriptor", "descriptor outside channel A", "skip_logits 2", "skip_logits 0x80000001"}
     logits_addr = model.desc["logits"]
     for label, desc, change in cases:
         tb.mem.write(desc_addr, desc)
@@ -509,7 +520,7 @@ async def run_test_config_errors(dut) -> None:
         after = tb.bursts()
         assert status.errors == ("CONFIG_ERROR",), f"{label}: STATUS {status}"
         reads = [a - b for a, b in zip(after, before)]
-        expected_reads = [0, 0, 0, 0] if label.endswith("descriptor") or label.startswith("descriptor") else [1, 0, 0, 0]
+        expected_reads = [0, 0, 0, 0] if label in no_burst else [1, 0, 0, 0]
         assert reads == expected_reads, f"{label}: bursts per channel {reads}, expected {expected_reads}"
         assert tb.mem.read(logits_addr, model.logits_bytes) == bytes([SENTINEL]) * model.logits_bytes, \
             f"{label}: logits written"
@@ -517,6 +528,29 @@ async def run_test_config_errors(dut) -> None:
     tb.mem.write(desc_addr, good_desc)
     model.reset()
     await tb.token(7, 0, 1)
+
+
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
+async def run_test_prompt_tokens(dut) -> None:
+    """skip_logits (a prompt token): the tiny model's positions 0 and 1 without logits (KV slots
+    exact, the logits buffer untouched), position 2 with them (exact: it attends to the slots the
+    first two wrote); a prompt token takes fewer cycles than the same token with logits; and
+    layers 0 with skip_logits writes nothing at all."""
+    tb = TB(dut)
+    await tb.cycle_reset()
+    model = tb.load(tiny_model())
+    model.reset()
+    full = (await tb.token(9, 0)).cycles
+    model.reset()
+    prompt = [(await tb.token(t, pos, skip_logits=True)).cycles for pos, t in enumerate((9, 301))]
+    await tb.token(77, 2)
+    assert prompt[0] < full, f"a prompt token took {prompt[0]} cycles, the same token with logits {full}"
+    tb.log.info("token 9 at pos 0: %d cycles with logits, %d without (%.2fx)", full, prompt[0], full / prompt[0])
+    model.reset()
+    before = tb.bursts()
+    await tb.token(5, 0, 0, skip_logits=True)
+    reads = [a - b for a, b in zip(tb.bursts(), before)]
+    assert reads[1:] == [0, 0, 0], f"layers 0 without logits: bursts per channel {reads}"
 
 
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
@@ -588,7 +622,7 @@ async def run_test_cycles_per_token(dut) -> None:
 # The int8 KV build reruns the data tests; control paths (errors, reset, interrupt) are the same RTL.
 INT8_TESTS = ["run_test_layers", "run_test_random_gqa/memory_inserter=None",
               "run_test_random_gqa/memory_inserter=cycle_pause", "run_test_reset_mid_token",
-              "run_test_cycles_per_token"]
+              "run_test_prompt_tokens", "run_test_cycles_per_token"]
 
 
 @pytest.mark.parametrize("kv_int8", [0, 1], ids=["fp32_kv", "int8_kv"])

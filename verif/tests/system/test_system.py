@@ -131,6 +131,8 @@ def test_generate_sim_equals_numerics_and_golden(kv: str) -> None:
                                            f"with golden margin {margin:.4f} > {GOLDEN_NEAR_TIE}: "
                                            f"sim {sim['text']!r} vs golden {golden['text']!r}")
     assert sim["cycles_per_token"] > 0 and sim["tok_per_s_250mhz"] > 0
+    # The prompt tokens before the last ran without logits (skip_logits): no classifier.
+    assert sim["n_prompt"] > 1 and 0 < sim["prefill_cycles_per_token"] < sim["cycles_per_token"], sim
 
 
 def test_golden_comparison_catches_a_clear_difference() -> None:
@@ -168,12 +170,18 @@ BENCH_MODEL = "models/tiny/model_q80.bin"
 
 def test_bench_backdoor_image_and_counters() -> None:
     """`hlstransform bench`'s path on the tiny model: the image and a random KV history placed by
-    the DDR models' backdoor (no DMA), tokens at positions 3 and 4 bit-exact with the numerics
-    model holding the same history, and the performance counters consistent with the traffic."""
+    the DDR models' backdoor (no DMA), a prompt token at position 3 (no logits: skip_logits), then
+    tokens at positions 4 and 5 bit-exact with the numerics model holding the same history (so
+    the prompt token's KV slots are right too), and the performance counters consistent with the
+    traffic."""
     from hlstransform.host import bench
 
-    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=2, pos=3, optimized=False)
+    r = bench.run_bench(str(toolchain.repo_root() / BENCH_MODEL), kv="int8", tokens=2, pos=3, prefill=1,
+                        optimized=False)
     assert r["bit_exact"] is True and [t["bit_exact"] for t in r["per_token"]] == [True, True], r["per_token"]
+    assert r["pos"] == 4 and r["prefill"]["tokens"] == 1, r
+    # Without the classifier and the logits write a prompt token is shorter than a decode token.
+    assert 0 < r["prefill"]["cycles_per_token"] < r["cycles_per_token"], (r["prefill"], r["cycles_per_token"])
     image = bench.ForwardImage.build(bench.bench_model(str(toolchain.repo_root() / BENCH_MODEL)).weights, kv="int8")
     for t in r["per_token"]:
         # Every channel reads at least its weight stream (plus norms, embedding, KV); writes are the KV
