@@ -971,6 +971,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"synth: {name}: skipped, missing {', '.join(str(p.relative_to(root)) for p in missing)}")
             failures += 1
             continue
+        if args.reparse and not (outdir / f"{name}.json").is_file():
+            print(f"synth: {name}: skipped, no earlier run in {outdir} to re-read (run it without --reparse)")
+            failures += 1
+            continue
         print(f"synth: {name} ...", flush=True)
         if args.reparse:
             res = reanalyse(name, outdir)

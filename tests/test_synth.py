@@ -382,3 +382,10 @@ def test_render_doc_whole_design_section():
     big = dict(summary, dsp=6_000)
     text = synth.render_doc([{**r, "summary": big, "percent": synth.utilisation(big)}], "make synth")
     assert "Within the budget: **no**, over in DSP" in text
+
+
+def test_reparse_without_an_earlier_run_is_one_line(tmp_path, capsys):
+    """--reparse of a top never synthesised in the folder: a skip line and exit 1, no traceback."""
+    assert synth.main(["--reparse", "--no-doc", "--outdir", str(tmp_path), "axis_skid_buffer"]) == 1
+    out = capsys.readouterr().out
+    assert "axis_skid_buffer: skipped, no earlier run" in out and "Traceback" not in out
