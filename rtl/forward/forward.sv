@@ -470,7 +470,7 @@ end
 
 // Arguments (snapshot at core_start): datapath, not reset.
 logic [63:0]            desc_ptr_reg, desc_ptr_next;
-logic                   desc_bad_reg, desc_bad_next;  // desc_ptr is no beat address in channel A
+logic                   desc_bad_reg, desc_bad_next;  // desc_ptr is no beat address in channel A, or skip_logits > 1
 logic [31:0]            token_reg, token_next;
 logic [31:0]            pos_reg, pos_next;
 logic [31:0]            layers_reg, layers_next;
