@@ -441,7 +441,8 @@ typedef enum logic [3:0] {
     STEP_W2,        // HB -> quantize -> engines (w2) -> XB
     STEP_RES2,      // X += XB
     STEP_CLS,       // X -> rmsnorm (rms_final) -> quantize -> engines (classifier) -> LOGITS
-    STEP_LOGITS     // LOGITS -> the logits buffer (channel A)
+    STEP_LOGITS,    // LOGITS -> the logits buffer (channel A)
+    STEP_DESC       // before the steps (STATE_DESC, STATE_CONFIG): the descriptor read's command
 } step_t;
 
 state_t                 state_reg, state_next;
@@ -907,6 +908,9 @@ always_comb begin
                              || (core_args[32 * ARG_DESC +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0
                              || core_args[32 * ARG_SKIP_LOGITS + 1 +: 31] != 31'd0;
                 skip_logits_next = core_args[32 * ARG_SKIP_LOGITS];
+                // The descriptor read's command comes from the step case like every other
+                // (an override by state in front of it cost channel 0's address a LUT level).
+                step_next     = STEP_DESC;
                 token_next    = core_args[32 * ARG_TOKEN +: 32];
                 pos_next      = core_args[32 * ARG_POS +: 32];
                 layers_next   = core_args[32 * ARG_LAYERS +: 32];
@@ -1422,14 +1426,16 @@ always_comb begin
                 rdc_beats_data[c] = 32'd1;
                 rdc_tag_data[c]   = TAG_SBEAT;
             end
+            STEP_DESC: begin
+                if (c == 0) begin
+                    rdc_addr_data[c]  = desc_ptr_reg;
+                    rdc_beats_data[c] = 32'(forward_desc_pkg::DESC_BEATS);
+                    rdc_tag_data[c]   = TAG_DESC;
+                end
+            end
             default: begin
             end
         endcase
-        if (c == 0 && state_reg == STATE_DESC) begin  // step_reg is the last run's here
-            rdc_addr_data[c]  = desc_ptr_reg;
-            rdc_beats_data[c] = 32'(forward_desc_pkg::DESC_BEATS);
-            rdc_tag_data[c]   = TAG_DESC;
-        end
         rdc_addr_next[c]  = rdc_ld[c] ? rdc_addr_data[c] : rdc_addr_reg[c];
         rdc_beats_next[c] = rdc_ld[c] ? rdc_beats_data[c] : rdc_beats_reg[c];
         rdc_tag_next[c]   = rdc_tag_ld[c] ? rdc_tag_data[c] : rdc_tag_reg[c];
