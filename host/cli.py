@@ -33,6 +33,7 @@ from hlstransform.model.tokenizer import Tokenizer, load_tokenizer
 
 from .backends import BACKENDS, close_backend, default_quant, open_backend, sequence_logits
 from .device import DeviceError
+from .forward import CLOCK_HZ, TokenStats
 from .generate import generate
 from .paths import DEFAULT_MODEL, DEFAULT_TOKENIZER
 
@@ -132,11 +133,12 @@ def _hardware_figures(backend, prompt_runs: int) -> dict:
     stats = getattr(backend, "stats", None)
     if stats is None or len(stats.cycles) <= prompt_runs:
         return {}
-    prefill, decode = stats.cycles[:prompt_runs], stats.cycles[prompt_runs:]
-    cycles = sum(decode) / len(decode)
-    out = {"cycles_per_token": cycles, "tok_per_s_250mhz": 250e6 / cycles, "tok_per_s_200mhz": 200e6 / cycles}
-    if prefill:
-        out["prefill_cycles_per_token"] = sum(prefill) / len(prefill)
+    prefill = TokenStats(cycles=stats.cycles[:prompt_runs])
+    decode = TokenStats(cycles=stats.cycles[prompt_runs:])
+    out = {"cycles_per_token": decode.cycles_per_token,
+           "tok_per_s_250mhz": decode.tok_per_s(CLOCK_HZ[0]), "tok_per_s_200mhz": decode.tok_per_s(CLOCK_HZ[1])}
+    if prefill.cycles:
+        out["prefill_cycles_per_token"] = prefill.cycles_per_token
     return out
 
 

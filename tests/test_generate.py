@@ -1,13 +1,14 @@
 """The generation loop (host/generate.py) against backends that record what they are asked:
 prompt tokens before the last run without logits (the hardware's skip_logits), every token that
-is sampled from runs with them, and the tokens are those of the backend that computes all logits."""
+is sampled from runs with them, and the tokens are greedy decoding's, recomputed over the whole
+sequence with logits at every position."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from hlstransform.host.backends import NumericsBackend
+from hlstransform.host.backends import NumericsBackend, sequence_logits
 from hlstransform.host.generate import generate
 from hlstransform.model.checkpoint import load_checkpoint
 from hlstransform.model.sampler import Sampler
@@ -18,11 +19,10 @@ STEPS = 6
 
 
 class Recording:
-    """Wraps a backend: records each call's (pos, logits) and, with *always*, computes logits even
-    when the loop asks for none (the reference the skipping run must equal)."""
+    """Wraps a backend: records each call's (pos, logits)."""
 
-    def __init__(self, inner, always: bool = False) -> None:
-        self.inner, self.always, self.calls = inner, always, []
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, []
         self.name, self.quants = inner.name, inner.quants
 
     def reset(self) -> None:
@@ -31,7 +31,7 @@ class Recording:
 
     def forward(self, token: int, pos: int, logits: bool = True) -> torch.Tensor | None:
         self.calls.append((pos, logits))
-        return self.inner.forward(token, pos, logits=logits or self.always)
+        return self.inner.forward(token, pos, logits=logits)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,22 @@ def test_prompt_tokens_before_the_last_ask_for_no_logits(weights, run) -> None:
     assert n >= 3, "the prompt should be several tokens"
     assert [p for p, _ in rec.calls] == list(range(len(rec.calls)))
     assert [want for _, want in rec.calls] == [pos >= n - 1 for pos in range(len(rec.calls))]
-    # Tokens are the same as with logits at every position (the KV cache is all a prompt token leaves).
-    reference = run(Recording(NumericsBackend(weights, "q8", "fp32"), always=True))
-    assert result.tokens == reference.tokens and len(result.tokens) == n + STEPS
+    # Greedy decoding, recomputed apart: every generated token is the argmax of the logits of the
+    # whole sequence (every position run with logits) at the position before it. The prompt tokens
+    # run without logits left only their KV slots; a loop that lost them, sampled from a stale
+    # position or fed a wrong token would differ here.
+    assert len(result.tokens) == n + STEPS
+    logits = sequence_logits(NumericsBackend(weights, "q8", "fp32"), result.tokens[:-1])
+    assert result.tokens[n:] == logits[n - 1:].argmax(dim=-1).tolist()
+
+
+def test_greedy_check_catches_a_wrong_token(weights, run) -> None:
+    """The comparison above fails on a sequence whose last generated token is changed."""
+    result = run(NumericsBackend(weights, "q8", "fp32"))
+    n, tokens = result.n_prompt, list(result.tokens)
+    tokens[-1] = (tokens[-1] + 1) % weights.config.vocab_size
+    logits = sequence_logits(NumericsBackend(weights, "q8", "fp32"), tokens[:-1])
+    assert tokens[n:] != logits[n - 1:].argmax(dim=-1).tolist()
 
 
 def test_numerics_backend_returns_none_without_logits(weights) -> None:

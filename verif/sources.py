@@ -103,6 +103,8 @@ _TOPS: tuple[Top, ...] = (
                    "rtl/common/kernel_control.sv", "rtl/common/axis_skid_buffer.sv", "rtl/common/axi_read_stream.sv",
                    "rtl/common/axi_write_stream.sv", "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_product.v",
                    "rtl/gen/q8_acc_add.v", "rtl/kernels/matmul_engine.sv", "rtl/kernels/matmul.sv")),
+    Top("matmul_engine", ("rtl/gen/hls_latency_pkg.sv", "rtl/gen/q8_dot_group_32.v", "rtl/gen/q8_scale_product.v",
+                          "rtl/gen/q8_acc_add.v", "rtl/kernels/matmul_engine.sv")),
     # Elementwise kernels (docs/kernels/elementwise.md): control, stream movers, lane shell, lanes.
     Top("residual", _EW_COMMON + ("rtl/gen/ew_add.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/residual.sv")),
     Top("swiglu", _EW_COMMON + ("rtl/gen/ew_swiglu.v", "rtl/kernels/elementwise_binary.sv", "rtl/kernels/swiglu.sv"),

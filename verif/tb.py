@@ -6,6 +6,7 @@
   ``set_idle_generator()`` (pauses sources) and ``set_backpressure_generator()`` (pauses sinks).
 - :func:`param`: an RTL parameter as the build saw it (``PARAM_<NAME>``, set by
   :mod:`hlstransform.verif.runner` and ``make sim``).
+- :func:`beats`: bytes as 512-bit beats (streams without tkeep).
 - :func:`cycle_pause` (paused 3 cycles of 4) and :func:`random_pause` (seeded, about half the
   cycles): pause patterns for cocotbext-axi models; ``PAUSE_OPTIONS`` lists them with None
   (never paused) for crossing in ``@cocotb.parametrize``.
@@ -51,6 +52,13 @@ def param(name: str, default: int | None = None) -> int:
     if default is None:
         raise KeyError(f"PARAM_{name} is not set and has no default")
     return default
+
+
+def beats(data: bytes) -> list[int]:
+    """Bytes, zero-padded to a multiple of 64 -> 512-bit beats, byte i of a beat at bits [8i +: 8]
+    (a stream without tkeep, driven as one 512-bit "byte" per beat)."""
+    data = data + bytes(-len(data) % 64)
+    return [int.from_bytes(data[i:i + 64], "little") for i in range(0, len(data), 64)]
 
 
 def cycle_pause() -> Iterator[int]:

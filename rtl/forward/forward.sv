@@ -724,7 +724,6 @@ logic [63:0] kv_head_base;
 logic [63:0] sbpf_addr;                // int8 KV: the scale beat that the read-ahead asks for now
 logic [KVG_WIDTH+3:0] kv_g;            // int8 KV store: the sub-step's group in the KV buffer
 logic [511:0] kv_vbeat;                // ... the KV buffer's value beat holding it
-logic [63:0] att_base;                 // attention: kv head akvh's base (its key cache), checks only
 logic [2:0]  att_phase;                // attention: the head's command (0-3: KS, K, VS, V), fp32 K and V
 logic        sbeat_take;               // int8 KV: the KV sub-step takes its scale beat
 
@@ -1369,7 +1368,6 @@ always_comb begin
 end
 
 always_comb begin
-    att_base = kvbase_reg[KVI_WIDTH'(akvh_reg)];
     for (int c = 0; c < 4; c++) begin
         // STEP_ATT's values (a head's end: its kv head's base), unless the step says otherwise.
         rdc_addr_data[c]  = att_addr_reg[ATT_A_K];
@@ -2226,6 +2224,7 @@ for (genvar c = 0; c < 4; c++) begin : g_engine
         .cfg_gs64(c_gs64),
         .cfg_groups(eng_groups_reg),
         .cfg_x_value_beats(eng_xvb_reg),
+        .cfg_tokens(1'b1),
         .w_enable(eng_wen_reg),
         .s_axis_x_tdata(q_out_tdata),
         .s_axis_x_tvalid(q_out_tvalid && !q_kv_reg),  // the engines take every x beat
@@ -2375,8 +2374,10 @@ end
 `ifndef SYNTHESIS
 // att_addr_reg's schedule (above) against the sums it stands for, at every attention read
 // command: a head's commands faster than the next addresses form would stop the simulation here.
+logic [63:0] att_base;  // kv head akvh's base (its key cache), from the head table
 logic [63:0] att_addr_expect;
 always_comb begin
+    att_base = kvbase_reg[KVI_WIDTH'(akvh_reg)];
     case (att_phase[1:0])
         2'd0:    att_addr_expect = att_base + c_scale_off;
         2'd2:    att_addr_expect = att_base + cache_scale_off_reg;

@@ -573,6 +573,7 @@ matmul_engine #(
     .cfg_gs64(gs64_reg),
     .cfg_groups(groups_reg),
     .cfg_x_value_beats(xv_beats_reg),
+    .cfg_tokens(1'b1),
     .w_enable(x_done_reg),
     .s_axis_x_tdata(x_tdata),
     .s_axis_x_tvalid(x_tvalid),

@@ -33,16 +33,12 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStream
 from hlstransform.host import image as im
 from hlstransform.verif.runner import run_cocotb
 from hlstransform.verif.scoreboard import assert_streams_equal
-from hlstransform.verif.tb import PAUSE_OPTIONS, HandshakeMonitor, TbBase, cycle_pause, param, set_stream_pauses
+from hlstransform.verif.tb import (PAUSE_OPTIONS, HandshakeMonitor, TbBase, beats, cycle_pause, param,
+                                  set_stream_pauses)
 from hlstransform.verif.tests.quantize.test_quantize import Case, make_case
 
 Generator = Callable[[], Iterator[int]] | None
 TIMEOUT_US = 2_000
-
-
-def beats(data: bytes) -> list[int]:
-    """Bytes (a multiple of 64) -> 512-bit beats, byte i of a beat at bits [8i +: 8]."""
-    return [int.from_bytes(data[i:i + 64], "little") for i in range(0, len(data), 64)]
 
 
 class TB(TbBase):
