@@ -140,6 +140,9 @@ _TOPS: tuple[Top, ...] = (
                                                        "rtl/kernels/attention_core.sv",
                                                        "rtl/kernels/attention.sv"),
         make_overrides=_FAST_COMPILE),
+    # The forward kernel's scratchpad writer alone (verif/tests/fwd_writer): engine results of
+    # several tokens a run.
+    Top("fwd_writer", ("rtl/forward/fwd_writer.sv",)),
     # The forward kernel's elementwise unit alone (verif/tests/fwd_elementwise): ADD, SwiGLU on
     # SWIGLU_LANES lanes (lane_parts), RoPE on one lane shell.
     Top("fwd_elementwise", ("rtl/gen/hls_latency_pkg.sv", "rtl/forward/fwd_pkg.sv", "rtl/common/axis_skid_buffer.sv",

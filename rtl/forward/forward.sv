@@ -2130,6 +2130,7 @@ fwd_writer #(
     .cfg_count(w_count_reg),
     .cfg_engines(w_engines_reg),
     .cfg_addressed(att_step),
+    .cfg_tokens(1'b1),
     .busy(w_busy),
     .done(w_done),
     .s_axis_tdata(ws_tdata),

@@ -12,6 +12,10 @@
  *   beat is block c + 4j and goes to cfg_base + c + 4j. One result is taken
  *   per cycle (the lowest engine with one waiting): the engines make one
  *   result per block of at least 9 weight beats each, far below that rate.
+ *   With several tokens a run (cfg_tokens > 1, the engines' TOKENS: prefill),
+ *   an engine's results are block-major, token-minor: its k-th beat is token
+ *   k mod cfg_tokens of block c + 4 (k / cfg_tokens) and goes to
+ *   cfg_base + t TOKEN_STRIDE + c + 4j (each token's copy of the region).
  * - cfg_engines = 1 and cfg_addressed = 1: the same four streams, each beat
  *   written to the word its s_axis_e_taddr names (the four attention lanes,
  *   whose heads are not in block order).
@@ -27,7 +31,12 @@ module fwd_writer #(
     // Width of the scratchpad word address, bits (>= 2)
     parameter int AW = 10,
     // Width of cfg_count, bits (>= AW)
-    parameter int CW = AW + 1
+    parameter int CW = AW + 1,
+    // Result beats per block an engine may make (its TOKENS), and the words between one
+    // token's copy of a region and the next's
+    parameter int TOKENS = 1,
+    parameter int TOKEN_STRIDE = 0,
+    parameter int TOKEN_WIDTH = $clog2(TOKENS + 1)
 ) (
     input  wire              clk,
     input  wire              rst,  // active-high, synchronous: abandons any run
@@ -40,6 +49,7 @@ module fwd_writer #(
     input  wire  [CW-1:0]    cfg_count,    // words to write, >= 1
     input  wire              cfg_engines,  // 1: the engine result streams, 0: s_axis
     input  wire              cfg_addressed,  // with cfg_engines: each beat to its s_axis_e_taddr
+    input  wire  [TOKEN_WIDTH-1:0] cfg_tokens, // with cfg_engines: result beats per block, 1..TOKENS
     output wire              busy,
     output wire              done,         // one-cycle pulse after the last word was written
 
@@ -69,6 +79,11 @@ module fwd_writer #(
 if (AW < 2 || CW < AW) begin : g_check_widths
     $error("fwd_writer: AW must be >= 2 and CW >= AW");
 end
+if (TOKENS < 1 || TOKENS > 8 || TOKEN_WIDTH != $clog2(TOKENS + 1)) begin : g_check_tokens
+    $error("fwd_writer: TOKENS must be in 1..8 (TOKEN_WIDTH is derived)");
+end
+
+localparam int TI_WIDTH = TOKENS > 1 ? $clog2(TOKENS) : 1;  // a token's index
 
 logic [CW-1:0]   left_reg, left_next;      // words still to write
 logic [AW-1:0]   addr_reg, addr_next;      // sequential source: next address
@@ -77,8 +92,13 @@ logic            engines_reg, engines_next;
 logic            addressed_reg, addressed_next;
 logic            busy_reg, busy_next;
 logic            done_reg, done_next;
-logic [AW-3:0]   j_reg [0:3];              // per engine: results taken (block c + 4j next)
+logic [AW-3:0]   j_reg [0:3];              // per engine: blocks done (block c + 4j next)
 logic [AW-3:0]   j_next [0:3];
+logic [TI_WIDTH-1:0] t_reg [0:3];          // per engine: the token of its next beat
+logic [TI_WIDTH-1:0] t_next [0:3];
+logic [AW-1:0]   tb_reg [0:3];             // per engine: cfg_base + t TOKEN_STRIDE
+logic [AW-1:0]   tb_next [0:3];
+logic [TI_WIDTH-1:0] tok_last_reg, tok_last_next;  // cfg_tokens - 1
 
 // Registered write.
 logic            we_reg, we_next;
@@ -106,8 +126,11 @@ always_comb begin
     we_next      = 1'b0;
     wa_next      = wa_reg;
     wd_next      = wd_reg;
+    tok_last_next = tok_last_reg;
     for (int c = 0; c < 4; c++) begin
-        j_next[c] = j_reg[c];
+        j_next[c]  = j_reg[c];
+        t_next[c]  = t_reg[c];
+        tb_next[c] = tb_reg[c];
     end
     s_axis_e_tready = 4'd0;
     take = 1'b0;
@@ -124,9 +147,17 @@ always_comb begin
             take                 = 1'b1;
             s_axis_e_tready[sel] = 1'b1;
             wa_next              = addressed_reg ? s_axis_e_taddr[AW * sel +: AW]
-                                                 : base_reg + AW'(sel) + {j_reg[sel], 2'b00};
+                                                 : (TOKENS == 1 ? base_reg : tb_reg[sel]) + AW'(sel) + {j_reg[sel], 2'b00};
             wd_next              = s_axis_e_tdata[512 * sel +: 512];
-            j_next[sel]          = j_reg[sel] + 1'b1;
+            // The block's last token: the engine's next block, token 0; else its next token.
+            if (TOKENS == 1 || t_reg[sel] == tok_last_reg) begin
+                j_next[sel]  = j_reg[sel] + 1'b1;
+                t_next[sel]  = '0;
+                tb_next[sel] = base_reg;
+            end else begin
+                t_next[sel]  = t_reg[sel] + 1'b1;
+                tb_next[sel] = tb_reg[sel] + AW'(TOKEN_STRIDE);
+            end
         end
     end else if (busy_reg && s_axis_tvalid) begin
         take      = 1'b1;
@@ -151,8 +182,11 @@ always_comb begin
         engines_next = cfg_engines;
         addressed_next = cfg_addressed;
         busy_next    = 1'b1;
+        tok_last_next = TI_WIDTH'(cfg_tokens - 1'b1);
         for (int c = 0; c < 4; c++) begin
-            j_next[c] = '0;
+            j_next[c]  = '0;
+            t_next[c]  = '0;
+            tb_next[c] = cfg_base;
         end
     end
 end
@@ -168,8 +202,11 @@ always_ff @(posedge clk) begin
     we_reg      <= we_next;
     wa_reg      <= wa_next;
     wd_reg      <= wd_next;
+    tok_last_reg <= tok_last_next;
     for (int c = 0; c < 4; c++) begin
-        j_reg[c] <= j_next[c];
+        j_reg[c]  <= j_next[c];
+        t_reg[c]  <= t_next[c];
+        tb_reg[c] <= tb_next[c];
     end
 
     if (rst) begin
