@@ -32,6 +32,10 @@ class Backend(Protocol):
         whose logits nobody reads) only the KV cache is advanced and the result is None: the
         hardware then skips the final RMSNorm, the classifier and the logits write."""
 
+    # Optional (host/generate.py uses them when max_tokens > 1): ``max_tokens``, the prompt
+    # tokens one run may batch, and ``forward_batch(tokens, pos, logits=False)``, which runs them
+    # at pos, pos + 1, ... as one batch (the last one's logits, or None).
+
 
 class GoldenBackend:
     """The PyTorch golden reference (llama2.c run.c / runq.c)."""
@@ -89,8 +93,9 @@ class SimBackend:
         w = weights if weights.group_size else weights.quantized(gs)
         print(f"[sim] starting the simulated card ({SIM_TOP}, {kv} KV cache): Verilator builds it on first use "
               "(a few minutes, cached in sim_build/)", file=sys.stderr, flush=True)
-        self.device = SimDevice(SIM_TOP, sim_parameters(weights.config, kv))
-        self.runner = ForwardRunner(self.device, w, kv=kv)
+        params = sim_parameters(weights.config, kv)
+        self.device = SimDevice(SIM_TOP, params)
+        self.runner = ForwardRunner(self.device, w, kv=kv, max_tokens=params.get("MAX_TOKENS", 1))
 
     @property
     def stats(self):
@@ -101,6 +106,15 @@ class SimBackend:
 
     def forward(self, token: int, pos: int, logits: bool = True) -> torch.Tensor | None:
         out = self.runner.forward(token, pos, logits=logits)
+        return None if out is None else torch.from_numpy(out)
+
+    @property
+    def max_tokens(self) -> int:
+        """Prompt tokens one kernel run may batch (the build's MAX_TOKENS)."""
+        return self.runner.max_tokens
+
+    def forward_batch(self, tokens: list[int], pos: int, logits: bool = False) -> torch.Tensor | None:
+        out = self.runner.forward_batch(tokens, pos, logits=logits)
         return None if out is None else torch.from_numpy(out)
 
     def close(self) -> None:

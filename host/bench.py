@@ -36,7 +36,7 @@ from hlstransform.model.config import ModelConfig
 from hlstransform.model.errors import ModelError
 
 from .forward import CLOCK_HZ
-from .image import BEAT_BYTES, N_CHANNELS, ForwardImage, pack_kv
+from .image import BEAT_BYTES, N_CHANNELS, PROMPT_TOKENS, ForwardImage, pack_kv
 
 SHAPES: dict[str, ModelConfig] = {
     # llama2.c's TinyStories models (its README's table; hidden_dim as its model.py computes it).
@@ -209,8 +209,11 @@ def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill:
         "per_token": decode,
     }
     if prefill:
-        pc = mean("cycles", prefill)
-        out["prefill"] = {"tokens": len(prefill), "cycles_per_token": pc, "logits": False,
+        # A row is one kernel run: a prompt token, or a batch of them (its "tokens").
+        n_prefill = sum(r.get("tokens", 1) for r in prefill)
+        pc = sum(r["cycles"] for r in prefill) / n_prefill
+        out["prefill"] = {"tokens": n_prefill, "batch": max(r.get("tokens", 1) for r in prefill),
+                          "cycles_per_token": pc, "logits": False,
                           "tok_per_s_250mhz": CLOCK_HZ[0] / pc,
                           "speedup_vs_decode": cycles / pc}
     return out
@@ -218,8 +221,11 @@ def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill:
 
 def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefill: int = 0, ddr: str = "honest",
               check: bool = True, seed: int = 0, log=None, kv_is_default: bool = False,
-              optimized: bool = True) -> dict:
+              optimized: bool = True, batch: int = 1) -> dict:
     """Simulate *tokens* decode tokens (after *prefill* prompt tokens) of *shape* from *pos*.
+
+    *batch* > 1: the prompt tokens run in batches of that many (a forward build with
+    MAX_TOKENS = batch: every weight fetch serves the batch), as ``generate`` runs them.
 
     *optimized*: on the optimized simulator build (hlstransform.verif.sources.OPTIMIZED_OVERRIDES;
     a one-time compile of ~4 minutes on two cores, then ~4x faster per cycle) rather than the
@@ -238,6 +244,8 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
     say = log or (lambda msg: None)
     if tokens < 1 or prefill < 0 or pos < 0:
         raise ModelError("--tokens must be >= 1, --prefill and --pos >= 0")
+    if not 1 <= batch <= PROMPT_TOKENS:
+        raise ModelError(f"--batch must be in 1..{PROMPT_TOKENS}")
     if ddr not in DDR_TIMING:
         raise ModelError(f"--ddr must be one of {', '.join(DDR_TIMING)}")
     t0 = time.monotonic()
@@ -260,25 +268,35 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
     token_ids = [int(t) for t in rng.integers(0, c.vocab_size, prefill + tokens)]
     if optimized:
         say("[bench] optimized simulator build (compiled once, ~4 min on 2 cores; --quick-build skips it)")
-    device = SimDevice(SIM_TOP, sim_parameters(c, kv), ddr=ddr, preload=regions, optimized=optimized)
+    params = sim_parameters(c, kv)
+    if batch > 1:
+        params["MAX_TOKENS"] = batch
+    device = SimDevice(SIM_TOP, params, ddr=ddr, preload=regions, optimized=optimized)
     rows: list[dict] = []
     bit_exact: bool | None = True if check else None
     sim_cycles, sim_seconds = 0, 0.0
     try:
-        runner = ForwardRunner(device, model.weights, kv=kv, image=image, loaded=True)
-        for i, token in enumerate(token_ids):
+        runner = ForwardRunner(device, model.weights, kv=kv, image=image, loaded=True, max_tokens=batch)
+        i = 0
+        while i < len(token_ids):
             p = pos + i
             prompt = i < prefill  # a prompt token: no logits (skip_logits), as generate runs it
+            ids = token_ids[i:min(i + batch, prefill)] if prompt else [token_ids[i]]
             t1 = time.monotonic()
-            logits = runner.forward(token, p, logits=not prompt)
+            if prompt and batch > 1:
+                logits = runner.forward_batch(ids, p)
+            else:
+                logits = runner.forward(ids[0], p, logits=not prompt)
             dt = time.monotonic() - t1
             cycles = runner.stats.cycles[-1]
             sim_cycles += cycles
             sim_seconds += dt
             # Read only here: per-token host code (generate) does not pay for the counters.
             row = token_report(c, p, cycles, runner.driver.perf())
+            row["tokens"] = len(ids)
             if check:
-                ref = hw.forward_np(token, p)
+                for k, t in enumerate(ids):
+                    ref = hw.forward_np(t, p + k)
                 if prompt:
                     # Nothing to compare here: its KV slot is what it leaves, and every later
                     # token's logits depend on it (the decode tokens below are compared).
@@ -287,15 +305,19 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
                     row["bit_exact"] = bool(np.array_equal(ref.view(np.uint32), logits.view(np.uint32)))
                     bit_exact = bit_exact and row["bit_exact"]
             rows.append(row)
-            say(f"[bench] token {i + 1}/{len(token_ids)} at pos {p}: {cycles} cycles "
-                f"({CLOCK_HZ[0] / cycles:.1f} tok/s at 250 MHz), simulated in {dt:.0f} s"
-                + (", prompt token (no logits)" if prompt else "" if not check else f", bit-exact {row['bit_exact']}"))
+            what = f"tokens {i + 1}-{i + len(ids)}" if len(ids) > 1 else f"token {i + 1}"
+            say(f"[bench] {what}/{len(token_ids)} at pos {p}: {cycles} cycles "
+                f"({CLOCK_HZ[0] * len(ids) / cycles:.1f} tok/s at 250 MHz), simulated in {dt:.0f} s"
+                + (f", prompt {'batch' if len(ids) > 1 else 'token'} (no logits)" if prompt
+                   else "" if not check else f", bit-exact {row['bit_exact']}"))
+            i += len(ids)
     finally:
         try:
             device.close()
         except DeviceError as exc:
             raise DeviceError(f"bench: {exc}") from None
-    result = summarize(model, kv, ddr, rows[prefill:], rows[:prefill], sim_cycles / max(sim_seconds, 1e-9),
+    n_prompt_rows = sum(1 for r in rows if r["pos"] < pos + prefill)
+    result = summarize(model, kv, ddr, rows[n_prompt_rows:], rows[:n_prompt_rows], sim_cycles / max(sim_seconds, 1e-9),
                        bit_exact, image)
     result["wall_s"] = time.monotonic() - t0
     result["sim_build"] = "optimized" if optimized else "quick"
@@ -324,7 +346,8 @@ def format_report(r: dict) -> str:
     ]
     if "prefill" in r:
         p = r["prefill"]
-        lines.append(f"prefill ({p['tokens']} tokens, no logits): {p['cycles_per_token']:,.0f} cycles/token = "
+        lines.append(f"prefill ({p['tokens']} tokens, no logits, batches of {p.get('batch', 1)}): "
+                     f"{p['cycles_per_token']:,.0f} cycles/token = "
                      f"{p['tok_per_s_250mhz']:,.1f} tok/s at 250 MHz ({p['speedup_vs_decode']:.2f}x decode)")
     lines.append(f"bit-exact with model/hwmodel.py: "
                  f"{'not checked' if r['bit_exact'] is None else 'yes' if r['bit_exact'] else 'NO'}")
@@ -384,6 +407,8 @@ def command_of(r: dict) -> str:
         parts.append(f"--tokens {r['tokens']}")
     if "prefill" in r:
         parts.append(f"--prefill {r['prefill']['tokens']}")
+        if r["prefill"].get("batch", 1) > 1:
+            parts.append(f"--batch {r['prefill']['batch']}")
     if r["ddr"]["timing"] != "honest":
         parts.append(f"--ddr {r['ddr']['timing']}")
     return " ".join(parts)

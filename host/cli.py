@@ -33,7 +33,7 @@ from hlstransform.model.tokenizer import Tokenizer, load_tokenizer
 
 from .backends import BACKENDS, close_backend, default_quant, open_backend, sequence_logits
 from .device import DeviceError
-from .forward import CLOCK_HZ, TokenStats
+from .forward import CLOCK_HZ
 from .generate import generate
 from .paths import DEFAULT_MODEL, DEFAULT_TOKENIZER
 
@@ -126,15 +126,15 @@ def _progress(backend):
     return show
 
 
-def _hardware_figures(backend, prompt_runs: int) -> dict:
+def _hardware_figures(backend) -> dict:
     """cycles_per_token and modelled tok/s of a hardware backend (empty for the software ones):
-    over the runs with logits (the last prompt token and the generated ones); the first
-    *prompt_runs* ran without logits (skip_logits) and are reported apart as prefill."""
+    over the runs with logits (the last prompt token and the generated ones); the prompt's runs
+    without logits (skip_logits: single tokens or batches) are reported apart as prefill."""
     stats = getattr(backend, "stats", None)
-    if stats is None or len(stats.cycles) <= prompt_runs:
+    decode = stats.runs(logits=True) if stats is not None else None
+    if not decode or not decode.cycles:
         return {}
-    prefill = TokenStats(cycles=stats.cycles[:prompt_runs])
-    decode = TokenStats(cycles=stats.cycles[prompt_runs:])
+    prefill = stats.runs(logits=False)
     out = {"cycles_per_token": decode.cycles_per_token,
            "tok_per_s_250mhz": decode.tok_per_s(CLOCK_HZ[0]), "tok_per_s_200mhz": decode.tok_per_s(CLOCK_HZ[1])}
     if prefill.cycles:
@@ -164,7 +164,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if progress:
             print(file=sys.stderr)
         close_backend(backend)
-    hw = _hardware_figures(backend, result.n_prompt - 1)
+    hw = _hardware_figures(backend)
     if args.json:
         print(json.dumps({
             "tokens": result.tokens, "n_prompt": result.n_prompt, "text": result.text,
@@ -239,7 +239,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     say = (lambda msg: print(msg, file=sys.stderr, flush=True))
     result = run_bench(args.shape, kv=args.kv or "int8", tokens=args.tokens, pos=args.pos, prefill=args.prefill,
                        ddr=args.ddr, check=not args.no_check, seed=args.seed, log=say, kv_is_default=args.kv is None,
-                       optimized=not args.quick_build)
+                       optimized=not args.quick_build, batch=args.batch)
     if args.record:
         with open(args.record, "a") as f:
             f.write(json.dumps(result) + "\n")
@@ -302,6 +302,8 @@ def build_parser() -> ArgumentParser:
     s.add_argument("--pos", type=int, default=0, help="position of the first token; earlier positions get a random "
                                                       "KV history (default 0)")
     s.add_argument("--prefill", type=int, default=0, help="prompt tokens run (and reported) before the decode tokens")
+    s.add_argument("--batch", type=int, default=1,
+                   help="prompt tokens a kernel run takes (a build with MAX_TOKENS = BATCH; default 1)")
     s.add_argument("--kv", choices=KV_MODES, default=None, help="KV-cache format (default int8)")
     s.add_argument("--ddr", choices=("honest", "ideal"), default="honest",
                    help="DDR timing: honest (40-cycle latency, 85%% of peak; default) or ideal")

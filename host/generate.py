@@ -4,7 +4,10 @@ Semantics follow llama2.c's ``generate()``: the prompt is encoded with BOS, ever
 goes through the model (prefill), then up to ``steps`` new tokens are sampled; generation stops
 early when the model emits BOS (llama2.c's story separator) or the context is full. Prompt
 tokens before the last are run without logits (nobody reads them: only their KV-cache slots
-matter), which the hardware backends turn into a shorter kernel run (no classifier).
+matter), which the hardware backends turn into a shorter kernel run (no classifier); a backend
+with ``max_tokens`` > 1 (a forward build with MAX_TOKENS) takes them in batches of that many
+(``forward_batch``: every weight fetch serves the batch). The last prompt token runs alone, with
+logits, as every generated one.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def generate(backend: Backend, tokenizer: Tokenizer, sampler: Sampler, prompt: s
     if len(tokens) > seq_len:
         raise ModelError(f"the prompt is {len(tokens)} tokens, longer than the model's context (seq_len {seq_len})")
     n_prompt = len(tokens)
+    batch = getattr(backend, "max_tokens", 1)
     backend.reset()
     step_seconds: list[float] = []
     stopped = "steps"
@@ -64,6 +68,19 @@ def generate(backend: Backend, tokenizer: Tokenizer, sampler: Sampler, prompt: s
         if generating and len(tokens) >= seq_len:
             stopped = "seq_len"
             break
+        if not generating and batch > 1:
+            # Prompt tokens before the last, up to a batch at a time.
+            chunk = tokens[pos:min(pos + batch, n_prompt - 1)]
+            t0 = time.perf_counter()
+            backend.forward_batch(chunk, pos)
+            step_seconds += [(time.perf_counter() - t0) / len(chunk)] * len(chunk)
+            for k in range(1, len(chunk)):
+                if on_piece:
+                    on_piece(tokenizer.decode_piece(tokens[pos + k - 1], tokens[pos + k]))
+            pos += len(chunk)
+            if on_step:
+                on_step(pos, sum(step_seconds))
+            continue
         t0 = time.perf_counter()
         logits = backend.forward(tokens[pos], pos, logits=generating)
         step_seconds.append(time.perf_counter() - t0)

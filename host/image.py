@@ -48,6 +48,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -61,6 +62,9 @@ ROW_BLOCK = 16
 
 FP32_PER_BEAT = BEAT_BYTES // 4
 """fp32 values per beat (= ROW_BLOCK)."""
+
+PROMPT_TOKENS = BEAT_BYTES // 4
+"""Token ids a forward batch's prompt beat holds (the kernel's MAX_TOKENS is at most this)."""
 
 GROUP_SIZES: tuple[int, ...] = (32, 64)
 """Group sizes the layout (and the hardware) supports."""
@@ -603,6 +607,9 @@ class ForwardImage:
     Build with :meth:`build`. ``regions`` lists ``(device address, bytes)`` the host DMAs once
     per run; ``descriptor`` is the field dict (also in ``regions`` at ``descriptor_addr``);
     KV regions and the logits buffer are reserved (``reserved``: address -> size), not written.
+    ``prompt_addr``: the beat after the descriptor table (channel A, reserved), where the host
+    puts a batch's token ids (the forward kernel's ``prompt`` argument, up to
+    :data:`PROMPT_TOKENS` u32 words).
     """
 
     config: Any
@@ -697,7 +704,24 @@ class ForwardImage:
         desc_addr = addr[0]
         image = cls(c, gs, kv, fields, desc_addr, regions, reserved, kv_regions)
         regions.append((desc_addr, image.descriptor_bytes()))
+        reserved[image.prompt_addr] = BEAT_BYTES
         return image
+
+    @property
+    def prompt_addr(self) -> int:
+        """Where a batch's token ids go: the beat after the descriptor table (channel A)."""
+        return self.descriptor_addr + align_up(8 * len(DESCRIPTOR_FIELDS))
+
+    @staticmethod
+    def prompt_bytes(tokens: Sequence[int]) -> bytes:
+        """A batch's token ids as the kernel reads them: u32 each, padded to a beat.
+
+        Raises:
+            ImageError: No tokens, or more than one beat holds.
+        """
+        if not 1 <= len(tokens) <= PROMPT_TOKENS:
+            raise ImageError(f"a batch is 1 .. {PROMPT_TOKENS} tokens, got {len(tokens)}")
+        return np.array(tokens, "<u4").tobytes().ljust(BEAT_BYTES, b"\0")
 
     def descriptor_bytes(self) -> bytes:
         """The descriptor table: one ``<u8`` word per :data:`DESCRIPTOR_FIELDS` entry, padded to a beat."""

@@ -348,6 +348,20 @@ def test_forward_descriptor_and_reserved_regions(forward_image):
         img.kv_regions[0].offset(0, 1, "k")
 
 
+def test_forward_prompt_beat(forward_image):
+    """A batch's token ids: u32 words of the reserved beat after the descriptor, in channel A."""
+    _, img = forward_image
+    assert img.prompt_addr in img.reserved and img.reserved[img.prompt_addr] == im.BEAT_BYTES
+    assert img.prompt_addr % im.BEAT_BYTES == 0 and img.prompt_addr >> im.CHANNEL_SHIFT == 0
+    assert img.prompt_addr >= img.descriptor_addr + len(img.descriptor_bytes())
+    data = im.ForwardImage.prompt_bytes([7, 0, 31999])
+    assert len(data) == im.BEAT_BYTES and struct.unpack("<3I", data[:12]) == (7, 0, 31999)
+    assert data[12:] == bytes(im.BEAT_BYTES - 12)
+    for bad in ([], list(range(im.PROMPT_TOKENS + 1))):
+        with pytest.raises(im.ImageError):
+            im.ForwardImage.prompt_bytes(bad)
+
+
 def test_forward_image_rejects_fp32_weights():
     from hlstransform.model.config import ModelConfig
     from hlstransform.model.weights import random_weights

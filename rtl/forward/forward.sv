@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 /*
- * forward kernel: one start = one whole Llama 2 token
+ * forward kernel: one start = one whole Llama 2 token, or a batch of prompt
+ * tokens (tokens >= 1, up to MAX_TOKENS: every weight fetch serves all of them)
  *
  * Embedding, `layers` decoder layers, final RMSNorm and classifier, with the
  * activations on chip; the logits (ceil(vocab / 16) beats of 16 fp32, padded
@@ -11,7 +12,8 @@
  * `layers` layers (docs/forward.md, docs/forward-plan.md).
  *
  * Interface (DESIGN.md section 6): s_axi_control (kernel_control; arguments
- * desc, token, pos, layers of rtl/regmap.toml), interrupt, and four 512-bit
+ * desc, token, pos, layers, skip_logits, tokens, prompt of rtl/regmap.toml),
+ * interrupt, and four 512-bit
  * AXI4 masters m_axi_ch0 .. m_axi_ch3, one per DDR channel A..D; the kernel
  * emits full device addresses (channel c's window is c << 34, host/image.py
  * CHANNEL_SHIFT) and reads only the memory layout of host/image.py
@@ -31,6 +33,10 @@
  * c's weight stream (its 16-row blocks b with b mod 4 = c of every matrix,
  * consecutive in execution order from the descriptor's weights_<c>) and all
  * by the same quantized x stream (quantize_core's output, broadcast).
+ * A batch runs each step for its tokens in turn (per-token scratchpad copies
+ * and position values), except the matrix steps: a sub-step per token loads
+ * its x into the engines, then the weights stream once (docs/forward.md,
+ * "Batches of prompt tokens").
  * int8 KV: quantize_core also quantizes each layer's k and v head vectors, in
  * one run, into the KV buffer, from which the KV step writes the slots and
  * merges the scales (docs/forward.md, "int8 KV").
@@ -56,6 +62,8 @@ module forward #(
     parameter int MAX_LAYERS     = 12,     // n_layers
     // KV-cache format: 0 fp32 (llama2.c exact), 1 int8 (one scale per head vector)
     parameter bit KV_INT8        = 1'b0,
+    // Prompt tokens a run may batch (1..16): every weight fetch serves all of them
+    parameter int MAX_TOKENS     = 1,
     // Width of the m_axi address buses, bits (36..64: the four channel windows)
     parameter int AXI_ADDR_WIDTH = 64,
     // Width of the m_axi ID fields, bits (>= 1; every burst uses ID 0)
@@ -270,7 +278,9 @@ module forward #(
 import kernel_regs_pkg::*;
 import fwd_pkg::*;
 
-// Scratchpad regions, in 64-byte words (16 fp32 each).
+// Scratchpad regions, in 64-byte words (16 fp32 each). X .. ROPE are a token's: a batch of
+// tokens has MAX_TOKENS copies, token t's at t TOK_W (TOK_W a power of two with several
+// tokens, so a token's word address is its index above an offset: no adder); LOGITS once.
 localparam int DIM_W     = MAX_DIM / 16;
 localparam int HID_W     = MAX_HIDDEN / 16;
 localparam int X_BASE    = 0;                          // residual stream x (dim)
@@ -280,7 +290,9 @@ localparam int H13_BASE  = QKV_BASE + 3 * DIM_W;       // h1 | h3 (2 hidden)
 localparam int HB_BASE   = H13_BASE + 2 * HID_W;       // SwiGLU output (hidden)
 localparam int ATT_BASE  = HB_BASE + HID_W;            // attention output (dim)
 localparam int ROPE_BASE = ATT_BASE + DIM_W;           // the RoPE table row of pos (head_size)
-localparam int LOG_BASE  = ROPE_BASE + MAX_HEAD_SIZE / 16;  // logits (vocab)
+localparam int TOK_WORDS = ROPE_BASE + MAX_HEAD_SIZE / 16;  // a token's regions
+localparam int TOK_W     = MAX_TOKENS > 1 ? 1 << $clog2(TOK_WORDS) : TOK_WORDS;
+localparam int LOG_BASE  = MAX_TOKENS * TOK_W;         // logits (vocab)
 localparam int SP_DEPTH  = LOG_BASE + (MAX_VOCAB + 15) / 16;
 localparam int AW        = $clog2(SP_DEPTH);           // scratchpad word address
 localparam int CW        = AW + 1;                     // word counts
@@ -314,6 +326,10 @@ localparam int ARG_TOKEN  = (int'(FORWARD_ARG_TOKEN) - int'(CTRL_ARG_BASE)) / 4;
 localparam int ARG_POS    = (int'(FORWARD_ARG_POS) - int'(CTRL_ARG_BASE)) / 4;
 localparam int ARG_LAYERS = (int'(FORWARD_ARG_LAYERS) - int'(CTRL_ARG_BASE)) / 4;
 localparam int ARG_SKIP_LOGITS = (int'(FORWARD_ARG_SKIP_LOGITS) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_TOKENS = (int'(FORWARD_ARG_TOKENS) - int'(CTRL_ARG_BASE)) / 4;
+localparam int ARG_PROMPT = (int'(FORWARD_ARG_PROMPT) - int'(CTRL_ARG_BASE)) / 4;
+localparam int TI_WIDTH   = MAX_TOKENS > 1 ? $clog2(MAX_TOKENS) : 1;      // a token's index
+localparam int TN_WIDTH   = $clog2(MAX_TOKENS + 1);                      // a token count
 
 // Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
 // formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
@@ -332,6 +348,9 @@ if (AXI_ADDR_WIDTH < 36 || AXI_ADDR_WIDTH > 64) begin : g_check_addr_width
 end
 if (AXI_ID_WIDTH < 1) begin : g_check_id_width
     $error("forward: AXI_ID_WIDTH must be >= 1");
+end
+if (MAX_TOKENS < 1 || MAX_TOKENS > 16) begin : g_check_tokens
+    $error("forward: MAX_TOKENS must be in 1..16");
 end
 
 /*
@@ -355,7 +374,7 @@ logic [3:0]                     core_status;
 
 // The high words of the u32 arguments read as zero (ARG_WORD_MASK) and carry nothing.
 wire unused_args = &{1'b0, core_args[32 * (ARG_TOKEN + 1) +: 32], core_args[32 * (ARG_POS + 1) +: 32],
-                      core_args[32 * (ARG_LAYERS + 1) +: 32]};
+                      core_args[32 * (ARG_LAYERS + 1) +: 32], core_args[32 * (ARG_TOKENS + 1) +: 32]};
 
 // Performance counter events of this cycle (rtl/regmap.toml [kernels.forward] perf), driven
 // below once the sequencer state exists.
@@ -402,13 +421,14 @@ kernel_control #(
 logic          cfg_clear, cfg_check;
 wire           cfg_done, cfg_ok;
 wire  [255:0]  c_weights_addr, c_kv_addr, c_skip_bytes;
-wire  [63:0]   c_norms_addr, c_logits_addr, c_emb_q_addr, c_emb_s_addr, c_norm_stride, c_final_norm_addr;
+wire  [63:0]   c_norms_addr, c_logits_addr, c_norm_stride, c_final_norm_addr;
+wire  [64*MAX_TOKENS-1:0] c_emb_q_addr, c_emb_s_addr;  // token t's embedding row at [64t +: 64]
 wire  [63:0]   c_rope_addr, c_cache_bytes, c_slot_off, c_scale_off;
 wire  [31:0]   c_inv_dim, c_inv_sqrt_hs, c_n_heads, c_n_kv_heads, c_dim, c_hidden_dim, c_head_size;
 wire  [31:0]   c_kv_mul, c_dim_beats, c_hid_beats, c_kv_beats, c_hs_beats, c_dim_groups, c_hid_groups;
 wire  [31:0]   c_dim_xbeats, c_hid_xbeats, c_emb_q_beats, c_emb_s_beats, c_vocab_beats, c_slot_beats;
 wire  [31:0]   c_seq_beats, c_scale_beats;
-wire  [159:0]  c_mat_blocks;
+wire  [159:0]  c_mat_words;
 wire  [639:0]  c_mat_beats;
 wire           c_gs64;
 
@@ -476,6 +496,38 @@ logic [31:0]            token_reg, token_next;
 logic [31:0]            pos_reg, pos_next;
 logic [31:0]            layers_reg, layers_next;
 logic                   skip_logits_reg, skip_logits_next;  // end after the last layer (a prompt token)
+logic [TN_WIDTH-1:0]    tokens_reg, tokens_next;      // 0: one token (token); 1..: a batch from prompt
+logic [63:0]            prompt_ptr_reg, prompt_ptr_next;
+logic                   desc_phase_reg, desc_phase_next;    // STEP_DESC's read: 0 the descriptor, 1 the prompt beat
+logic                   prompt_sent_reg, prompt_sent_next;  // the prompt beat's read was issued
+
+// The batch (a token is a batch of one): the current token, whose regions and position the steps
+// use; per-token values stepped with it (tok_clr: token 0, tok_inc: the next), each the batch's
+// first plus tok strides, so no multiply: the scratchpad base (tok TOK_W), the position, the
+// offset of its KV slot in a head's cache, the beats of positions 0..pos (attention reads), the
+// RoPE row, the int8 scale beats of positions 0..pos; the embedding row (fwd_config's, by tok).
+logic [TI_WIDTH-1:0]    ntok_m1_reg, ntok_m1_next;    // tokens of the run - 1
+logic [TI_WIDTH-1:0]    tok_reg;
+logic                   tok_last_reg;                 // tok_reg == ntok_m1_reg
+logic                   tok_clr, tok_inc;
+logic [AW-1:0]          tbase_reg;
+logic [31:0]            pos_cur_reg;
+logic [63:0]            slot_cur_reg;
+logic [31:0]            seq_cur_reg;
+logic [63:0]            rope_cur_reg;
+logic [31:0]            scale_cur_reg;
+logic [63:0]            emb_q_cur_reg, emb_s_cur_reg;
+// What the steps read: with one token a run (MAX_TOKENS 1) the run's values themselves, so that
+// build has none of the stepping logic.
+wire                    tok_last = MAX_TOKENS == 1 || tok_last_reg;
+wire  [AW-1:0]          tb       = MAX_TOKENS > 1 ? tbase_reg : '0;
+wire  [31:0]            pos_t    = MAX_TOKENS > 1 ? pos_cur_reg : pos_reg;
+wire  [63:0]            slot_t   = MAX_TOKENS > 1 ? slot_cur_reg : c_slot_off;
+wire  [31:0]            seq_t    = MAX_TOKENS > 1 ? seq_cur_reg : c_seq_beats;
+wire  [63:0]            rope_t   = MAX_TOKENS > 1 ? rope_cur_reg : c_rope_addr;
+wire  [31:0]            scale_t  = MAX_TOKENS > 1 ? scale_cur_reg : c_scale_beats;
+wire  [63:0]            emb_q_t  = MAX_TOKENS > 1 ? emb_q_cur_reg : c_emb_q_addr[63:0];
+wire  [63:0]            emb_s_t  = MAX_TOKENS > 1 ? emb_s_cur_reg : c_emb_s_addr[63:0];
 
 // Loops: layer; KV store head and k/v; attention query head whose commands are issued next, its
 // kv head and the place in the kv head's group; the scratchpad offset of the KV store's head.
@@ -494,6 +546,8 @@ logic [63:0]            wptr_reg [0:3];
 logic [63:0]            wptr_next [0:3];
 logic [63:0]            kvcur_reg [0:3];
 logic [63:0]            kvcur_next [0:3];
+logic [63:0]            kvcur_lay_reg [0:3];           // a batch: kvcur at the layer's start (each token's KV step)
+logic [63:0]            kvcur_lay_next [0:3];
 logic [63:0]            sbpf_cur_reg [0:3];            // int8 KV: the scale read-ahead's kv cursors (as kvcur)
 logic [63:0]            sbpf_cur_next [0:3];
 logic [63:0]            norm_ptr_reg, norm_ptr_next;
@@ -570,7 +624,7 @@ logic                   rd_err_reg, rd_err_next;
 logic                   wr_err_reg, wr_err_next;
 logic                   cfg_err_reg, cfg_err_next;
 logic                   done_reg, done_next;
-logic [$clog2(forward_desc_pkg::DESC_BEATS+1)-1:0] desc_cnt_reg, desc_cnt_next;
+logic [$clog2(forward_desc_pkg::DESC_BEATS+2)-1:0] desc_cnt_reg, desc_cnt_next;  // + a batch's prompt beat
 logic                   ra_seen_reg, ra_seen_next;     // reader A done in this step
 logic                   wr_seen_reg, wr_seen_next;     // writer done in this step
 
@@ -619,6 +673,10 @@ logic                   eng_start_reg, eng_start_next;
 logic [GROUP_WIDTH-1:0] eng_groups_reg, eng_groups_next;
 logic [X_BEAT_WIDTH-1:0] eng_xvb_reg, eng_xvb_next;
 logic                   eng_wen_reg, eng_wen_next;     // x loaded: engines take weights
+logic [TN_WIDTH-1:0]    eng_ntok_reg, eng_ntok_next;   // x vectors the engines and the writer take (1 ..)
+logic                   mm_sub_last_reg, mm_sub_last_next;  // a matrix step's last x load (token)
+wire                    mm_sub_last = MAX_TOKENS == 1 || mm_sub_last_reg;
+logic                   q_seen_reg, q_seen_next;       // quantize_core done in this (sub-)step
 logic                   att_start_reg, att_start_next;
 
 // Attention lanes (see "Attention lanes" below): the q beat now streaming belongs to query
@@ -762,7 +820,7 @@ always_comb begin
     // wait in the channel's read FIFO, in sub-step order.
     sbeat_take    = step_reg == STEP_KV && (state_reg == STATE_ISSUE || state_reg == STATE_WAIT) && !sbeat_have_reg;
     sbeat_merged  = sbeat_reg;
-    sbeat_merged[32 * pos_reg[3:0] +: 32] = kvs_reg;
+    sbeat_merged[32 * pos_t[3:0] +: 32] = kvs_reg;
     // The KV buffer's group of kv head kvh: k (group kvh) or v (n_kv_heads + kvh); its value
     // beat (head_size 32: two groups a beat, the odd one in the high half).
     kv_g     = (KVG_WIDTH+4)'(which_reg ? kvgv_reg : KVG_WIDTH'(kvh_reg));
@@ -779,6 +837,13 @@ always_comb begin
     pos_next       = pos_reg;
     layers_next    = layers_reg;
     skip_logits_next = skip_logits_reg;
+    tokens_next    = tokens_reg;
+    prompt_ptr_next = prompt_ptr_reg;
+    desc_phase_next = desc_phase_reg;
+    prompt_sent_next = prompt_sent_reg;
+    ntok_m1_next   = ntok_m1_reg;
+    tok_clr        = 1'b0;
+    tok_inc        = 1'b0;
     layer_next     = layer_reg;
     kvh_next       = kvh_reg;
     which_next     = which_reg;
@@ -853,7 +918,10 @@ always_comb begin
     eng_start_next = 1'b0;
     eng_groups_next = eng_groups_reg;
     eng_xvb_next   = eng_xvb_reg;
-    eng_wen_next   = eng_wen_reg || q_done;
+    eng_wen_next   = eng_wen_reg || (q_done && mm_sub_last);
+    eng_ntok_next  = eng_ntok_reg;
+    mm_sub_last_next = mm_sub_last_reg;
+    q_seen_next    = q_seen_reg || q_done;
     att_start_next = 1'b0;
 
     cmds_idle = 1'b1;
@@ -863,6 +931,7 @@ always_comb begin
         mmb_next[c]       = mmb_reg[c];
         mmb_any_next[c]   = mmb_any_reg[c];
         kvcur_next[c]     = kvcur_reg[c];
+        kvcur_lay_next[c] = kvcur_lay_reg[c];
         sbpf_cur_next[c]  = sbpf_cur_reg[c];
         rdc_valid_next[c] = rdc_valid_reg[c] && !ch_rd_cmd_ready[c];
         rdc_ld[c]         = 1'b0;
@@ -893,7 +962,9 @@ always_comb begin
                              && (which_reg == 1'b0 || !kvh_last_reg || pend_idle);
         STEP_LOGITS: step_end = ra_seen_reg && pend_idle;
         STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
-        STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = wr_seen_reg && !rms_busy && !q_busy;
+        // (a batch's x loads but the last: that token's x is in the engines)
+        STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = (mm_sub_last ? wr_seen_reg : q_seen_reg)
+                                                                && !rms_busy && !q_busy;
         default:     step_end = wr_seen_reg;
     endcase
 
@@ -903,10 +974,21 @@ always_comb begin
                 desc_ptr_next = core_args[32 * ARG_DESC +: 64];
                 // Arguments wrong by themselves (desc not a beat address in channel A,
                 // skip_logits not 0 or 1): CONFIG_ERROR before any memory access.
+                // A batch: tokens <= MAX_TOKENS, prompt a beat address in channel A.
                 desc_bad_next = core_args[32 * ARG_DESC +: 6] != 6'd0
                              || (core_args[32 * ARG_DESC +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0
-                             || core_args[32 * ARG_SKIP_LOGITS + 1 +: 31] != 31'd0;
+                             || core_args[32 * ARG_SKIP_LOGITS + 1 +: 31] != 31'd0
+                             || core_args[32 * ARG_TOKENS +: 32] > 32'(MAX_TOKENS)
+                             || (core_args[32 * ARG_TOKENS +: 32] != 32'd0
+                                 && (core_args[32 * ARG_PROMPT +: 6] != 6'd0
+                                     || (core_args[32 * ARG_PROMPT +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0));
                 skip_logits_next = core_args[32 * ARG_SKIP_LOGITS];
+                tokens_next      = TN_WIDTH'(core_args[32 * ARG_TOKENS +: 32]);
+                ntok_m1_next     = core_args[32 * ARG_TOKENS +: 32] == 32'd0 ? '0
+                                 : TI_WIDTH'(core_args[32 * ARG_TOKENS +: 32] - 32'd1);
+                prompt_ptr_next  = core_args[32 * ARG_PROMPT +: 64];
+                desc_phase_next  = 1'b0;
+                prompt_sent_next = 1'b0;
                 // The descriptor read's command comes from the step case like every other
                 // (an override by state in front of it cost channel 0's address a LUT level).
                 step_next     = STEP_DESC;
@@ -931,14 +1013,22 @@ always_comb begin
                 rdc_tag_ld[0]     = 1'b1;
                 cfg_clear         = 1'b1;
                 desc_cnt_next     = '0;
+                desc_phase_next   = 1'b1;
                 state_next        = STATE_DESC_WAIT;
             end
         end
         STATE_DESC_WAIT: begin
+            // A batch's token ids: one more beat on channel A, after the descriptor's.
+            if (tokens_reg != '0 && !prompt_sent_reg && cmds_idle) begin
+                rdc_valid_next[0] = 1'b1;
+                rdc_ld[0]         = 1'b1;
+                rdc_tag_ld[0]     = 1'b1;
+                prompt_sent_next  = 1'b1;
+            end
             if (ch_rd_tvalid[0] && ch_rd_tready[0]) begin
                 desc_cnt_next = desc_cnt_reg + 1'b1;
             end
-            if (32'(desc_cnt_reg) == 32'(forward_desc_pkg::DESC_BEATS)) begin
+            if (32'(desc_cnt_reg) == 32'(forward_desc_pkg::DESC_BEATS) + 32'(tokens_reg != '0)) begin
                 if (rd_err_reg) begin
                     // The descriptor itself is unreliable: stop here.
                     done_next  = 1'b1;
@@ -962,6 +1052,7 @@ always_comb begin
                     end
                     norm_ptr_next = c_norms_addr;
                     layer_next    = 32'd0;
+                    tok_clr       = 1'b1;
                     step_next     = STEP_EMBED;
                     state_next    = STATE_STEP;
                 end
@@ -980,23 +1071,32 @@ always_comb begin
                 STEP_EMBED: begin
                     emb_start_next = 1'b1;
                     w_start_next   = 1'b1;
-                    w_base_next    = AW'(X_BASE);
+                    w_base_next    = tb | AW'(X_BASE);
                     w_count_next   = CW'(c_dim_beats);
                     w_engines_next = 1'b0;
                     w_src_next     = WS_EMBED;
                 end
                 STEP_ROPE_ROW: begin
                     w_start_next   = 1'b1;
-                    w_base_next    = AW'(ROPE_BASE);
+                    w_base_next    = tb | AW'(ROPE_BASE);
                     w_count_next   = CW'(c_hs_beats);
                     w_engines_next = 1'b0;
                     w_src_next     = WS_ROPE;
                 end
                 STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin
-                    eng_start_next  = 1'b1;
+                    // A sub-step per token of the batch loads its x vector (the classifier: the
+                    // last token's alone); the first starts the engines and the writer, which
+                    // take the batch's vectors one after another and write every token's results.
+                    mm_sub_last_next = step_reg == STEP_CLS || tok_last;
+                    if (MAX_TOKENS == 1 || step_reg == STEP_CLS || tok_reg == '0) begin
+                        eng_start_next  = 1'b1;
+                        eng_ntok_next   = step_reg == STEP_CLS ? TN_WIDTH'(1) : TN_WIDTH'(ntok_m1_reg) + 1'b1;
+                        w_start_next    = 1'b1;
+                    end
                     eng_groups_next = GROUP_WIDTH'(mm_hidden ? c_hid_groups : c_dim_groups);
                     eng_xvb_next    = X_BEAT_WIDTH'(mm_hidden ? c_hid_xbeats : c_dim_xbeats);
                     eng_wen_next    = 1'b0;
+                    q_seen_next     = 1'b0;
                     q_start_next    = 1'b1;
                     q_n_next        = mm_hidden ? c_hidden_dim : c_dim;
                     q_rms_next      = mm_norm;
@@ -1004,15 +1104,14 @@ always_comb begin
                     q_kv_next       = 1'b0;
                     rms_start_next  = mm_norm;
                     ra_start_next   = 1'b1;
-                    ra_base_next    = mm_src;
+                    ra_base_next    = tb | mm_src;
                     // rmsnorm_core takes x twice (sum of squares, then scaling): the region
                     // read twice over.
                     ra_count_next   = CW'(mm_norm ? c_dim_beats << 1 : mm_hidden ? c_hid_beats : c_dim_beats);
                     ra_wrap_next    = CW'(mm_hidden ? c_hid_beats : c_dim_beats);
                     ra_route_next   = mm_norm ? RA_RMS : RA_QUANT;
-                    w_start_next    = 1'b1;
-                    w_base_next     = mm_dst;
-                    w_count_next    = CW'(c_mat_blocks[32 * mm +: 32]);
+                    w_base_next     = mm_dst;  // token 0's region (the classifier: LOGITS)
+                    w_count_next    = CW'(c_mat_words[32 * mm +: 32]);
                     w_engines_next  = 1'b1;
                 end
                 STEP_ROPE, STEP_RES1, STEP_RES2, STEP_SWIGLU: begin
@@ -1032,33 +1131,33 @@ always_comb begin
                         end
                         // q and k heads back to back, each beat with its table beat (per head).
                         ew_op_next    = EW_ROPE;
-                        ra_base_next  = AW'(QKV_BASE);
+                        ra_base_next  = tb | AW'(QKV_BASE);
                         ra_count_next = CW'(c_dim_beats + c_kv_beats);
                         ra_wrap_next  = CW'(c_dim_beats + c_kv_beats);
-                        rb_base_next  = AW'(ROPE_BASE);
+                        rb_base_next  = tb | AW'(ROPE_BASE);
                         rb_count_next = CW'(c_dim_beats + c_kv_beats);
                         rb_wrap_next  = CW'(c_hs_beats);
-                        w_base_next   = AW'(QKV_BASE);
+                        w_base_next   = tb | AW'(QKV_BASE);
                         w_count_next  = CW'(c_dim_beats + c_kv_beats);
                     end else if (step_reg == STEP_SWIGLU) begin
                         ew_op_next    = EW_SWIGLU;
-                        ra_base_next  = AW'(H13_BASE);
+                        ra_base_next  = tb | AW'(H13_BASE);
                         ra_count_next = CW'(c_hid_beats);
                         ra_wrap_next  = CW'(c_hid_beats);
-                        rb_base_next  = AW'(H13_BASE) + AW'(c_hid_beats);
+                        rb_base_next  = tb | (AW'(H13_BASE) + AW'(c_hid_beats));
                         rb_count_next = CW'(c_hid_beats);
                         rb_wrap_next  = CW'(c_hid_beats);
-                        w_base_next   = AW'(HB_BASE);
+                        w_base_next   = tb | AW'(HB_BASE);
                         w_count_next  = CW'(c_hid_beats);
                     end else begin
                         ew_op_next    = EW_ADD;
-                        ra_base_next  = AW'(X_BASE);
+                        ra_base_next  = tb | AW'(X_BASE);
                         ra_count_next = CW'(c_dim_beats);
                         ra_wrap_next  = CW'(c_dim_beats);
-                        rb_base_next  = AW'(XB_BASE);
+                        rb_base_next  = tb | AW'(XB_BASE);
                         rb_count_next = CW'(c_dim_beats);
                         rb_wrap_next  = CW'(c_dim_beats);
-                        w_base_next   = AW'(X_BASE);
+                        w_base_next   = tb | AW'(X_BASE);
                         w_count_next  = CW'(c_dim_beats);
                     end
                 end
@@ -1068,7 +1167,7 @@ always_comb begin
                     // group sizes) each, into the KV buffer: the run's latency is paid once a
                     // layer, not once a head vector (STEP_KV then only writes).
                     ra_start_next   = 1'b1;
-                    ra_base_next    = AW'(QKV_BASE) + AW'(c_dim_beats);
+                    ra_base_next    = tb | (AW'(QKV_BASE) + AW'(c_dim_beats));
                     ra_count_next   = CW'(c_kv_beats << 1);
                     ra_wrap_next    = CW'(c_kv_beats << 1);
                     ra_route_next   = RA_QUANT;
@@ -1095,8 +1194,8 @@ always_comb begin
                     end else begin
                         // k head kvh at QKV[dim + kvh hs], v head at QKV[dim + kv_dim + kvh hs].
                         ra_start_next = 1'b1;
-                        ra_base_next  = AW'(QKV_BASE) + AW'(c_dim_beats) + (which_reg ? AW'(c_kv_beats) : AW'(0))
-                                      + kvoff_reg;
+                        ra_base_next  = tb | (AW'(QKV_BASE) + AW'(c_dim_beats) + (which_reg ? AW'(c_kv_beats) : AW'(0))
+                                             + kvoff_reg);
                         ra_count_next = CW'(c_hs_beats);
                         ra_wrap_next  = CW'(c_hs_beats);
                         ra_route_next = RA_WRITE;
@@ -1112,12 +1211,12 @@ always_comb begin
                     // results reach ATT by address (the writer's addressed four-stream mode).
                     att_start_next = 1'b1;
                     ra_start_next  = 1'b1;
-                    ra_base_next   = AW'(QKV_BASE);
+                    ra_base_next   = tb | AW'(QKV_BASE);
                     ra_count_next  = CW'(c_dim_beats);
                     ra_wrap_next   = CW'(c_dim_beats);
                     ra_route_next  = RA_ATTQ;
                     w_start_next   = 1'b1;
-                    w_base_next    = AW'(ATT_BASE);
+                    w_base_next    = tb | AW'(ATT_BASE);
                     w_count_next   = CW'(c_dim_beats);
                     w_engines_next = 1'b1;
                     w_src_next     = WS_ATT;
@@ -1166,16 +1265,19 @@ always_comb begin
                     STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin
                         // The norm weights, then every channel's blocks of the matrix (a channel
                         // may have none). The weight pointers move on by what was read.
+                        // A batch: each token's sub-step reads the norm weights; the last moves
+                        // the norm pointer on and asks for the weights (behind every norm read on
+                        // channel A, which the x loads consume before the engines take weights).
                         if (phase_reg == 3'd0) begin
                             if (mm_norm) begin
                                 rdc_valid_next[0] = 1'b1;
                                 rdc_ld[0]         = 1'b1;
                                 rdc_tag_ld[0]     = 1'b1;
-                                if (step_reg != STEP_CLS) begin
+                                if (step_reg != STEP_CLS && mm_sub_last) begin
                                     norm_ptr_next = norm_ptr_reg + c_norm_stride;
                                 end
                             end
-                        end else if (phase_reg == 3'd1) begin
+                        end else if (phase_reg == 3'd1 && mm_sub_last) begin
                             for (int c = 0; c < 4; c++) begin
                                 if (mmb_any_reg[c]) begin
                                     rdc_valid_next[c] = 1'b1;
@@ -1287,10 +1389,18 @@ always_comb begin
             end
         end
         STATE_NEXT: begin
+            // A batch runs each step for its tokens one after another (tok_inc: the same step
+            // again, for the next token), except the matrix steps, whose sub-steps load each
+            // token's x and whose weights stream once, and ROPE, KVQ, KV, which run as a group
+            // per token (a token's KV slots are written before the next token's RoPE step reads
+            // ahead its int8 scale beats, which may be the same beats). tok_clr: token 0 for the
+            // next step; the classifier keeps the last token.
             state_next = STATE_STEP;
             case (step_reg)
                 STEP_EMBED: begin
-                    if (no_layers_reg && skip_logits_reg) begin
+                    if (!tok_last) begin
+                        tok_inc = 1'b1;
+                    end else if (no_layers_reg && skip_logits_reg) begin
                         done_next  = 1'b1;
                         state_next = STATE_IDLE;
                     end else if (no_layers_reg) begin
@@ -1299,11 +1409,30 @@ always_comb begin
                             wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
                         end
                     end else begin
+                        tok_clr   = 1'b1;
                         step_next = STEP_ROPE_ROW;
                     end
                 end
-                STEP_ROPE_ROW: step_next = STEP_QKV;
-                STEP_QKV:      step_next = STEP_ROPE;
+                STEP_ROPE_ROW: begin
+                    if (!tok_last) begin
+                        tok_inc = 1'b1;
+                    end else begin
+                        tok_clr   = 1'b1;
+                        step_next = STEP_QKV;
+                    end
+                end
+                STEP_QKV: begin
+                    if (!mm_sub_last) begin
+                        tok_inc = 1'b1;
+                    end else begin
+                        tok_clr   = 1'b1;
+                        step_next = STEP_ROPE;
+                        // Each token's KV step walks the layer's kv heads from here.
+                        for (int c = 0; c < 4; c++) begin
+                            kvcur_lay_next[c] = kvcur_reg[c];
+                        end
+                    end
+                end
                 STEP_ROPE: begin
                     step_next  = KV_INT8 ? STEP_KVQ : STEP_KV;
                     kvh_next   = '0;
@@ -1322,7 +1451,15 @@ always_comb begin
                         kvh_next          = kvh_reg + 1'b1;
                         kvgv_next         = kvgv_reg + 1'b1;
                         kvoff_next        = kvoff_reg + AW'(c_hs_beats);
-                        if (kvh_last_reg) begin
+                        if (kvh_last_reg && !tok_last) begin
+                            // The batch's next token: its RoPE, KVQ and KV steps, the same heads.
+                            tok_inc   = 1'b1;
+                            step_next = STEP_ROPE;
+                            for (int c = 0; c < 4; c++) begin
+                                kvcur_next[c] = kvcur_lay_reg[c];
+                            end
+                        end else if (kvh_last_reg) begin
+                            tok_clr   = 1'b1;
                             step_next = STEP_ATT;
                             head_next = '0;
                             akvh_next = '0;
@@ -1331,27 +1468,56 @@ always_comb begin
                         end
                     end
                 end
-                STEP_ATT:    step_next = STEP_WO;
-                STEP_WO:     step_next = STEP_RES1;
-                STEP_RES1:   step_next = STEP_W13;
-                STEP_W13:    step_next = STEP_SWIGLU;
-                STEP_SWIGLU: step_next = STEP_W2;
-                STEP_W2:     step_next = STEP_RES2;
-                STEP_RES2: begin
-                    layer_next = layer_reg + 32'd1;
-                    if (layer_last_reg && skip_logits_reg) begin
-                        // A prompt token: its KV slots were written (and acknowledged) in the
-                        // KV steps, so the run is over.
-                        done_next  = 1'b1;
-                        state_next = STATE_IDLE;
-                    end else if (layer_last_reg) begin
-                        // The classifier's blocks follow every layer's: skip the layers not run.
-                        step_next = STEP_CLS;
-                        for (int c = 0; c < 4; c++) begin
-                            wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
-                        end
+                STEP_ATT: begin
+                    // Token t attends to positions 0 .. pos + t: the slots of the batch's
+                    // earlier tokens were written in the KV steps above.
+                    head_next  = '0;
+                    akvh_next  = '0;
+                    akvh_first = 1'b1;
+                    sub_next   = 32'd0;
+                    if (!tok_last) begin
+                        tok_inc = 1'b1;
                     end else begin
-                        step_next = STEP_QKV;
+                        tok_clr   = 1'b1;
+                        step_next = STEP_WO;
+                    end
+                end
+                STEP_WO, STEP_W13, STEP_W2: begin
+                    if (!mm_sub_last) begin
+                        tok_inc = 1'b1;
+                    end else begin
+                        tok_clr   = 1'b1;
+                        step_next = step_reg == STEP_WO ? STEP_RES1 : step_reg == STEP_W13 ? STEP_SWIGLU : STEP_RES2;
+                    end
+                end
+                STEP_RES1, STEP_SWIGLU: begin
+                    if (!tok_last) begin
+                        tok_inc = 1'b1;
+                    end else begin
+                        tok_clr   = 1'b1;
+                        step_next = step_reg == STEP_RES1 ? STEP_W13 : STEP_W2;
+                    end
+                end
+                STEP_RES2: begin
+                    if (!tok_last) begin
+                        tok_inc = 1'b1;
+                    end else begin
+                        layer_next = layer_reg + 32'd1;
+                        if (layer_last_reg && skip_logits_reg) begin
+                            // Prompt tokens: their KV slots were written (and acknowledged) in
+                            // the KV steps, so the run is over.
+                            done_next  = 1'b1;
+                            state_next = STATE_IDLE;
+                        end else if (layer_last_reg) begin
+                            // The classifier's blocks follow every layer's: skip the layers not run.
+                            step_next = STEP_CLS;
+                            for (int c = 0; c < 4; c++) begin
+                                wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
+                            end
+                        end else begin
+                            tok_clr   = 1'b1;
+                            step_next = STEP_QKV;
+                        end
                     end
                 end
                 STEP_CLS: step_next = STEP_LOGITS;
@@ -1371,19 +1537,19 @@ always_comb begin
     for (int c = 0; c < 4; c++) begin
         // STEP_ATT's values (a head's end: its kv head's base), unless the step says otherwise.
         rdc_addr_data[c]  = att_addr_reg[ATT_A_K];
-        rdc_beats_data[c] = c_seq_beats;
+        rdc_beats_data[c] = seq_t;
         rdc_tag_data[c]   = TAG_K;
         case (step_reg)
             STEP_EMBED: begin  // channel 0: phase 0 the row's scales, phase 1 its values
                 if (c == 0) begin
-                    rdc_addr_data[c]  = phase_reg[0] ? c_emb_q_addr : c_emb_s_addr;
+                    rdc_addr_data[c]  = phase_reg[0] ? emb_q_t : emb_s_t;
                     rdc_beats_data[c] = phase_reg[0] ? c_emb_q_beats : c_emb_s_beats;
                     rdc_tag_data[c]   = phase_reg[0] ? TAG_EMB_Q : TAG_EMB_S;
                 end
             end
             STEP_ROPE_ROW: begin
                 if (c == 0) begin
-                    rdc_addr_data[c]  = c_rope_addr;
+                    rdc_addr_data[c]  = rope_t;
                     rdc_beats_data[c] = c_hs_beats;
                     rdc_tag_data[c]   = TAG_ROPE;
                 end
@@ -1403,12 +1569,12 @@ always_comb begin
                 case (att_phase)
                     3'd0: begin
                         rdc_addr_data[c]  = att_addr_reg[ATT_A_KS];
-                        rdc_beats_data[c] = c_scale_beats;
+                        rdc_beats_data[c] = scale_t;
                         rdc_tag_data[c]   = TAG_KS;
                     end
                     3'd2: begin
                         rdc_addr_data[c]  = att_addr_reg[ATT_A_VS];
-                        rdc_beats_data[c] = c_scale_beats;
+                        rdc_beats_data[c] = scale_t;
                         rdc_tag_data[c]   = TAG_VS;
                     end
                     3'd3: begin
@@ -1426,8 +1592,8 @@ always_comb begin
             end
             STEP_DESC: begin
                 if (c == 0) begin
-                    rdc_addr_data[c]  = desc_ptr_reg;
-                    rdc_beats_data[c] = 32'(forward_desc_pkg::DESC_BEATS);
+                    rdc_addr_data[c]  = desc_phase_reg ? prompt_ptr_reg : desc_ptr_reg;
+                    rdc_beats_data[c] = desc_phase_reg ? 32'd1 : 32'(forward_desc_pkg::DESC_BEATS);
                     rdc_tag_data[c]   = TAG_DESC;
                 end
             end
@@ -1455,10 +1621,10 @@ always_ff @(posedge clk) begin
     kvh_last_reg      <= 32'(kvh_reg) == n_kv_heads_m1_reg;
     layer_last_reg    <= layer_reg + 32'd1 == layers_reg;
     no_layers_reg     <= layers_reg == 32'd0;
-    sbeat_off_reg[0]    <= c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
-    sbeat_off_reg[1]    <= c_cache_bytes + c_scale_off + {30'd0, pos_reg[31:4], 6'd0};
-    slot_off_reg[0]     <= c_slot_off;
-    slot_off_reg[1]     <= c_cache_bytes + c_slot_off;
+    sbeat_off_reg[0]    <= c_scale_off + {30'd0, pos_t[31:4], 6'd0};
+    sbeat_off_reg[1]    <= c_cache_bytes + c_scale_off + {30'd0, pos_t[31:4], 6'd0};
+    slot_off_reg[0]     <= slot_t;
+    slot_off_reg[1]     <= c_cache_bytes + slot_t;
     cache_scale_off_reg <= c_cache_bytes + c_scale_off;
     // The index wraps past the last table entry; that value is never used (no kv head follows).
     att_nbase_reg              <= kvbase_reg[KVI_WIDTH'(akvh_reg + 1'b1)];
@@ -1478,6 +1644,32 @@ always_ff @(posedge clk) begin
     pos_reg         <= pos_next;
     layers_reg      <= layers_next;
     skip_logits_reg <= skip_logits_next;
+    tokens_reg      <= tokens_next;
+    prompt_ptr_reg  <= prompt_ptr_next;
+    desc_phase_reg  <= desc_phase_next;
+    prompt_sent_reg <= prompt_sent_next;
+    ntok_m1_reg     <= ntok_m1_next;
+    // The batch's current token and its values (above).
+    if (tok_clr) begin
+        tok_reg      <= '0;
+        tok_last_reg <= ntok_m1_reg == '0;
+        tbase_reg    <= '0;
+        pos_cur_reg  <= pos_reg;
+        slot_cur_reg <= c_slot_off;
+        seq_cur_reg  <= c_seq_beats;
+        rope_cur_reg <= c_rope_addr;
+    end else if (tok_inc) begin
+        tok_reg      <= tok_reg + 1'b1;
+        tok_last_reg <= tok_reg + 1'b1 == ntok_m1_reg;
+        tbase_reg    <= tbase_reg + AW'(TOK_W);
+        pos_cur_reg  <= pos_cur_reg + 32'd1;
+        slot_cur_reg <= slot_cur_reg + {26'd0, c_slot_beats, 6'd0};
+        seq_cur_reg  <= seq_cur_reg + c_slot_beats;
+        rope_cur_reg <= rope_cur_reg + {26'd0, c_hs_beats, 6'd0};
+    end
+    scale_cur_reg   <= (pos_cur_reg + 32'd16) >> 4;
+    emb_q_cur_reg   <= c_emb_q_addr[64 * tok_reg +: 64];
+    emb_s_cur_reg   <= c_emb_s_addr[64 * tok_reg +: 64];
     layer_reg       <= layer_next;
     kvh_reg         <= kvh_next;
     which_reg       <= which_next;
@@ -1532,12 +1724,16 @@ always_ff @(posedge clk) begin
     eng_groups_reg  <= eng_groups_next;
     eng_xvb_reg     <= eng_xvb_next;
     eng_wen_reg     <= eng_wen_next;
+    eng_ntok_reg    <= eng_ntok_next;
+    mm_sub_last_reg <= mm_sub_last_next;
+    q_seen_reg      <= q_seen_next;
     att_start_reg   <= att_start_next;
     for (int c = 0; c < 4; c++) begin
         wptr_reg[c]      <= wptr_next[c];
         mmb_reg[c]       <= mmb_next[c];
         mmb_any_reg[c]   <= mmb_any_next[c];
         kvcur_reg[c]     <= kvcur_next[c];
+        kvcur_lay_reg[c] <= MAX_TOKENS > 1 ? kvcur_lay_next[c] : '0;
         sbpf_cur_reg[c]  <= sbpf_cur_next[c];
         rdc_valid_reg[c] <= rdc_valid_next[c];
         rdc_addr_reg[c]  <= rdc_addr_next[c];
@@ -1716,7 +1912,8 @@ fwd_config #(
     .MAX_VOCAB(MAX_VOCAB),
     .MAX_SEQ_LEN(MAX_SEQ_LEN),
     .MAX_LAYERS(MAX_LAYERS),
-    .KV_INT8(KV_INT8)
+    .KV_INT8(KV_INT8),
+    .MAX_TOKENS(MAX_TOKENS)
 ) fwd_config_inst (
     .clk(clk),
     .rst(rst_reg),
@@ -1725,6 +1922,7 @@ fwd_config #(
     .s_axis_desc_tvalid(ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_DESC),
     .check(cfg_check),
     .arg_token(token_reg),
+    .arg_tokens(32'(tokens_reg)),
     .arg_pos(pos_reg),
     .arg_layers(layers_reg),
     .done(cfg_done),
@@ -1750,7 +1948,7 @@ fwd_config #(
     .hid_groups(c_hid_groups),
     .dim_xbeats(c_dim_xbeats),
     .hid_xbeats(c_hid_xbeats),
-    .mat_blocks(c_mat_blocks),
+    .mat_words(c_mat_words),
     .mat_beats(c_mat_beats),
     .skip_bytes(c_skip_bytes),
     .emb_q_addr(c_emb_q_addr),
@@ -2121,7 +2319,9 @@ fwd_reader #(
 
 fwd_writer #(
     .AW(AW),
-    .CW(CW)
+    .CW(CW),
+    .TOKENS(MAX_TOKENS),
+    .TOKEN_STRIDE(TOK_W)
 ) fwd_writer_inst (
     .clk(clk),
     .rst(rst_reg),
@@ -2130,7 +2330,7 @@ fwd_writer #(
     .cfg_count(w_count_reg),
     .cfg_engines(w_engines_reg),
     .cfg_addressed(att_step),
-    .cfg_tokens(1'b1),
+    .cfg_tokens(w_engines_reg && !att_step ? eng_ntok_reg : TN_WIDTH'(1)),
     .busy(w_busy),
     .done(w_done),
     .s_axis_tdata(ws_tdata),
@@ -2217,7 +2417,8 @@ quantize_core #(
 
 for (genvar c = 0; c < 4; c++) begin : g_engine
     matmul_engine #(
-        .MAX_COLS(ENG_COLS)
+        .MAX_COLS(ENG_COLS),
+        .TOKENS(MAX_TOKENS)
     ) matmul_engine_inst (
         .clk(clk),
         .rst(rst_reg),
@@ -2225,7 +2426,7 @@ for (genvar c = 0; c < 4; c++) begin : g_engine
         .cfg_gs64(c_gs64),
         .cfg_groups(eng_groups_reg),
         .cfg_x_value_beats(eng_xvb_reg),
-        .cfg_tokens(1'b1),
+        .cfg_tokens(eng_ntok_reg),
         .w_enable(eng_wen_reg),
         .s_axis_x_tdata(q_out_tdata),
         .s_axis_x_tvalid(q_out_tvalid && !q_kv_reg),  // the engines take every x beat
@@ -2319,7 +2520,7 @@ end
 // ready, which depends on these addresses only through the data path).
 always_comb begin
     for (int c = 0; c < 4; c++) begin
-        att_out_taddr[AW * c +: AW] = AW'(ATT_BASE) + ahead_mem[c][HI_WIDTH'(ahr_reg[c])] + AW'(ao_chunk_reg[c]);
+        att_out_taddr[AW * c +: AW] = tb | (AW'(ATT_BASE) + ahead_mem[c][HI_WIDTH'(ahr_reg[c])] + AW'(ao_chunk_reg[c]));
     end
 end
 
@@ -2349,7 +2550,7 @@ for (genvar c = 0; c < 4; c++) begin : g_att
         .start(att_start_reg),
         .int8(KV_INT8),
         .head_chunks(AC_WIDTH'(c_hs_beats)),
-        .pos(AT_WIDTH'(pos_reg)),
+        .pos(AT_WIDTH'(pos_t)),
         .inv_sqrt_hs(c_inv_sqrt_hs),
         .s_q_tdata(ra_tdata),
         .s_q_tvalid(att_q_tvalid[c]),

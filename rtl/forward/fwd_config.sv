@@ -6,8 +6,10 @@
  *
  * The descriptor (host/image.py ForwardImage, DESCRIPTOR_FIELDS; word indexes
  * from the generated forward_desc_pkg) arrives as DESC_BEATS beats on
- * s_axis_desc after desc_clear. check (one cycle) then checks it with the
- * run's token, pos and layers arguments and derives what the sequencer needs;
+ * s_axis_desc after desc_clear, then, for a batch (tokens >= 1), the prompt
+ * beat (the batch's token ids, u32 each). check (one cycle) then checks it
+ * with the run's token(s), pos, tokens and layers arguments and derives what
+ * the sequencer needs;
  * done pulses when that is over, with ok telling whether the run may go on.
  * Every output is registered and holds until the next check.
  *
@@ -18,14 +20,15 @@
  * n_heads = dim; n_kv_heads dividing n_heads; kv_int8 equal to the build's KV
  * format (an int8 build also needs head_size 32 or 64: its KV store quantizes
  * a head vector with quantize_core, whose groups are 32 or 64 values); every
- * address and row stride 64-byte aligned; token < vocab_size,
- * pos < seq_len, layers <= n_layers.
+ * address and row stride 64-byte aligned; every token id < vocab_size,
+ * pos + tokens - 1 < seq_len (the batch's last position), layers <= n_layers.
  *
  * Derived (all sizes in 64-byte beats unless named bytes): the vector sizes;
- * per matrix (wqkv, wo, w13, w2, wcls: MAT_*) its 16-row blocks and, per
+ * per matrix (wqkv, wo, w13, w2, wcls: MAT_*) its result words (16-row blocks x tokens) and, per
  * channel c, the beats of its blocks b with b mod 4 = c (nblk * beats per
  * block); per channel the weight bytes of the layers not run (skipped before
- * the classifier); the embedding row, final norm and RoPE row addresses; the
+ * the classifier); each token's embedding row, the final norm and the RoPE row
+ * (of pos: the sequencer steps it per token) addresses; the
  * KV-cache geometry (bytes of one head's key or value cache, the slot offset
  * of pos, the beats of positions 0..pos). The products go through one
  * pipelined multiplier (registered operands and product), one per cycle.
@@ -44,7 +47,9 @@ module fwd_config #(
     parameter int MAX_SEQ_LEN   = 1024,
     parameter int MAX_LAYERS    = 12,
     // KV-cache format of the build: 0 fp32, 1 int8
-    parameter bit KV_INT8       = 1'b0
+    parameter bit KV_INT8       = 1'b0,
+    // Prompt tokens a run may batch (1..16)
+    parameter int MAX_TOKENS    = 1
 ) (
     input  wire           clk,
     input  wire           rst,  // active-high, synchronous
@@ -61,6 +66,7 @@ module fwd_config #(
      */
     input  wire           check,            // one-cycle pulse: check with these arguments
     input  wire  [31:0]   arg_token,
+    input  wire  [31:0]   arg_tokens,       // 0: one token, arg_token; 1..MAX_TOKENS: the prompt beat's ids
     input  wire  [31:0]   arg_pos,
     input  wire  [31:0]   arg_layers,
     output wire           done,             // one-cycle pulse: outputs valid
@@ -94,11 +100,11 @@ module fwd_config #(
     output logic [31:0]   hid_groups,       // hidden_dim / GS
     output logic [31:0]   dim_xbeats,       // ceil(dim / 64): int8 beats of a quantized dim vector
     output logic [31:0]   hid_xbeats,       // ceil(hidden_dim / 64)
-    output logic [159:0]  mat_blocks,       // matrix m's 16-row blocks at [32m +: 32]
+    output logic [159:0]  mat_words,        // matrix m's result words at [32m +: 32]: 16-row blocks x tokens (classifier: blocks)
     output logic [639:0]  mat_beats,        // matrix m, channel c: weight beats at [32 (4m + c) +: 32]
     output logic [255:0]  skip_bytes,       // channel c: weight bytes of the layers not run at [64c +: 64]
-    output logic [63:0]   emb_q_addr,       // the token's embedding values
-    output logic [63:0]   emb_s_addr,       // the token's embedding scales
+    output logic [64*MAX_TOKENS-1:0] emb_q_addr,  // token t's embedding values at [64t +: 64]
+    output logic [64*MAX_TOKENS-1:0] emb_s_addr,  // token t's embedding scales at [64t +: 64]
     output logic [31:0]   emb_q_beats,      // ceil(dim / 64)
     output logic [31:0]   emb_s_beats,      // ceil(dim / GS / 16)
     output logic [63:0]   norm_stride,      // bytes between two norm weight vectors
@@ -115,13 +121,22 @@ module fwd_config #(
 
 import forward_desc_pkg::*;
 
-localparam int N_MUL = 33;  // products, in the order of the case below
+localparam int K_TOK = 37;                           // (33..36: the layer matrices' result words) tokens 1..: their embedding offsets
+// Products, in the order of the case below; one token a run (MAX_TOKENS 1) needs none from 33 on
+// (its result words are the blocks), so that build's configuration takes the cycles it took.
+localparam int N_MUL = MAX_TOKENS > 1 ? K_TOK + 2 * (MAX_TOKENS - 1) : 33;
+localparam int TI_WIDTH = MAX_TOKENS > 1 ? $clog2(MAX_TOKENS) : 1;  // a token's index
+
+if (MAX_TOKENS < 1 || MAX_TOKENS > 16) begin : g_check_tokens
+    $error("fwd_config: MAX_TOKENS must be in 1..16");
+end
 
 /*
  * Descriptor register and fields
  */
 logic [DESC_BEATS*512-1:0] desc_reg;
-logic [$clog2(DESC_BEATS+1)-1:0] desc_cnt_reg;
+logic [$clog2(DESC_BEATS+2)-1:0] desc_cnt_reg;
+logic [511:0]   prompt_reg;                   // the beat after the descriptor: a batch's token ids
 
 wire [63:0] f_magic      = desc_reg[64 * W_MAGIC +: 64];
 wire [63:0] f_version    = desc_reg[64 * W_VERSION +: 64];
@@ -156,8 +171,11 @@ assign f_kv[2]      = desc_reg[64 * W_KV_C +: 64];
 assign f_kv[3]      = desc_reg[64 * W_KV_D +: 64];
 
 // Only the low halves of the fp32 constants carry bits; the beats' padding after the last word
-// carries none.
+// carries none, nor do the prompt beat's words past MAX_TOKENS.
 wire unused_fields = &{1'b0, f_inv_dim[63:32], f_inv_sqrt[63:32]};
+if (MAX_TOKENS < 16) begin : g_unused_prompt
+    wire unused_prompt = &{1'b0, prompt_reg[511:32*MAX_TOKENS]};
+end
 if (DESC_BEATS * 512 > DESC_WORDS * 64) begin : g_unused_padding
     wire unused_padding = &{1'b0, desc_reg[DESC_BEATS*512-1:DESC_WORDS*64]};
 end
@@ -174,6 +192,22 @@ assign dim          = f_dim[31:0];
 assign hidden_dim   = f_hidden[31:0];
 assign head_size    = f_hs[31:0];
 assign gs64         = f_gs[6];
+
+/*
+ * The run's tokens: one (arg_tokens 0: arg_token) or a batch (the prompt beat's first
+ * arg_tokens words); the batch's last position
+ */
+logic [31:0] tok_id_c [0:MAX_TOKENS-1];
+logic [31:0] ntok_c;
+logic [32:0] pos_last_c;
+
+always_comb begin
+    ntok_c = arg_tokens == 32'd0 ? 32'd1 : arg_tokens;
+    for (int t = 0; t < MAX_TOKENS; t++) begin
+        tok_id_c[t] = arg_tokens == 32'd0 ? arg_token : prompt_reg[32 * t +: 32];
+    end
+    pos_last_c = 33'(arg_pos) + 33'(ntok_c) - 33'd1;
+end
 
 /*
  * Checks that need no arithmetic beyond compares (registered in STATE_CHECK)
@@ -217,7 +251,12 @@ always_comb begin
             && (!KV_INT8 || f_hs == 64'd32 || f_hs == 64'd64)  // int8 KV: quantize_core's group sizes
             && align_or[5:0] == 6'd0
             && windows_ok;
-    args_ok  = 64'(arg_token) < f_vocab && 64'(arg_pos) < f_seq_len && 64'(arg_layers) <= f_layers;
+    args_ok  = 64'(pos_last_c) < f_seq_len && 64'(arg_layers) <= f_layers;
+    for (int t = 0; t < MAX_TOKENS; t++) begin
+        if (t < ntok_c && 64'(tok_id_c[t]) >= f_vocab) begin
+            args_ok = 1'b0;
+        end
+    end
 end
 
 /*
@@ -234,20 +273,24 @@ typedef enum logic [2:0] {
 state_t        state_reg, state_next;
 logic          done_reg, done_next;
 logic          ok_reg, ok_next;
-logic [31:0]   token_reg, pos_reg, layers_reg;     // arguments (datapath)
+logic [31:0]   pos_reg, layers_reg;                // arguments (datapath)
+logic [31:0]   tok_id_reg [0:MAX_TOKENS-1];        // the tokens' ids (datapath)
+logic [31:0]   ntok_reg;                           // the run's tokens (1 ..)
 logic [31:0]   acc_reg, acc_next;                  // STATE_DIV: kv_mul * n_kv_heads
-logic [5:0]    k_reg, k_next;                      // STATE_MUL: product selected this cycle
+logic [6:0]    k_reg, k_next;                      // STATE_MUL: product selected this cycle
 
 // Multiplier pipeline: operands, product, and which product it is.
 logic [31:0]   op_a, op_b;
 logic [31:0]   mul_a_reg, mul_b_reg;
 logic [63:0]   prod_reg;
-logic [5:0]    k1_reg, k2_reg;
+logic [6:0]    k1_reg, k2_reg;
 logic          v1_reg, v2_reg;
 
 // Products kept.
 logic [31:0]   dim_chk_reg;
-logic [63:0]   emb_q_off_reg, emb_s_off_reg, final_off_reg, rope_off_reg, vals_bytes_reg;
+logic [63:0]   emb_q_off_reg [0:MAX_TOKENS-1];
+logic [63:0]   emb_s_off_reg [0:MAX_TOKENS-1];
+logic [63:0]   final_off_reg, rope_off_reg, vals_bytes_reg;
 
 // Combinational helpers.
 logic [31:0]   slot_bytes_c, blocks_c [0:4], bpb_c [0:4], layer_beats_c [0:3];
@@ -278,27 +321,36 @@ always_comb begin
     slot_bytes_c = KV_INT8 ? (head_size + 32'd63) & ~32'd63 : head_size << 2;
 
     // Operands of product k.
-    mm   = 3'((k_reg - 6'd9) >> 2);
-    mc   = 2'(k_reg - 6'd9);
+    mm   = 3'((k_reg - 7'd9) >> 2);
+    mc   = 2'(k_reg - 7'd9);
     op_a = 32'd0;
     op_b = 32'd0;
     case (k_reg)
-        6'd0: begin op_a = n_kv_heads;                  op_b = head_size; end          // kv_dim
-        6'd1: begin op_a = n_heads;                     op_b = head_size; end          // = dim?
-        6'd2: begin op_a = token_reg;                   op_b = f_emb_row[31:0]; end
-        6'd3: begin op_a = token_reg;                   op_b = f_emb_srow[31:0]; end
-        6'd4: begin op_a = {f_layers[30:0], 1'b0};     op_b = dim << 2; end           // 2 n_layers strides
-        6'd5: begin op_a = pos_reg;                     op_b = head_size << 2; end     // RoPE row
-        6'd6: begin op_a = f_seq_len[31:0];             op_b = slot_bytes_c; end       // slots of a head
-        6'd7: begin op_a = pos_reg;                     op_b = slot_bytes_c; end
-        6'd8: begin op_a = pos_reg + 32'd1;             op_b = slot_beats; end
-        6'd29, 6'd30, 6'd31, 6'd32: begin                                              // layers not run
+        7'd0: begin op_a = n_kv_heads;                  op_b = head_size; end          // kv_dim
+        7'd1: begin op_a = n_heads;                     op_b = head_size; end          // = dim?
+        7'd2: begin op_a = tok_id_reg[0];               op_b = f_emb_row[31:0]; end
+        7'd3: begin op_a = tok_id_reg[0];               op_b = f_emb_srow[31:0]; end
+        7'd4: begin op_a = {f_layers[30:0], 1'b0};     op_b = dim << 2; end           // 2 n_layers strides
+        7'd5: begin op_a = pos_reg;                     op_b = head_size << 2; end     // RoPE row
+        7'd6: begin op_a = f_seq_len[31:0];             op_b = slot_bytes_c; end       // slots of a head
+        7'd7: begin op_a = pos_reg;                     op_b = slot_bytes_c; end
+        7'd8: begin op_a = pos_reg + 32'd1;             op_b = slot_beats; end
+        7'd29, 7'd30, 7'd31, 7'd32: begin                                              // layers not run
             op_a = f_layers[31:0] - layers_reg;
-            op_b = layer_beats_c[2'(k_reg - 6'd29)];
+            op_b = layer_beats_c[2'(k_reg - 7'd29)];
         end
-        default: begin                                                                 // 9..28: matrix beats
-            op_a = (blocks_c[mm] + 32'd3 - 32'(mc)) >> 2;
-            op_b = bpb_c[mm];
+        7'd33, 7'd34, 7'd35, 7'd36: begin                                              // blocks x tokens
+            op_a = blocks_c[3'(k_reg - 7'd33)];
+            op_b = ntok_reg;
+        end
+        default: begin
+            if (MAX_TOKENS > 1 && k_reg >= 7'(K_TOK)) begin                            // tokens 1..: embedding rows
+                op_a = tok_id_reg[TI_WIDTH'((k_reg - 7'(K_TOK - 2)) >> 1)];
+                op_b = k_reg[0] ? f_emb_row[31:0] : f_emb_srow[31:0];
+            end else begin                                                             // 9..28: matrix beats
+                op_a = (blocks_c[mm] + 32'd3 - 32'(mc)) >> 2;
+                op_b = bpb_c[mm];
+            end
         end
     endcase
 end
@@ -343,7 +395,7 @@ always_comb begin
         end
         STATE_MUL: begin
             k_next = k_reg + 1'b1;
-            if (k_reg == 6'(N_MUL + 1)) begin
+            if (k_reg == 7'(N_MUL + 1)) begin
                 state_next = STATE_FINISH;
             end
         end
@@ -370,6 +422,9 @@ always_ff @(posedge clk) begin
         if (32'(desc_cnt_reg) < DESC_BEATS) begin
             desc_reg[512 * desc_cnt_reg +: 512] <= s_axis_desc_tdata;
             desc_cnt_reg <= desc_cnt_reg + 1'b1;
+        end else if (32'(desc_cnt_reg) == DESC_BEATS) begin
+            prompt_reg   <= s_axis_desc_tdata;
+            desc_cnt_reg <= desc_cnt_reg + 1'b1;
         end
     end
     if (desc_clear) begin
@@ -377,9 +432,15 @@ always_ff @(posedge clk) begin
     end
 
     if (check) begin
-        token_reg  <= arg_token;
         pos_reg    <= arg_pos;
         layers_reg <= arg_layers;
+    end
+    if (state_reg == STATE_CHECK) begin
+        // The ids as checked (arg_token and the prompt beat hold from check on).
+        for (int t = 0; t < MAX_TOKENS; t++) begin
+            tok_id_reg[t] <= tok_id_c[t];
+        end
+        ntok_reg <= ntok_c;
     end
 
     // Sizes that need no multiplier (valid from STATE_DIV on; the descriptor is checked).
@@ -407,32 +468,48 @@ always_ff @(posedge clk) begin
     mul_a_reg <= op_a;
     mul_b_reg <= op_b;
     k1_reg    <= k_reg;
-    v1_reg    <= state_reg == STATE_MUL && k_reg < 6'(N_MUL);
+    v1_reg    <= state_reg == STATE_MUL && k_reg < 7'(N_MUL);
     prod_reg  <= 64'(mul_a_reg) * 64'(mul_b_reg);
     k2_reg    <= k1_reg;
     v2_reg    <= v1_reg;
     if (v2_reg) begin
         case (k2_reg)
-            6'd0: kv_beats       <= prod_reg[35:4];     // kv_dim / 16
-            6'd1: dim_chk_reg    <= prod_reg[31:0];
-            6'd2: emb_q_off_reg  <= prod_reg;
-            6'd3: emb_s_off_reg  <= prod_reg;
-            6'd4: final_off_reg  <= prod_reg;
-            6'd5: rope_off_reg   <= prod_reg;
-            6'd6: vals_bytes_reg <= prod_reg;
-            6'd7: slot_off       <= prod_reg;
-            6'd8: seq_beats      <= prod_reg[31:0];
-            6'd29, 6'd30, 6'd31, 6'd32: skip_bytes[64 * 2'(k2_reg - 6'd29) +: 64] <= prod_reg << 6;
-            default: mat_beats[32 * 5'(k2_reg - 6'd9) +: 32] <= prod_reg[31:0];
+            7'd0: kv_beats         <= prod_reg[35:4];   // kv_dim / 16
+            7'd1: dim_chk_reg      <= prod_reg[31:0];
+            7'd2: emb_q_off_reg[0] <= prod_reg;
+            7'd3: emb_s_off_reg[0] <= prod_reg;
+            7'd4: final_off_reg    <= prod_reg;
+            7'd5: rope_off_reg     <= prod_reg;
+            7'd6: vals_bytes_reg   <= prod_reg;
+            7'd7: slot_off         <= prod_reg;
+            7'd8: seq_beats        <= prod_reg[31:0];
+            7'd29, 7'd30, 7'd31, 7'd32: skip_bytes[64 * 2'(k2_reg - 7'd29) +: 64] <= prod_reg << 6;
+            7'd33, 7'd34, 7'd35, 7'd36: mat_words[32 * 2'(k2_reg - 7'd33) +: 32] <= prod_reg[31:0];
+            default: begin
+                if (MAX_TOKENS > 1 && k2_reg >= 7'(K_TOK)) begin
+                    if (k2_reg[0]) begin
+                        emb_q_off_reg[TI_WIDTH'((k2_reg - 7'(K_TOK - 2)) >> 1)] <= prod_reg;
+                    end else begin
+                        emb_s_off_reg[TI_WIDTH'((k2_reg - 7'(K_TOK - 2)) >> 1)] <= prod_reg;
+                    end
+                end else begin
+                    mat_beats[32 * 5'(k2_reg - 7'd9) +: 32] <= prod_reg[31:0];
+                end
+            end
         endcase
     end
 
     if (state_reg == STATE_FINISH) begin
-        for (int m = 0; m < 5; m++) begin
-            mat_blocks[32 * m +: 32] <= blocks_c[m];
+        mat_words[32 * 4 +: 32] <= blocks_c[4];  // the classifier runs for the last token alone
+        if (MAX_TOKENS == 1) begin
+            for (int m = 0; m < 4; m++) begin
+                mat_words[32 * m +: 32] <= blocks_c[m];
+            end
         end
-        emb_q_addr      <= f_emb_q + emb_q_off_reg;
-        emb_s_addr      <= f_emb_s + emb_s_off_reg;
+        for (int t = 0; t < MAX_TOKENS; t++) begin
+            emb_q_addr[64 * t +: 64] <= f_emb_q + emb_q_off_reg[t];
+            emb_s_addr[64 * t +: 64] <= f_emb_s + emb_s_off_reg[t];
+        end
         final_norm_addr <= f_norms + final_off_reg;
         rope_addr       <= f_rope + rope_off_reg;
         cache_bytes     <= vals_bytes_reg + (KV_INT8 ? (64'(f_seq_len[31:0]) * 64'd4 + 64'd63) & ~64'd63 : 64'd0);

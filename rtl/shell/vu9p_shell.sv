@@ -120,6 +120,8 @@ module vu9p_shell #(
     parameter int MAX_SEQ_LEN    = 1024,
     parameter int MAX_LAYERS     = 12,
     parameter bit KV_INT8        = 1'b0,
+    // Prompt tokens a forward run may batch (1..16; rtl/forward/forward.sv)
+    parameter int MAX_TOKENS     = 1,
     // Width of the host DMA port's ID fields, bits (the kernel's masters use the same width)
     parameter int DMA_ID_WIDTH   = 4,
     // Width of a DDR port's ID fields: {0 host DMA / 1 kernel, the master's ID}
@@ -278,6 +280,7 @@ forward #(
     .MAX_SEQ_LEN(MAX_SEQ_LEN),
     .MAX_LAYERS(MAX_LAYERS),
     .KV_INT8(KV_INT8),
+    .MAX_TOKENS(MAX_TOKENS),
     .AXI_ADDR_WIDTH(AW),
     .AXI_ID_WIDTH(IW)
 ) forward_inst (

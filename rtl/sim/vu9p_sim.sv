@@ -78,6 +78,8 @@ module vu9p_sim #(
     parameter int MAX_SEQ_LEN    = 1024,
     parameter int MAX_LAYERS     = 12,
     parameter bit KV_INT8        = 1'b0,
+    // Prompt tokens a forward run may batch (1..16; rtl/forward/forward.sv)
+    parameter int MAX_TOKENS     = 1,
     parameter int DMA_ID_WIDTH   = 4,
     // Every DDR channel's timing (axi_ddr_model)
     parameter int READ_LATENCY   = 40,
@@ -170,6 +172,7 @@ vu9p_shell #(
     .MAX_SEQ_LEN(MAX_SEQ_LEN),
     .MAX_LAYERS(MAX_LAYERS),
     .KV_INT8(KV_INT8),
+    .MAX_TOKENS(MAX_TOKENS),
     .DMA_ID_WIDTH(DMA_ID_WIDTH)
 ) shell_inst (
     .clk(clk),

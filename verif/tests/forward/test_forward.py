@@ -27,8 +27,11 @@ heads of 32, and 2 / 2 of 64 and 3 / 3 of 32 dim 96 for the KV buffer's layouts)
 - completion by interrupt and by polling; KERNEL_ID;
 - descriptor and argument errors (bad magic, dim > MAX_DIM, group size 48, n_kv_heads not
   dividing n_heads, token >= vocab, pos >= seq_len, layers > n_layers, a misaligned descriptor
-  pointer): STATUS.CONFIG_ERROR alone, done, no memory access beyond the descriptor read,
-  logits untouched; then a clean token;
+  pointer; batches: tokens > MAX_TOKENS, a bad prompt pointer, an id >= vocab, a batch past
+  seq_len): STATUS.CONFIG_ERROR alone, done, no memory access beyond the descriptor (and prompt)
+  read, logits untouched; then a clean token;
+- batches of prompt tokens (``tokens`` >= 1, MAX_TOKENS 3): KV slots and logits equal to the
+  tokens run one after another, with and without logits, a batch of one, the random model;
 - SLVERR on a weight read: STATUS.AXI_READ_ERROR, done still arrives; then a clean rerun;
 - the scoreboard catches a corrupted logit and a model that runs one layer too few;
 - cycles per token of the tiny model (CYCLES register) with ideal memory and with
@@ -93,7 +96,7 @@ RANDOM_CONFIG_INT8_ODD = ModelConfig(dim=96, hidden_dim=192, n_layers=2, n_heads
 # Maxima just covering the test models (the tiny model: dim 128, hidden 384, 4/2 heads of 32,
 # vocab 1024, seq 256, 4 layers; the random ones: up to 8/8 heads of 16, 2/2 of 64).
 PARAMETERS = {"MAX_DIM": 128, "MAX_HIDDEN": 384, "MAX_HEADS": 8, "MAX_KV_HEADS": 8, "MAX_HEAD_SIZE": 64,
-              "MAX_VOCAB": 1024, "MAX_SEQ_LEN": 256, "MAX_LAYERS": 4}
+              "MAX_VOCAB": 1024, "MAX_SEQ_LEN": 256, "MAX_LAYERS": 4, "MAX_TOKENS": 3}
 
 
 # ------------------------------------------------------------------------------ reference
@@ -152,7 +155,7 @@ class Model:
                 for h in reg.heads:
                     for i, which in enumerate("kv"):
                         head = base + reg.offset(layer, h, which)
-                        name = f"L{layer} kv head {h} {which}"
+                        name = f"L{layer} kv head {h} {which} pos {pos}"
                         if self.kv == "fp32":
                             cache = self.hw.key_cache if which == "k" else self.hw.value_cache
                             out[head + lay.slot_offset(0, pos)] = (name, cache[layer, pos, h].astype("<f4").tobytes())
@@ -217,13 +220,16 @@ class Token:
     kv_before: list[tuple[int, bytes]]
     slots: dict[int, tuple[str, bytes]]
     skip_logits: bool = False
+    batch: tuple[int, ...] = ()
+    prompt: int = 0
 
     def args(self, desc_addr: int) -> dict[str, int]:
         return {"desc": desc_addr, "token": self.token, "pos": self.pos, "layers": self.layers,
-                "skip_logits": int(self.skip_logits)}
+                "skip_logits": int(self.skip_logits), "tokens": len(self.batch), "prompt": self.prompt}
 
     def __str__(self) -> str:
-        return f"token {self.token} at pos {self.pos}, {self.layers} layers" + (", no logits" if self.skip_logits else "")
+        what = f"batch {list(self.batch)} from pos" if self.batch else f"token {self.token} at pos"
+        return f"{what} {self.pos}, {self.layers} layers" + (", no logits" if self.skip_logits else "")
 
 
 class TB(TbBase):
@@ -275,11 +281,18 @@ class TB(TbBase):
 
     # -- tokens --------------------------------------------------------------------------
 
-    def prepare(self, token: int, pos: int, layers: int, skip_logits: bool = False) -> Token:
-        """The reference for one token (run now, in sequence order); logits filled with sentinels
-        (which a skip_logits run must leave as they are)."""
+    def prepare(self, token: int, pos: int, layers: int, skip_logits: bool = False,
+                batch: tuple[int, ...] = ()) -> Token:
+        """The reference for one token, or a *batch* of tokens from *pos* on (run now, in
+        sequence order, one after another: what the kernel's batch must equal; its logits are the
+        last token's); logits filled with sentinels (which a skip_logits run must leave as they are).
+        A batch's ids go to the image's prompt beat, its words past the batch filled with an id
+        the model does not have (the kernel must read only the batch's words)."""
         m = self.model
-        logits = m.forward(token, pos, layers)
+        slots: dict[int, tuple[str, bytes]] = {}
+        for i, t in enumerate(batch or (token,)):
+            logits = m.forward(t, pos + i, layers)
+            slots.update(m.kv_slots(pos + i, layers))
         padded = np.zeros(m.logits_bytes // 4, np.float32)
         padded[: logits.size] = logits
         expected = [int(v) for v in padded.view(np.uint32)]
@@ -287,7 +300,13 @@ class TB(TbBase):
             expected = [int.from_bytes(bytes([SENTINEL]) * 4, "little")] * (m.logits_bytes // 4)
         before = [(addr, self.mem.read(addr, size)) for addr, size in m.kv_regions()]
         self.mem.write(m.desc["logits"], bytes([SENTINEL]) * m.logits_bytes)
-        return Token(token, pos, layers, expected, before, m.kv_slots(pos, layers), skip_logits)
+        prompt = 0
+        if batch:
+            prompt = m.image.prompt_addr
+            ids = list(batch) + [m.config.vocab_size] * (im.PROMPT_TOKENS - len(batch))
+            self.mem.write(prompt, np.array(ids, "<u4").tobytes())
+            token = batch[-1]
+        return Token(token, pos, layers, expected, before, slots, skip_logits, tuple(batch), prompt)
 
     async def run(self, tok: Token, irq: bool = False, poll_cycles: int = 64) -> RunStatus:
         """Run one token by polling AP_CTRL.DONE, or by interrupt."""
@@ -362,6 +381,15 @@ class TB(TbBase):
         self.check(tok, status)
         return status
 
+    async def batch(self, tokens: list[int], pos: int, layers: int | None = None,
+                    skip_logits: bool = False) -> RunStatus:
+        """Prepare, run and check a batch of prompt tokens from *pos* on (all layers by default)."""
+        layers = self.model.config.n_layers if layers is None else layers
+        tok = self.prepare(0, pos, layers, skip_logits, batch=tuple(tokens))
+        status = await self.run(tok)
+        self.check(tok, status)
+        return status
+
     async def sequence(self, tokens: list[int], layers: int | None = None) -> list[RunStatus]:
         """Positions 0, 1, ... of a new sequence, back to back: each next token's arguments are
         written while the previous one runs and it starts right after its done."""
@@ -375,7 +403,8 @@ class TB(TbBase):
         for pos in range(len(tokens)):
             if pos + 1 < len(tokens):
                 await self.ctrl.write_args(
-                    {"desc": desc, "token": tokens[pos + 1], "pos": pos + 1, "layers": layers, "skip_logits": 0})
+                    {"desc": desc, "token": tokens[pos + 1], "pos": pos + 1, "layers": layers, "skip_logits": 0,
+                     "tokens": 0, "prompt": 0})
             await self.ctrl.wait_done(TOKEN_TIMEOUT_CYCLES, poll_cycles=64)
             status = await self.ctrl.read_status()
             self.check(tok, status)
@@ -483,6 +512,7 @@ async def run_test_config_errors(dut) -> None:
     model = tb.load(tiny_model())
     c = model.config
     desc_addr = model.image.descriptor_addr
+    prompt_addr = model.image.prompt_addr
     good_desc = model.image.descriptor_bytes()
     words = {name: i for i, (name, _) in enumerate(im.DESCRIPTOR_FIELDS)}
 
@@ -492,7 +522,8 @@ async def run_test_config_errors(dut) -> None:
             data[8 * words[name]: 8 * words[name] + 8] = value.to_bytes(8, "little")
         return bytes(data)
 
-    good_args = {"desc": desc_addr, "token": 1, "pos": 0, "layers": c.n_layers, "skip_logits": 0}
+    good_args = {"desc": desc_addr, "token": 1, "pos": 0, "layers": c.n_layers, "skip_logits": 0, "tokens": 0,
+                 "prompt": 0}
     cases = [
         ("bad magic", patched(magic=0x1234), {}),
         ("dim > MAX_DIM", patched(dim=tb.maxima["MAX_DIM"] + 64), {}),
@@ -508,11 +539,22 @@ async def run_test_config_errors(dut) -> None:
         ("descriptor outside channel A", good_desc, {"desc": desc_addr + (1 << im.CHANNEL_SHIFT)}),
         ("skip_logits 2", good_desc, {"skip_logits": 2}),
         ("skip_logits 0x80000001", good_desc, {"skip_logits": 0x80000001}),
+        # Batches (the prompt beat holds ids 1, 2, ...; "id >= vocab": its second is vocab_size).
+        ("tokens > MAX_TOKENS", good_desc, {"tokens": tb.maxima["MAX_TOKENS"] + 1, "prompt": prompt_addr}),
+        ("misaligned prompt", good_desc, {"tokens": 2, "prompt": prompt_addr + 4}),
+        ("prompt outside channel A", good_desc, {"tokens": 2, "prompt": prompt_addr + (1 << im.CHANNEL_SHIFT)}),
+        ("batch id >= vocab", good_desc, {"tokens": 2, "prompt": prompt_addr}),
+        ("batch past seq_len", good_desc, {"tokens": 2, "pos": c.seq_len - 1, "prompt": prompt_addr}),
     ]
     # Refused before any memory access: the arguments wrong by themselves.
-    no_burst = {"misaligned descriptor", "descriptor outside channel A", "skip_logits 2", "skip_logits 0x80000001"}
+    no_burst = {"misaligned descriptor", "descriptor outside channel A", "skip_logits 2", "skip_logits 0x80000001",
+                "tokens > MAX_TOKENS", "misaligned prompt", "prompt outside channel A"}
+    # The descriptor and the prompt beat read, then refused.
+    two_bursts = {"batch id >= vocab", "batch past seq_len"}
     logits_addr = model.desc["logits"]
     for label, desc, change in cases:
+        ids = [1, c.vocab_size] if label == "batch id >= vocab" else [1, 2]
+        tb.mem.write(prompt_addr, im.ForwardImage.prompt_bytes(ids))
         tb.mem.write(desc_addr, desc)
         tb.mem.write(logits_addr, bytes([SENTINEL]) * model.logits_bytes)
         before = tb.bursts()
@@ -520,7 +562,7 @@ async def run_test_config_errors(dut) -> None:
         after = tb.bursts()
         assert status.errors == ("CONFIG_ERROR",), f"{label}: STATUS {status}"
         reads = [a - b for a, b in zip(after, before)]
-        expected_reads = [0, 0, 0, 0] if label in no_burst else [1, 0, 0, 0]
+        expected_reads = [0, 0, 0, 0] if label in no_burst else [2, 0, 0, 0] if label in two_bursts else [1, 0, 0, 0]
         assert reads == expected_reads, f"{label}: bursts per channel {reads}, expected {expected_reads}"
         assert tb.mem.read(logits_addr, model.logits_bytes) == bytes([SENTINEL]) * model.logits_bytes, \
             f"{label}: logits written"
@@ -551,6 +593,34 @@ async def run_test_prompt_tokens(dut) -> None:
     await tb.token(5, 0, 0, skip_logits=True)
     reads = [a - b for a, b in zip(tb.bursts(), before)]
     assert reads[1:] == [0, 0, 0], f"layers 0 without logits: bursts per channel {reads}"
+
+
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
+async def run_test_batch(dut) -> None:
+    """Batches of prompt tokens (tokens >= 1: every weight fetch serves the batch): the tiny
+    model's positions 0-2 as a batch of MAX_TOKENS without logits, 3-4 as a batch of 2 with the
+    last one's logits, then position 5 alone (exact: it attends to every slot the batches wrote);
+    the random model (GS 32, every channel's kv heads) from position 0 as a batch with logits, then
+    one token; a batch of one. KV slots and logits exact against the tokens run one after another;
+    a batch token costs fewer cycles than a token alone."""
+    tb = TB(dut)
+    await tb.cycle_reset()
+    n = tb.maxima["MAX_TOKENS"]
+    model = tb.load(tiny_model())
+    model.reset()
+    ids = tokens_for(model, n + 3)
+    first = await tb.batch(ids[:n], 0, skip_logits=True)
+    await tb.batch(ids[n:n + 2], n)
+    single = await tb.token(ids[n + 2], n + 2)
+    tb.log.info("batch of %d without logits: %d cycles = %d a token; a token alone (pos %d, logits): %d",
+                n, first.cycles, first.cycles // n, n + 2, single.cycles)
+    assert first.cycles < n * single.cycles, f"a batch of {n} took {first.cycles} cycles, a token {single.cycles}"
+    model.reset()
+    await tb.batch([3], 0)
+    rnd = tb.load(random_model())
+    rnd.reset()
+    await tb.batch(tokens_for(rnd, n), 0)
+    await tb.token(tokens_for(rnd, 1)[0], n)
 
 
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
@@ -622,7 +692,7 @@ async def run_test_cycles_per_token(dut) -> None:
 # The int8 KV build reruns the data tests; control paths (errors, reset, interrupt) are the same RTL.
 INT8_TESTS = ["run_test_layers", "run_test_random_gqa/memory_inserter=None",
               "run_test_random_gqa/memory_inserter=cycle_pause", "run_test_reset_mid_token",
-              "run_test_prompt_tokens", "run_test_cycles_per_token"]
+              "run_test_prompt_tokens", "run_test_batch", "run_test_cycles_per_token"]
 
 
 @pytest.mark.parametrize("kv_int8", [0, 1], ids=["fp32_kv", "int8_kv"])

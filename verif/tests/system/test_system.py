@@ -10,6 +10,8 @@ host DMA (the model image in, the logits out) and the interrupt
 
 - logits of several positions equal the numerics model bit for bit, for the shipped tiny model
   and a random GS-32 GQA model (with a separate classifier) loaded into the same device;
+- batches of prompt tokens (``ForwardRunner.forward_batch``: the ids by DMA, one kernel run a
+  batch) on a card built with MAX_TOKENS 3 at small maxima: equal to the tokens one by one;
 - ``hlstransform generate --backend sim --temperature 0`` for 32 tokens gives the tokens of
   ``--backend numerics``, and those of ``--backend golden`` up to a near tie of the golden's
   logits (``hwmodel.GOLDEN_NEAR_TIE``, the published tolerance), for both ``--kv`` formats;
@@ -83,6 +85,29 @@ def test_runner_logits_bit_exact(kv: str) -> None:
             for pos, (token, exp) in enumerate(zip(tokens, expected)):
                 assert_bit_exact(exp, runner.forward(token, pos), f"{label} {kv} KV, token {token} at {pos}")
             assert all(c > 0 for c in runner.stats.cycles)
+
+
+# A card with batches of prompt tokens (MAX_TOKENS 3) at the forward tests' small maxima (a quick
+# build): the host's forward_batch through the shell's ports.
+BATCH_CARD = {"MAX_DIM": 128, "MAX_HIDDEN": 384, "MAX_HEADS": 8, "MAX_KV_HEADS": 8, "MAX_HEAD_SIZE": 64,
+              "MAX_VOCAB": 1024, "MAX_SEQ_LEN": 256, "MAX_LAYERS": 4, "MAX_TOKENS": 3}
+
+
+def test_runner_batches_bit_exact() -> None:
+    """Tiny model, int8 KV: positions 0-2 as a batch without logits (prompt ids by DMA), 3-4 as a
+    batch with the last one's logits, 5 alone: logits equal the tokens run one after another; the
+    cycle counter shows a batch token cheaper than a token alone."""
+    tiny = tiny_weights()
+    tokens = [1, 403, 89, 517, 66, 912]
+    expected = reference_logits(tiny, "int8", tokens)
+    with SimDevice(SIM_TOP, {**sim_parameters(tiny.config, "int8"), **BATCH_CARD}) as dev:
+        runner = ForwardRunner(dev, tiny, kv="int8", max_tokens=3)
+        assert runner.forward_batch(tokens[:3], 0) is None
+        assert_bit_exact(expected[4], runner.forward_batch(tokens[3:5], 3, logits=True), "batch at 3..4")
+        assert_bit_exact(expected[5], runner.forward(tokens[5], 5), "token at 5 after the batches")
+        batch, single = runner.stats.cycles[0] / 3, runner.stats.cycles[-1]
+        assert batch < single, f"a batch token took {batch:.0f} cycles, a token alone {single}"
+        assert runner.stats.runs(logits=False).tokens == [3]
 
 
 def test_bit_exact_check_catches_corruption() -> None:
