@@ -496,9 +496,8 @@ logic [31:0]            token_reg, token_next;
 logic [31:0]            pos_reg, pos_next;
 logic [31:0]            layers_reg, layers_next;
 logic                   skip_logits_reg, skip_logits_next;  // end after the last layer (a prompt token)
-logic [TN_WIDTH-1:0]    tokens_reg, tokens_next;      // 0: one token (token); 1..: a batch from prompt
+logic                   batch_reg, batch_next;        // the argument tokens != 0: the ids from prompt
 logic [63:0]            prompt_ptr_reg, prompt_ptr_next;
-logic                   desc_phase_reg, desc_phase_next;    // STEP_DESC's read: 0 the descriptor, 1 the prompt beat
 logic                   prompt_sent_reg, prompt_sent_next;  // the prompt beat's read was issued
 
 // The batch (a token is a batch of one): the current token, whose regions and position the steps
@@ -563,12 +562,12 @@ logic [31:0]            rdc_beats_reg [0:3];
 logic [31:0]            rdc_beats_next [0:3];
 logic [3:0]             rdc_tag_reg [0:3];
 logic [3:0]             rdc_tag_next [0:3];
-// A read command's values are picked by the state, the step and the phase alone (registers), in
-// rdc_*_data; the state machine's branches only say which channels load them (rdc_ld: address
-// and beats, rdc_tag_ld: the tag). Muxed through the branches, the sources came one after
-// another behind the branches' conditions (logic depth).
-logic                   rdc_ld [0:3];
-logic                   rdc_tag_ld [0:3];
+// A read command's values are picked by the step and the phase alone (registers), in rdc_*_data,
+// and every channel's command registers follow them while no command is pending (cmds_idle): a
+// command is only ever issued then, and a channel reads them only with its valid. The state
+// machine's branches say which channels issue (rdc_valid_next), nothing else: muxed through the
+// branches, or loaded by which branch issues, the values came behind the branches' conditions
+// (logic depth).
 logic [63:0]            rdc_addr_data [0:3];
 logic [31:0]            rdc_beats_data [0:3];
 logic [3:0]             rdc_tag_data [0:3];
@@ -676,6 +675,17 @@ logic                   eng_wen_reg, eng_wen_next;     // x loaded: engines take
 logic [TN_WIDTH-1:0]    eng_ntok_reg, eng_ntok_next;   // x vectors the engines and the writer take (1 ..)
 logic                   mm_sub_last_reg, mm_sub_last_next;  // a matrix step's last x load (token)
 wire                    mm_sub_last = MAX_TOKENS == 1 || mm_sub_last_reg;
+// A matrix step's sub-step about to start is its last (the one that streams the weights): the
+// classifier's only one, or the batch's last token's.
+wire                    mm_sub_last_go = step_reg == STEP_CLS || tok_last;
+// STATE_NEXT runs the same step again for the batch's next token: the steps that run per token
+// until the last, the matrix steps until their last x load. (ROPE, KVQ and KV repeat as a group,
+// in the KV arm; the classifier runs once, for the last token.)
+wire                    tok_repeat = (!tok_last && (step_reg == STEP_EMBED || step_reg == STEP_ROPE_ROW
+                                                    || step_reg == STEP_ATT || step_reg == STEP_RES1
+                                                    || step_reg == STEP_SWIGLU || step_reg == STEP_RES2))
+                                  || (!mm_sub_last && (step_reg == STEP_QKV || step_reg == STEP_WO
+                                                       || step_reg == STEP_W13 || step_reg == STEP_W2));
 logic                   q_seen_reg, q_seen_next;       // quantize_core done in this (sub-)step
 logic                   att_start_reg, att_start_next;
 
@@ -837,9 +847,8 @@ always_comb begin
     pos_next       = pos_reg;
     layers_next    = layers_reg;
     skip_logits_next = skip_logits_reg;
-    tokens_next    = tokens_reg;
+    batch_next     = batch_reg;
     prompt_ptr_next = prompt_ptr_reg;
-    desc_phase_next = desc_phase_reg;
     prompt_sent_next = prompt_sent_reg;
     ntok_m1_next   = ntok_m1_reg;
     tok_clr        = 1'b0;
@@ -934,8 +943,6 @@ always_comb begin
         kvcur_lay_next[c] = kvcur_lay_reg[c];
         sbpf_cur_next[c]  = sbpf_cur_reg[c];
         rdc_valid_next[c] = rdc_valid_reg[c] && !ch_rd_cmd_ready[c];
-        rdc_ld[c]         = 1'b0;
-        rdc_tag_ld[c]     = 1'b0;
         wrc_valid_next[c] = wrc_valid_reg[c] && !ch_wr_cmd_ready[c];
         wrc_addr_next[c]  = wrc_addr_reg[c];
         wrc_beats_next[c] = wrc_beats_reg[c];
@@ -983,11 +990,10 @@ always_comb begin
                                  && (core_args[32 * ARG_PROMPT +: 6] != 6'd0
                                      || (core_args[32 * ARG_PROMPT +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0));
                 skip_logits_next = core_args[32 * ARG_SKIP_LOGITS];
-                tokens_next      = TN_WIDTH'(core_args[32 * ARG_TOKENS +: 32]);
+                batch_next       = core_args[32 * ARG_TOKENS +: 32] != 32'd0;
                 ntok_m1_next     = core_args[32 * ARG_TOKENS +: 32] == 32'd0 ? '0
                                  : TI_WIDTH'(core_args[32 * ARG_TOKENS +: 32] - 32'd1);
                 prompt_ptr_next  = core_args[32 * ARG_PROMPT +: 64];
-                desc_phase_next  = 1'b0;
                 prompt_sent_next = 1'b0;
                 // The descriptor read's command comes from the step case like every other
                 // (an override by state in front of it cost channel 0's address a LUT level).
@@ -1009,26 +1015,21 @@ always_comb begin
                 state_next   = STATE_IDLE;
             end else begin
                 rdc_valid_next[0] = 1'b1;
-                rdc_ld[0]         = 1'b1;
-                rdc_tag_ld[0]     = 1'b1;
                 cfg_clear         = 1'b1;
                 desc_cnt_next     = '0;
-                desc_phase_next   = 1'b1;
                 state_next        = STATE_DESC_WAIT;
             end
         end
         STATE_DESC_WAIT: begin
             // A batch's token ids: one more beat on channel A, after the descriptor's.
-            if (tokens_reg != '0 && !prompt_sent_reg && cmds_idle) begin
+            if (batch_reg && !prompt_sent_reg && cmds_idle) begin
                 rdc_valid_next[0] = 1'b1;
-                rdc_ld[0]         = 1'b1;
-                rdc_tag_ld[0]     = 1'b1;
                 prompt_sent_next  = 1'b1;
             end
             if (ch_rd_tvalid[0] && ch_rd_tready[0]) begin
                 desc_cnt_next = desc_cnt_reg + 1'b1;
             end
-            if (32'(desc_cnt_reg) == 32'(forward_desc_pkg::DESC_BEATS) + 32'(tokens_reg != '0)) begin
+            if (32'(desc_cnt_reg) == 32'(forward_desc_pkg::DESC_BEATS) + 32'(batch_reg)) begin
                 if (rd_err_reg) begin
                     // The descriptor itself is unreliable: stop here.
                     done_next  = 1'b1;
@@ -1063,7 +1064,7 @@ always_comb begin
             phase_next   = 3'd0;
             for (int c = 0; c < 4; c++) begin
                 mmb_next[c]     = c_mat_beats[32 * (4 * mm + c) +: 32];
-                mmb_any_next[c] = c_mat_beats[32 * (4 * mm + c) +: 32] != 32'd0;
+                mmb_any_next[c] = c_mat_beats[32 * (4 * mm + c) +: 32] != 32'd0 && mm_sub_last_go;
             end
             ra_seen_next = 1'b0;
             wr_seen_next = 1'b0;
@@ -1071,14 +1072,14 @@ always_comb begin
                 STEP_EMBED: begin
                     emb_start_next = 1'b1;
                     w_start_next   = 1'b1;
-                    w_base_next    = tb | AW'(X_BASE);
+                    w_base_next    = AW'(X_BASE);
                     w_count_next   = CW'(c_dim_beats);
                     w_engines_next = 1'b0;
                     w_src_next     = WS_EMBED;
                 end
                 STEP_ROPE_ROW: begin
                     w_start_next   = 1'b1;
-                    w_base_next    = tb | AW'(ROPE_BASE);
+                    w_base_next    = AW'(ROPE_BASE);
                     w_count_next   = CW'(c_hs_beats);
                     w_engines_next = 1'b0;
                     w_src_next     = WS_ROPE;
@@ -1087,7 +1088,7 @@ always_comb begin
                     // A sub-step per token of the batch loads its x vector (the classifier: the
                     // last token's alone); the first starts the engines and the writer, which
                     // take the batch's vectors one after another and write every token's results.
-                    mm_sub_last_next = step_reg == STEP_CLS || tok_last;
+                    mm_sub_last_next = mm_sub_last_go;
                     if (MAX_TOKENS == 1 || step_reg == STEP_CLS || tok_reg == '0) begin
                         eng_start_next  = 1'b1;
                         eng_ntok_next   = step_reg == STEP_CLS ? TN_WIDTH'(1) : TN_WIDTH'(ntok_m1_reg) + 1'b1;
@@ -1104,7 +1105,7 @@ always_comb begin
                     q_kv_next       = 1'b0;
                     rms_start_next  = mm_norm;
                     ra_start_next   = 1'b1;
-                    ra_base_next    = tb | mm_src;
+                    ra_base_next    = mm_src;
                     // rmsnorm_core takes x twice (sum of squares, then scaling): the region
                     // read twice over.
                     ra_count_next   = CW'(mm_norm ? c_dim_beats << 1 : mm_hidden ? c_hid_beats : c_dim_beats);
@@ -1131,33 +1132,33 @@ always_comb begin
                         end
                         // q and k heads back to back, each beat with its table beat (per head).
                         ew_op_next    = EW_ROPE;
-                        ra_base_next  = tb | AW'(QKV_BASE);
+                        ra_base_next  = AW'(QKV_BASE);
                         ra_count_next = CW'(c_dim_beats + c_kv_beats);
                         ra_wrap_next  = CW'(c_dim_beats + c_kv_beats);
-                        rb_base_next  = tb | AW'(ROPE_BASE);
+                        rb_base_next  = AW'(ROPE_BASE);
                         rb_count_next = CW'(c_dim_beats + c_kv_beats);
                         rb_wrap_next  = CW'(c_hs_beats);
-                        w_base_next   = tb | AW'(QKV_BASE);
+                        w_base_next   = AW'(QKV_BASE);
                         w_count_next  = CW'(c_dim_beats + c_kv_beats);
                     end else if (step_reg == STEP_SWIGLU) begin
                         ew_op_next    = EW_SWIGLU;
-                        ra_base_next  = tb | AW'(H13_BASE);
+                        ra_base_next  = AW'(H13_BASE);
                         ra_count_next = CW'(c_hid_beats);
                         ra_wrap_next  = CW'(c_hid_beats);
-                        rb_base_next  = tb | (AW'(H13_BASE) + AW'(c_hid_beats));
+                        rb_base_next  = AW'(H13_BASE) + AW'(c_hid_beats);
                         rb_count_next = CW'(c_hid_beats);
                         rb_wrap_next  = CW'(c_hid_beats);
-                        w_base_next   = tb | AW'(HB_BASE);
+                        w_base_next   = AW'(HB_BASE);
                         w_count_next  = CW'(c_hid_beats);
                     end else begin
                         ew_op_next    = EW_ADD;
-                        ra_base_next  = tb | AW'(X_BASE);
+                        ra_base_next  = AW'(X_BASE);
                         ra_count_next = CW'(c_dim_beats);
                         ra_wrap_next  = CW'(c_dim_beats);
-                        rb_base_next  = tb | AW'(XB_BASE);
+                        rb_base_next  = AW'(XB_BASE);
                         rb_count_next = CW'(c_dim_beats);
                         rb_wrap_next  = CW'(c_dim_beats);
-                        w_base_next   = tb | AW'(X_BASE);
+                        w_base_next   = AW'(X_BASE);
                         w_count_next  = CW'(c_dim_beats);
                     end
                 end
@@ -1167,7 +1168,7 @@ always_comb begin
                     // group sizes) each, into the KV buffer: the run's latency is paid once a
                     // layer, not once a head vector (STEP_KV then only writes).
                     ra_start_next   = 1'b1;
-                    ra_base_next    = tb | (AW'(QKV_BASE) + AW'(c_dim_beats));
+                    ra_base_next    = AW'(QKV_BASE) + AW'(c_dim_beats);
                     ra_count_next   = CW'(c_kv_beats << 1);
                     ra_wrap_next    = CW'(c_kv_beats << 1);
                     ra_route_next   = RA_QUANT;
@@ -1194,8 +1195,8 @@ always_comb begin
                     end else begin
                         // k head kvh at QKV[dim + kvh hs], v head at QKV[dim + kv_dim + kvh hs].
                         ra_start_next = 1'b1;
-                        ra_base_next  = tb | (AW'(QKV_BASE) + AW'(c_dim_beats) + (which_reg ? AW'(c_kv_beats) : AW'(0))
-                                             + kvoff_reg);
+                        ra_base_next  = AW'(QKV_BASE) + AW'(c_dim_beats) + (which_reg ? AW'(c_kv_beats) : AW'(0))
+                                      + kvoff_reg;
                         ra_count_next = CW'(c_hs_beats);
                         ra_wrap_next  = CW'(c_hs_beats);
                         ra_route_next = RA_WRITE;
@@ -1211,12 +1212,12 @@ always_comb begin
                     // results reach ATT by address (the writer's addressed four-stream mode).
                     att_start_next = 1'b1;
                     ra_start_next  = 1'b1;
-                    ra_base_next   = tb | AW'(QKV_BASE);
+                    ra_base_next   = AW'(QKV_BASE);
                     ra_count_next  = CW'(c_dim_beats);
                     ra_wrap_next   = CW'(c_dim_beats);
                     ra_route_next  = RA_ATTQ;
                     w_start_next   = 1'b1;
-                    w_base_next    = tb | AW'(ATT_BASE);
+                    w_base_next    = AW'(ATT_BASE);
                     w_count_next   = CW'(c_dim_beats);
                     w_engines_next = 1'b1;
                     w_src_next     = WS_ATT;
@@ -1231,6 +1232,18 @@ always_comb begin
                     wd_src_next   = WD_RA;
                 end
             endcase
+            // Each step reads and writes its token's copy of the regions: token tok's base tb (a
+            // multiple of TOK_W, above every region's words) ORed on here, once. Not the logits
+            // (one copy) nor an engine run's results: a matrix step's writer places each token's
+            // copy itself (TOKEN_STRIDE), the attention lanes' beats carry their word addresses
+            // (att_out_taddr). A base a step leaves as it was belongs to a unit it does not start.
+            if (step_reg != STEP_LOGITS) begin
+                ra_base_next = ra_base_next | tb;
+                rb_base_next = rb_base_next | tb;
+            end
+            if (!w_engines_next) begin
+                w_base_next = w_base_next | tb;
+            end
             state_next = STATE_ISSUE;
         end
         STATE_ISSUE: begin
@@ -1243,12 +1256,8 @@ always_comb begin
                         // Scales first: embed_core takes them all before the first value beat.
                         if (phase_reg == 3'd0) begin
                             rdc_valid_next[0] = 1'b1;
-                            rdc_ld[0]         = 1'b1;
-                            rdc_tag_ld[0]     = 1'b1;
                         end else if (phase_reg == 3'd1) begin
                             rdc_valid_next[0] = 1'b1;
-                            rdc_ld[0]         = 1'b1;
-                            rdc_tag_ld[0]     = 1'b1;
                         end else begin
                             state_next = STATE_WAIT;
                         end
@@ -1256,8 +1265,6 @@ always_comb begin
                     STEP_ROPE_ROW: begin
                         if (phase_reg == 3'd0) begin
                             rdc_valid_next[0] = 1'b1;
-                            rdc_ld[0]         = 1'b1;
-                            rdc_tag_ld[0]     = 1'b1;
                         end else begin
                             state_next = STATE_WAIT;
                         end
@@ -1271,20 +1278,21 @@ always_comb begin
                         if (phase_reg == 3'd0) begin
                             if (mm_norm) begin
                                 rdc_valid_next[0] = 1'b1;
-                                rdc_ld[0]         = 1'b1;
-                                rdc_tag_ld[0]     = 1'b1;
                                 if (step_reg != STEP_CLS && mm_sub_last) begin
                                     norm_ptr_next = norm_ptr_reg + c_norm_stride;
                                 end
                             end
-                        end else if (phase_reg == 3'd1 && mm_sub_last) begin
+                        end else if (phase_reg == 3'd1) begin
+                            // mmb_any_reg: the channels with blocks, set at the last sub-step only
+                            // (STATE_STEP), so the sub-step test stays off the commands' logic.
                             for (int c = 0; c < 4; c++) begin
                                 if (mmb_any_reg[c]) begin
                                     rdc_valid_next[c] = 1'b1;
-                                    rdc_ld[c]         = 1'b1;
-                                    rdc_tag_ld[c]     = 1'b1;
                                     wptr_next[c]      = wptr_reg[c] + {26'd0, mmb_reg[c], 6'd0};
                                 end
+                            end
+                            if (!mm_sub_last) begin
+                                state_next = STATE_WAIT;  // an earlier token's sub-step: its x load alone
                             end
                         end else begin
                             state_next = STATE_WAIT;
@@ -1319,31 +1327,23 @@ always_comb begin
                         // heads per lane), so the lanes' commands are all out at once and no lane
                         // waits on another; values come through port 1, so a lane's next keys need
                         // not wait behind its values.
-                        rdc_valid_next[att_ch] = 1'b1;
-                        // Loaded at a head's end too (kv head akvh's base, the tag kept).
-                        rdc_ld[att_ch]         = 1'b1;
-                        rdc_tag_ld[att_ch]     = 1'b1;
-                        case (att_phase)
-                            3'd0, 3'd1, 3'd2, 3'd3: begin
+                        if (!att_phase[2]) begin
+                            rdc_valid_next[att_ch] = 1'b1;
+                        end else begin
+                            // The head's commands are out: the next head, or the step waits.
+                            phase_next = 3'd0;
+                            head_next  = head_reg + 1'b1;
+                            if (sub_last_reg) begin
+                                sub_next  = 32'd0;
+                                akvh_next = akvh_reg + 1'b1;
+                                akvh_step = 1'b1;
+                            end else begin
+                                sub_next = sub_reg + 32'd1;
                             end
-                            default: begin
-                                rdc_tag_ld[att_ch]     = 1'b0;
-                                // The head's commands are out: the next head, or the step waits.
-                                rdc_valid_next[att_ch] = 1'b0;
-                                phase_next             = 3'd0;
-                                head_next              = head_reg + 1'b1;
-                                if (sub_last_reg) begin
-                                    sub_next  = 32'd0;
-                                    akvh_next = akvh_reg + 1'b1;
-                                    akvh_step = 1'b1;
-                                end else begin
-                                    sub_next = sub_reg + 32'd1;
-                                end
-                                if (head_last_reg) begin
-                                    state_next = STATE_WAIT;
-                                end
+                            if (head_last_reg) begin
+                                state_next = STATE_WAIT;
                             end
-                        endcase
+                        end
                     end
                     STEP_ROPE: begin
                         // int8 KV: the scale is one word of a beat, so the KV step reads the beat,
@@ -1354,8 +1354,6 @@ always_comb begin
                         // no sub-step waits out a read latency.
                         if (KV_INT8) begin
                             rdc_valid_next[kv_ch] = 1'b1;
-                            rdc_ld[kv_ch]         = 1'b1;
-                            rdc_tag_ld[kv_ch]     = 1'b1;
                             which_next            = !which_reg;
                             if (which_reg) begin
                                 sbpf_cur_next[kv_ch] = sbpf_cur_reg[kv_ch] + (c_cache_bytes << 1);
@@ -1389,42 +1387,42 @@ always_comb begin
             end
         end
         STATE_NEXT: begin
-            // A batch runs each step for its tokens one after another (tok_inc: the same step
-            // again, for the next token), except the matrix steps, whose sub-steps load each
-            // token's x and whose weights stream once, and ROPE, KVQ, KV, which run as a group
-            // per token (a token's KV slots are written before the next token's RoPE step reads
-            // ahead its int8 scale beats, which may be the same beats). tok_clr: token 0 for the
-            // next step; the classifier keeps the last token.
+            // A batch runs each step for its tokens one after another: tok_repeat, the same step
+            // again for the next token (tok_inc). The matrix steps repeat their sub-steps, each
+            // loading one token's x (the last streams the weights once for all); ROPE, KVQ and KV
+            // repeat as a group per token (the KV arm below: a token's KV slots are written
+            // before the next token's RoPE step reads ahead its int8 scale beats, which may be the
+            // same beats). A step that goes on starts its successor at token 0 (tok_clr); the
+            // classifier keeps the last token.
             state_next = STATE_STEP;
-            case (step_reg)
-                STEP_EMBED: begin
-                    if (!tok_last) begin
-                        tok_inc = 1'b1;
-                    end else if (no_layers_reg && skip_logits_reg) begin
-                        done_next  = 1'b1;
-                        state_next = STATE_IDLE;
-                    end else if (no_layers_reg) begin
-                        step_next = STEP_CLS;
-                        for (int c = 0; c < 4; c++) begin
-                            wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
+            // The attention walk starts at head 0 whenever STEP_ATT is entered (only it reads these).
+            head_next  = '0;
+            akvh_next  = '0;
+            akvh_first = 1'b1;
+            sub_next   = 32'd0;
+            if (tok_repeat) begin
+                tok_inc = 1'b1;
+            end else begin
+                case (step_reg)
+                    STEP_EMBED: begin
+                        if (no_layers_reg && skip_logits_reg) begin
+                            done_next  = 1'b1;
+                            state_next = STATE_IDLE;
+                        end else if (no_layers_reg) begin
+                            step_next = STEP_CLS;
+                            for (int c = 0; c < 4; c++) begin
+                                wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
+                            end
+                        end else begin
+                            tok_clr   = 1'b1;
+                            step_next = STEP_ROPE_ROW;
                         end
-                    end else begin
-                        tok_clr   = 1'b1;
-                        step_next = STEP_ROPE_ROW;
                     end
-                end
-                STEP_ROPE_ROW: begin
-                    if (!tok_last) begin
-                        tok_inc = 1'b1;
-                    end else begin
+                    STEP_ROPE_ROW: begin
                         tok_clr   = 1'b1;
                         step_next = STEP_QKV;
                     end
-                end
-                STEP_QKV: begin
-                    if (!mm_sub_last) begin
-                        tok_inc = 1'b1;
-                    end else begin
+                    STEP_QKV: begin
                         tok_clr   = 1'b1;
                         step_next = STEP_ROPE;
                         // Each token's KV step walks the layer's kv heads from here.
@@ -1432,76 +1430,52 @@ always_comb begin
                             kvcur_lay_next[c] = kvcur_reg[c];
                         end
                     end
-                end
-                STEP_ROPE: begin
-                    step_next  = KV_INT8 ? STEP_KVQ : STEP_KV;
-                    kvh_next   = '0;
-                    which_next = 1'b0;
-                    kvoff_next = '0;
-                end
-                STEP_KVQ: begin
-                    step_next = STEP_KV;
-                    kvgv_next = KVG_WIDTH'(c_n_kv_heads);
-                end
-                STEP_KV: begin
-                    which_next = !which_reg;
-                    if (which_reg) begin
-                        // The head's key and value caches are done: the channel's next head.
-                        kvcur_next[kv_ch] = kvcur_reg[kv_ch] + (c_cache_bytes << 1);
-                        kvh_next          = kvh_reg + 1'b1;
-                        kvgv_next         = kvgv_reg + 1'b1;
-                        kvoff_next        = kvoff_reg + AW'(c_hs_beats);
-                        if (kvh_last_reg && !tok_last) begin
-                            // The batch's next token: its RoPE, KVQ and KV steps, the same heads.
-                            tok_inc   = 1'b1;
-                            step_next = STEP_ROPE;
-                            for (int c = 0; c < 4; c++) begin
-                                kvcur_next[c] = kvcur_lay_reg[c];
+                    STEP_ROPE: begin
+                        step_next  = KV_INT8 ? STEP_KVQ : STEP_KV;
+                        kvh_next   = '0;
+                        which_next = 1'b0;
+                        kvoff_next = '0;
+                    end
+                    STEP_KVQ: begin
+                        step_next = STEP_KV;
+                        kvgv_next = KVG_WIDTH'(c_n_kv_heads);
+                    end
+                    STEP_KV: begin
+                        which_next = !which_reg;
+                        if (which_reg) begin
+                            // The head's key and value caches are done: the channel's next head.
+                            kvcur_next[kv_ch] = kvcur_reg[kv_ch] + (c_cache_bytes << 1);
+                            kvh_next          = kvh_reg + 1'b1;
+                            kvgv_next         = kvgv_reg + 1'b1;
+                            kvoff_next        = kvoff_reg + AW'(c_hs_beats);
+                            if (kvh_last_reg && !tok_last) begin
+                                // The batch's next token: its RoPE, KVQ and KV steps, the same heads.
+                                tok_inc   = 1'b1;
+                                step_next = STEP_ROPE;
+                                for (int c = 0; c < 4; c++) begin
+                                    kvcur_next[c] = kvcur_lay_reg[c];
+                                end
+                            end else if (kvh_last_reg) begin
+                                // Token t attends to positions 0 .. pos + t: the slots of the
+                                // batch's earlier tokens were written in the KV steps above.
+                                tok_clr   = 1'b1;
+                                step_next = STEP_ATT;
                             end
-                        end else if (kvh_last_reg) begin
-                            tok_clr   = 1'b1;
-                            step_next = STEP_ATT;
-                            head_next = '0;
-                            akvh_next = '0;
-                            akvh_first = 1'b1;
-                            sub_next  = 32'd0;
                         end
                     end
-                end
-                STEP_ATT: begin
-                    // Token t attends to positions 0 .. pos + t: the slots of the batch's
-                    // earlier tokens were written in the KV steps above.
-                    head_next  = '0;
-                    akvh_next  = '0;
-                    akvh_first = 1'b1;
-                    sub_next   = 32'd0;
-                    if (!tok_last) begin
-                        tok_inc = 1'b1;
-                    end else begin
+                    STEP_ATT: begin
                         tok_clr   = 1'b1;
                         step_next = STEP_WO;
                     end
-                end
-                STEP_WO, STEP_W13, STEP_W2: begin
-                    if (!mm_sub_last) begin
-                        tok_inc = 1'b1;
-                    end else begin
+                    STEP_WO, STEP_W13, STEP_W2: begin
                         tok_clr   = 1'b1;
                         step_next = step_reg == STEP_WO ? STEP_RES1 : step_reg == STEP_W13 ? STEP_SWIGLU : STEP_RES2;
                     end
-                end
-                STEP_RES1, STEP_SWIGLU: begin
-                    if (!tok_last) begin
-                        tok_inc = 1'b1;
-                    end else begin
+                    STEP_RES1, STEP_SWIGLU: begin
                         tok_clr   = 1'b1;
                         step_next = step_reg == STEP_RES1 ? STEP_W13 : STEP_W2;
                     end
-                end
-                STEP_RES2: begin
-                    if (!tok_last) begin
-                        tok_inc = 1'b1;
-                    end else begin
+                    STEP_RES2: begin
                         layer_next = layer_reg + 32'd1;
                         if (layer_last_reg && skip_logits_reg) begin
                             // Prompt tokens: their KV slots were written (and acknowledged) in
@@ -1519,13 +1493,13 @@ always_comb begin
                             step_next = STEP_QKV;
                         end
                     end
-                end
-                STEP_CLS: step_next = STEP_LOGITS;
-                default: begin  // STEP_LOGITS: the run is over
-                    done_next  = 1'b1;
-                    state_next = STATE_IDLE;
-                end
-            endcase
+                    STEP_CLS: step_next = STEP_LOGITS;
+                    default: begin  // STEP_LOGITS: the run is over
+                        done_next  = 1'b1;
+                        state_next = STATE_IDLE;
+                    end
+                endcase
+            end
         end
         default: begin
             state_next = STATE_IDLE;
@@ -1592,17 +1566,18 @@ always_comb begin
             end
             STEP_DESC: begin
                 if (c == 0) begin
-                    rdc_addr_data[c]  = desc_phase_reg ? prompt_ptr_reg : desc_ptr_reg;
-                    rdc_beats_data[c] = desc_phase_reg ? 32'd1 : 32'(forward_desc_pkg::DESC_BEATS);
+                    // STATE_DESC reads the descriptor, STATE_DESC_WAIT (a batch) the prompt beat.
+                    rdc_addr_data[c]  = state_reg == STATE_DESC ? desc_ptr_reg : prompt_ptr_reg;
+                    rdc_beats_data[c] = state_reg == STATE_DESC ? 32'(forward_desc_pkg::DESC_BEATS) : 32'd1;
                     rdc_tag_data[c]   = TAG_DESC;
                 end
             end
             default: begin
             end
         endcase
-        rdc_addr_next[c]  = rdc_ld[c] ? rdc_addr_data[c] : rdc_addr_reg[c];
-        rdc_beats_next[c] = rdc_ld[c] ? rdc_beats_data[c] : rdc_beats_reg[c];
-        rdc_tag_next[c]   = rdc_tag_ld[c] ? rdc_tag_data[c] : rdc_tag_reg[c];
+        rdc_addr_next[c]  = cmds_idle ? rdc_addr_data[c] : rdc_addr_reg[c];
+        rdc_beats_next[c] = cmds_idle ? rdc_beats_data[c] : rdc_beats_reg[c];
+        rdc_tag_next[c]   = cmds_idle ? rdc_tag_data[c] : rdc_tag_reg[c];
     end
 end
 
@@ -1644,9 +1619,8 @@ always_ff @(posedge clk) begin
     pos_reg         <= pos_next;
     layers_reg      <= layers_next;
     skip_logits_reg <= skip_logits_next;
-    tokens_reg      <= tokens_next;
+    batch_reg       <= batch_next;
     prompt_ptr_reg  <= prompt_ptr_next;
-    desc_phase_reg  <= desc_phase_next;
     prompt_sent_reg <= prompt_sent_next;
     ntok_m1_reg     <= ntok_m1_next;
     // The batch's current token and its values (above).
@@ -1922,7 +1896,8 @@ fwd_config #(
     .s_axis_desc_tvalid(ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_DESC),
     .check(cfg_check),
     .arg_token(token_reg),
-    .arg_tokens(32'(tokens_reg)),
+    .arg_batch(batch_reg),
+    .arg_last_tok(4'(ntok_m1_reg)),
     .arg_pos(pos_reg),
     .arg_layers(layers_reg),
     .done(cfg_done),
@@ -2592,6 +2567,14 @@ always_ff @(posedge clk) begin
             && rdc_addr_data[att_ch] != att_addr_expect) begin
         $error("forward: attention read address %h for kv head %0d phase %0d, expected %h",
                rdc_addr_data[att_ch], akvh_reg, att_phase, att_addr_expect);
+    end
+end
+// The command registers follow rdc_*_data whenever no command is pending (above), which holds
+// only if a run starts with none pending: every run ends with its reads consumed and its writes
+// acknowledged.
+always_ff @(posedge clk) begin
+    if (!rst_reg && state_reg == STATE_DESC && !cmds_idle) begin
+        $error("forward: a run started with a memory command still pending");
     end
 end
 `endif

@@ -66,7 +66,8 @@ module fwd_config #(
      */
     input  wire           check,            // one-cycle pulse: check with these arguments
     input  wire  [31:0]   arg_token,
-    input  wire  [31:0]   arg_tokens,       // 0: one token, arg_token; 1..MAX_TOKENS: the prompt beat's ids
+    input  wire           arg_batch,        // 0: one token, arg_token; 1: a batch, the prompt beat's ids
+    input  wire  [3:0]    arg_last_tok,     // the run's tokens - 1 (0 with one token; MAX_TOKENS <= 16)
     input  wire  [31:0]   arg_pos,
     input  wire  [31:0]   arg_layers,
     output wire           done,             // one-cycle pulse: outputs valid
@@ -194,17 +195,17 @@ assign head_size    = f_hs[31:0];
 assign gs64         = f_gs[6];
 
 /*
- * The run's tokens: one (arg_tokens 0: arg_token) or a batch (the prompt beat's first
- * arg_tokens words); the batch's last position
+ * The run's tokens: one (arg_batch 0: arg_token) or a batch (the prompt beat's first
+ * arg_last_tok + 1 words); the batch's last position
  */
 logic [31:0] tok_id_c [0:MAX_TOKENS-1];
 logic [31:0] ntok_c;
 logic [32:0] pos_last_c;
 
 always_comb begin
-    ntok_c = arg_tokens == 32'd0 ? 32'd1 : arg_tokens;
+    ntok_c = 32'(arg_last_tok) + 32'd1;
     for (int t = 0; t < MAX_TOKENS; t++) begin
-        tok_id_c[t] = arg_tokens == 32'd0 ? arg_token : prompt_reg[32 * t +: 32];
+        tok_id_c[t] = arg_batch ? prompt_reg[32 * t +: 32] : arg_token;
     end
     pos_last_c = 33'(arg_pos) + 33'(ntok_c) - 33'd1;
 end
