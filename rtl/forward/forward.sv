@@ -2549,6 +2549,15 @@ for (genvar c = 0; c < 4; c++) begin : g_att
 end
 
 `ifndef SYNTHESIS
+// The checks below run from the first reset on: before it the registers hold whatever the
+// simulator put there (Verilator's random initial values).
+logic sim_reset_seen;
+initial sim_reset_seen = 1'b0;
+always @(posedge clk) begin
+    if (rst_reg) begin
+        sim_reset_seen <= 1'b1;
+    end
+end
 // att_addr_reg's schedule (above) against the sums it stands for, at every attention read
 // command: a head's commands faster than the next addresses form would stop the simulation here.
 logic [63:0] att_base;  // kv head akvh's base (its key cache), from the head table
@@ -2563,7 +2572,7 @@ always_comb begin
     endcase
 end
 always_ff @(posedge clk) begin
-    if (!rst_reg && state_reg == STATE_ISSUE && step_reg == STEP_ATT && cmds_idle && !att_phase[2]
+    if (sim_reset_seen && !rst_reg && state_reg == STATE_ISSUE && step_reg == STEP_ATT && cmds_idle && !att_phase[2]
             && rdc_addr_data[att_ch] != att_addr_expect) begin
         $error("forward: attention read address %h for kv head %0d phase %0d, expected %h",
                rdc_addr_data[att_ch], akvh_reg, att_phase, att_addr_expect);
@@ -2573,7 +2582,7 @@ end
 // only if a run starts with none pending: every run ends with its reads consumed and its writes
 // acknowledged.
 always_ff @(posedge clk) begin
-    if (!rst_reg && state_reg == STATE_DESC && !cmds_idle) begin
+    if (sim_reset_seen && !rst_reg && state_reg == STATE_DESC && !cmds_idle) begin
         $error("forward: a run started with a memory command still pending");
     end
 end
