@@ -401,8 +401,10 @@ TABLE_BEGIN, TABLE_END = "<!-- bench-table:begin -->", "<!-- bench-table:end -->
 def command_of(r: dict) -> str:
     """The command line that reproduces a result."""
     parts = ["hlstransform bench", f"--shape {r['shape']}", f"--kv {r['kv']}"]
-    if r["pos"]:
-        parts.append(f"--pos {r['pos']}")
+    # r["pos"] is the first decode token's position; the prompt tokens come before it.
+    start = r["pos"] - (r["prefill"]["tokens"] if "prefill" in r else 0)
+    if start:
+        parts.append(f"--pos {start}")
     if r["tokens"] != 1:
         parts.append(f"--tokens {r['tokens']}")
     if "prefill" in r:
@@ -414,17 +416,27 @@ def command_of(r: dict) -> str:
     return " ".join(parts)
 
 
+def prefill_cell(r: dict) -> str:
+    """The table's prefill figure: prompt tokens a second and the ratio to the row's decode rate
+    (the decode token after the prompt), or a dash for a decode-only run."""
+    if "prefill" not in r:
+        return "-"
+    p = r["prefill"]
+    return (f"{p['tok_per_s_250mhz']:,.1f} ({p['speedup_vs_decode']:.2f}x decode, "
+            f"batches of {p.get('batch', 1)})")
+
+
 def render_table(results: list[dict]) -> str:
     """The markdown table of docs/results.md: one row per result, with its command."""
     rows = ["| shape | KV | pos | cycles/token | tok/s 250 MHz | tok/s 200 MHz | matmul | attention | KV store | other "
-            "| DDR util. | roofline tok/s | of roofline | bit-exact | command |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+            "| DDR util. | roofline tok/s | of roofline | prefill tok/s 250 MHz | bit-exact | command |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in results:
         rows.append(
             f"| {r['shape']} | {r['kv']} | {r['pos']} | {r['cycles_per_token']:,.0f} | {r['tok_per_s_250mhz']:,.1f} "
             f"| {r['tok_per_s_200mhz']:,.1f} | {r['cycles_matmul']:,.0f} | {r['cycles_attention']:,.0f} "
             f"| {r['cycles_kv_store']:,.0f} | {r['cycles_other']:,.0f} | {r['ddr_utilization']:.1%} "
-            f"| {r['roofline_tok_per_s_250mhz']:,.1f} | {r['roofline_fraction']:.1%} "
+            f"| {r['roofline_tok_per_s_250mhz']:,.1f} | {r['roofline_fraction']:.1%} | {prefill_cell(r)} "
             f"| {'yes' if r['bit_exact'] else 'not checked' if r['bit_exact'] is None else 'NO'} | `{command_of(r)}` |")
     speeds = ", ".join(f"{r['shape']} {r['sim_cycles_per_s']:,.0f}" for r in results)
     rows += ["", f"Cycles are per token (the CYCLES register); matmul / attention / KV store: the kernel's "

@@ -138,7 +138,26 @@ def test_results_table_is_written_between_its_markers(tmp_path):
     text = doc.read_text()
     assert "old" not in text and text.startswith("# R\n\nbefore\n") and text.endswith("after\n")
     assert "| stories110M | int8 | 512 | 650,000 | 384.6 |" in text
+    assert "| 90.0% | - | yes |" in text  # no prefill in this run
     assert "`hlstransform bench --shape stories110M --kv int8 --pos 512`" in text
     doc.write_text("no markers")
     with pytest.raises(Exception, match="bench-table"):
         bench.write_table([r], doc)
+
+
+def test_results_table_shows_a_prefill_run():
+    """A run with prompt batches shows their rate and its ratio to decode, and the command that
+    reproduces it names the batch."""
+    r = {"shape": "stories110M", "kv": "int8", "pos": 5, "tokens": 1, "ddr": {"timing": "honest"},
+         "cycles_per_token": 600_000, "tok_per_s_250mhz": 416.7, "tok_per_s_200mhz": 333.3, "cycles_matmul": 540_000,
+         "cycles_attention": 9_000, "cycles_kv_store": 4_700, "cycles_other": 13_000, "ddr_utilization": 0.8,
+         "roofline_tok_per_s_250mhz": 460.0, "roofline_fraction": 0.9, "bit_exact": True, "sim_cycles_per_s": 2000,
+         "prefill": {"tokens": 5, "batch": 5, "cycles_per_token": 120_000, "logits": False,
+                     "tok_per_s_250mhz": 2083.3, "speedup_vs_decode": 5.0}}
+    table = bench.render_table([r])
+    assert "| 2,083.3 (5.00x decode, batches of 5) |" in table
+    # The table's pos is the decode token's (after the prompt); the command starts the prompt at 0.
+    assert "| stories110M | int8 | 5 | 600,000 |" in table
+    assert "`hlstransform bench --shape stories110M --kv int8 --prefill 5 --batch 5`" in table
+    r["pos"] = 517
+    assert "`hlstransform bench --shape stories110M --kv int8 --pos 512 --prefill 5 --batch 5`" in bench.render_table([r])
