@@ -77,17 +77,18 @@ synth: $(STAMP)
 
 # Throughput benchmark (docs/results.md): each BENCH_RUNS entry is one `hlstransform bench` run
 # (shape:kv:pos, or shape:kv:pos:prefill:batch for prompt tokens in batches before the decode
-# token, on a card built for that batch); every result is appended to build/bench/results.jsonl,
+# token, on a card built for that batch; a sixth field, shape:kv:pos:prefill:batch:banks, builds
+# the card with the weights on chip, that many banks a channel: --onchip); every result is appended to build/bench/results.jsonl,
 # printed, plotted on the roofline docs/results/roofline.png and tabled in docs/results.md
 # (between its bench-table markers). A stories110M token simulates in a few minutes.
-BENCH_RUNS ?= stories15M:fp32:0 stories42M:int8:0 stories110M:int8:0 stories110M:fp32:0 stories110M:int8:512 stories110M:int8:1000 stories110M:int8:0:5:5
+BENCH_RUNS ?= stories15M:fp32:0 stories15M:fp32:0:0:1:4 stories42M:int8:0 stories110M:int8:0 stories110M:fp32:0 stories110M:int8:512 stories110M:int8:1000 stories110M:int8:0:5:5
 BENCH_FLAGS ?=
 bench: $(STAMP)
 	@mkdir -p build/bench docs/results
 	@rm -f build/bench/results.jsonl
 	@set -e; for run in $(BENCH_RUNS); do \
-	    IFS=: read -r shape kv pos prefill batch <<< "$$run"; \
-	    extra=$${prefill:+--prefill $$prefill --batch $${batch:-1}}; \
+	    IFS=: read -r shape kv pos prefill batch banks <<< "$$run"; \
+	    extra="$${prefill:+--prefill $$prefill --batch $${batch:-1}}$${banks:+ --onchip $$banks}"; \
 	    echo "== hlstransform bench --shape $$shape --kv $$kv --pos $$pos $$extra $(BENCH_FLAGS)"; \
 	    $(VENV)/bin/hlstransform bench --shape $$shape --kv $$kv --pos $$pos $$extra --record build/bench/results.jsonl $(BENCH_FLAGS); \
 	done

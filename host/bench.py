@@ -36,7 +36,8 @@ from hlstransform.model.config import ModelConfig
 from hlstransform.model.errors import ModelError
 
 from .forward import CLOCK_HZ
-from .image import BEAT_BYTES, N_CHANNELS, PROMPT_TOKENS, ForwardImage, pack_kv
+from .image import (BEAT_BYTES, N_CHANNELS, PROMPT_TOKENS, ForwardImage, onchip_stream_cycles, pack_kv,
+                    weight_store_depth)
 
 SHAPES: dict[str, ModelConfig] = {
     # llama2.c's TinyStories models (its README's table; hidden_dim as its model.py computes it).
@@ -47,6 +48,10 @@ SHAPES: dict[str, ModelConfig] = {
     "stories110M": ModelConfig(dim=768, hidden_dim=2048, n_layers=12, n_heads=12, n_kv_heads=12, vocab_size=32000,
                                seq_len=1024),
 }
+
+ONCHIP_BANKS = (0, 1, 2, 4, 8)
+"""--onchip: banks (engines) a channel of the forward build's weight store (rtl/forward/forward.sv
+WEIGHT_BANKS; 0: weights streamed from DDR)."""
 
 DDR_TIMING = {
     "honest": {"read_latency_cycles": 40, "write_latency_cycles": 40, "max_beat_rate": 0.85},
@@ -165,7 +170,7 @@ def token_report(config: ModelConfig, pos: int, cycles: int, perf: dict[str, int
 
 
 def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill: list[dict],
-              sim_cycles_per_s: float, bit_exact: bool | None, image: ForwardImage) -> dict:
+              sim_cycles_per_s: float, bit_exact: bool | None, image: ForwardImage, onchip: int = 0) -> dict:
     """The benchmark's JSON object (per-token figures averaged over the decode tokens)."""
     c = model.config
 
@@ -177,6 +182,9 @@ def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill:
     rate = DDR_TIMING[ddr]["max_beat_rate"]
     # The four-channel roofline of this token's traffic: every byte moved at the derated peak.
     roofline_cycles = bytes_per_token / (N_CHANNELS * PORT_BYTES_PER_CYCLE * rate)
+    if onchip:
+        # Weights on chip: the bound is their streaming from the store, a beat a cycle per engine.
+        roofline_cycles = onchip_stream_cycles(c, image.group_size, onchip)
     out = {
         "shape": model.name,
         "config": {"dim": c.dim, "hidden_dim": c.hidden_dim, "n_layers": c.n_layers, "n_heads": c.n_heads,
@@ -193,7 +201,7 @@ def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill:
         "cycles_attention": mean("cycles_attention", decode),
         "cycles_kv_store": mean("cycles_kv_store", decode),
         "cycles_other": mean("cycles_other", decode),
-        "weight_bytes_per_token": sum(image.stream_bytes()),
+        "weight_bytes_per_token": 0 if onchip else sum(image.stream_bytes()),
         "ddr_read_bytes_per_channel": [float(np.mean([r["ddr_read_bytes"][ch] for r in decode]))
                                        for ch in range(N_CHANNELS)],
         "ddr_write_bytes_per_channel": [float(np.mean([r["ddr_write_bytes"][ch] for r in decode]))
@@ -208,6 +216,10 @@ def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill:
         "bit_exact": bit_exact,
         "per_token": decode,
     }
+    if onchip:
+        out["onchip"] = {"banks": onchip, "engines": 4 * onchip,
+                         "depth": weight_store_depth(c, image.group_size, onchip),
+                         "store_bytes": sum(image.stream_bytes())}
     if prefill:
         # A row is one kernel run: a prompt token, or a batch of them (its "tokens").
         n_prefill = sum(r.get("tokens", 1) for r in prefill)
@@ -221,11 +233,15 @@ def summarize(model: BenchModel, kv: str, ddr: str, decode: list[dict], prefill:
 
 def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefill: int = 0, ddr: str = "honest",
               check: bool = True, seed: int = 0, log=None, kv_is_default: bool = False,
-              optimized: bool = True, batch: int = 1) -> dict:
+              optimized: bool = True, batch: int = 1, onchip: int = 0) -> dict:
     """Simulate *tokens* decode tokens (after *prefill* prompt tokens) of *shape* from *pos*.
 
     *batch* > 1: the prompt tokens run in batches of that many (a forward build with
     MAX_TOKENS = batch: every weight fetch serves the batch), as ``generate`` runs them.
+
+    *onchip* > 0: a forward build with its weights on chip, that many banks (engines) a channel
+    (WEIGHT_BANKS; WEIGHT_DEPTH the model's largest bank): one load run copies them from the image
+    (its cycles reported apart, not in any token's), and no token reads a weight byte from DDR.
 
     *optimized*: on the optimized simulator build (hlstransform.verif.sources.OPTIMIZED_OVERRIDES;
     a one-time compile of ~4 minutes on two cores, then ~4x faster per cycle) rather than the
@@ -246,6 +262,8 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
         raise ModelError("--tokens must be >= 1, --prefill and --pos >= 0")
     if not 1 <= batch <= PROMPT_TOKENS:
         raise ModelError(f"--batch must be in 1..{PROMPT_TOKENS}")
+    if onchip not in ONCHIP_BANKS:
+        raise ModelError(f"--onchip must be one of {', '.join(map(str, ONCHIP_BANKS))} banks a channel")
     if ddr not in DDR_TIMING:
         raise ModelError(f"--ddr must be one of {', '.join(DDR_TIMING)}")
     t0 = time.monotonic()
@@ -271,12 +289,19 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
     params = sim_parameters(c, kv)
     if batch > 1:
         params["MAX_TOKENS"] = batch
+    if onchip:
+        params.update(WEIGHT_BANKS=onchip, WEIGHT_DEPTH=weight_store_depth(c, image.group_size, onchip))
+        say(f"[bench] weights on chip: {onchip} banks a channel ({4 * onchip} engines), "
+            f"{params['WEIGHT_DEPTH']} words a bank; loaded once before the tokens")
     device = SimDevice(SIM_TOP, params, ddr=ddr, preload=regions, optimized=optimized)
     rows: list[dict] = []
     bit_exact: bool | None = True if check else None
     sim_cycles, sim_seconds = 0, 0.0
     try:
-        runner = ForwardRunner(device, model.weights, kv=kv, image=image, loaded=True, max_tokens=batch)
+        runner = ForwardRunner(device, model.weights, kv=kv, image=image, loaded=True, max_tokens=batch,
+                               onchip=bool(onchip))
+        if onchip:
+            say(f"[bench] weights loaded on chip in {runner.load_cycles} cycles (once, not a token's)")
         i = 0
         while i < len(token_ids):
             p = pos + i
@@ -318,7 +343,9 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
             raise DeviceError(f"bench: {exc}") from None
     n_prompt_rows = sum(1 for r in rows if r["pos"] < pos + prefill)
     result = summarize(model, kv, ddr, rows[n_prompt_rows:], rows[:n_prompt_rows], sim_cycles / max(sim_seconds, 1e-9),
-                       bit_exact, image)
+                       bit_exact, image, onchip=onchip)
+    if onchip:
+        result["onchip"]["load_cycles"] = runner.load_cycles
     result["wall_s"] = time.monotonic() - t0
     result["sim_build"] = "optimized" if optimized else "quick"
     return result
@@ -344,11 +371,15 @@ def format_report(r: dict) -> str:
         f"  DDR utilization {r['ddr_utilization']:.1%} of peak ({r['ddr_bandwidth_gb_s_250mhz']:.1f} GB/s at 250 MHz); "
         f"roofline {r['roofline_tok_per_s_250mhz']:,.1f} tok/s, reached {r['roofline_fraction']:.1%}",
     ]
+    if "onchip" in r:
+        o = r["onchip"]
+        lines.append(f"  weights on chip: {o['banks']} banks a channel ({o['engines']} engines), {o['depth']:,} words "
+                     f"a bank ({mb(o['store_bytes'])} loaded once in {o.get('load_cycles', 0):,} cycles); the roofline "
+                     f"above is their streaming, a beat a cycle per engine")
     if "prefill" in r:
         p = r["prefill"]
-        lines.append(f"prefill ({p['tokens']} tokens, no logits, batches of {p.get('batch', 1)}): "
-                     f"{p['cycles_per_token']:,.0f} cycles/token = "
-                     f"{p['tok_per_s_250mhz']:,.1f} tok/s at 250 MHz ({p['speedup_vs_decode']:.2f}x decode)")
+        lines.append(f"prefill ({p['tokens']} tokens, no logits): {p['cycles_per_token']:,.0f} cycles/token = "
+                     f"{prefill_cell(r, ' tok/s at 250 MHz')}")
     lines.append(f"bit-exact with model/hwmodel.py: "
                  f"{'not checked' if r['bit_exact'] is None else 'yes' if r['bit_exact'] else 'NO'}")
     lines.append(f"simulator: {r['sim_cycles_per_s']:,.0f} cycles per wall second ({r['sim_build']} build); "
@@ -411,18 +442,21 @@ def command_of(r: dict) -> str:
         parts.append(f"--prefill {r['prefill']['tokens']}")
         if r["prefill"].get("batch", 1) > 1:
             parts.append(f"--batch {r['prefill']['batch']}")
+    if "onchip" in r:
+        parts.append(f"--onchip {r['onchip']['banks']}")
     if r["ddr"]["timing"] != "honest":
         parts.append(f"--ddr {r['ddr']['timing']}")
     return " ".join(parts)
 
 
-def prefill_cell(r: dict) -> str:
-    """The table's prefill figure: prompt tokens a second and the ratio to the row's decode rate
-    (the decode token after the prompt), or a dash for a decode-only run."""
+def prefill_cell(r: dict, unit: str = "") -> str:
+    """A run's prefill figure (the table's cell, the report's line): prompt tokens a second at
+    250 MHz, then `unit`, and the ratio to the decode rate of the token after the prompt; a dash
+    for a decode-only run."""
     if "prefill" not in r:
         return "-"
     p = r["prefill"]
-    return (f"{p['tok_per_s_250mhz']:,.1f} ({p['speedup_vs_decode']:.2f}x decode, "
+    return (f"{p['tok_per_s_250mhz']:,.1f}{unit} ({p['speedup_vs_decode']:.2f}x decode, "
             f"batches of {p.get('batch', 1)})")
 
 
@@ -433,7 +467,8 @@ def render_table(results: list[dict]) -> str:
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in results:
         rows.append(
-            f"| {r['shape']} | {r['kv']} | {r['pos']} | {r['cycles_per_token']:,.0f} | {r['tok_per_s_250mhz']:,.1f} "
+            f"| {r['shape']}{f' on chip ({o} engines)' if (o := r.get('onchip', {}).get('engines')) else ''} "
+            f"| {r['kv']} | {r['pos']} | {r['cycles_per_token']:,.0f} | {r['tok_per_s_250mhz']:,.1f} "
             f"| {r['tok_per_s_200mhz']:,.1f} | {r['cycles_matmul']:,.0f} | {r['cycles_attention']:,.0f} "
             f"| {r['cycles_kv_store']:,.0f} | {r['cycles_other']:,.0f} | {r['ddr_utilization']:.1%} "
             f"| {r['roofline_tok_per_s_250mhz']:,.1f} | {r['roofline_fraction']:.1%} | {prefill_cell(r)} "

@@ -239,7 +239,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     say = (lambda msg: print(msg, file=sys.stderr, flush=True))
     result = run_bench(args.shape, kv=args.kv or "int8", tokens=args.tokens, pos=args.pos, prefill=args.prefill,
                        ddr=args.ddr, check=not args.no_check, seed=args.seed, log=say, kv_is_default=args.kv is None,
-                       optimized=not args.quick_build, batch=args.batch)
+                       optimized=not args.quick_build, batch=args.batch, onchip=args.onchip)
     if args.record:
         with open(args.record, "a") as f:
             f.write(json.dumps(result) + "\n")
@@ -305,6 +305,9 @@ def build_parser() -> ArgumentParser:
     s.add_argument("--batch", type=int, default=1,
                    help="prompt tokens a kernel run takes (a build with MAX_TOKENS = BATCH; default 1)")
     s.add_argument("--kv", choices=KV_MODES, default=None, help="KV-cache format (default int8)")
+    s.add_argument("--onchip", type=int, default=0, metavar="BANKS",
+                   help="a build with the weights on chip, BANKS (1, 2, 4 or 8) banks and engines a channel, "
+                        "loaded once before the tokens (default 0: streamed from DDR)")
     s.add_argument("--ddr", choices=("honest", "ideal"), default="honest",
                    help="DDR timing: honest (40-cycle latency, 85%% of peak; default) or ideal")
     s.add_argument("--no-check", action="store_true", help="skip the bit-exact comparison with the numerics model")

@@ -76,10 +76,13 @@ class ForwardRunner:
         layers: decoder layers to run (default: all).
         image: the model image, if already built (default: built from *weights*).
         loaded: the image is already in device memory (a simulator's backdoor load): no DMA.
+        onchip: the device's build keeps the weights on chip (forward's WEIGHT_BANKS >= 1): after
+            the image is in memory, one load run copies them into its store (:attr:`load_cycles`).
     """
 
     def __init__(self, device: Device, weights, kv: str = "fp32", layers: int | None = None,
-                 image: ForwardImage | None = None, loaded: bool = False, max_tokens: int = 1) -> None:
+                 image: ForwardImage | None = None, loaded: bool = False, max_tokens: int = 1,
+                 onchip: bool = False) -> None:
         if not 1 <= max_tokens <= PROMPT_TOKENS:
             raise DeviceError(f"max_tokens must be in 1..{PROMPT_TOKENS}, got {max_tokens}")
         self.max_tokens = max_tokens
@@ -94,6 +97,23 @@ class ForwardRunner:
             for addr, data in self.image.regions:
                 device.dma_write(addr, data)
         self.driver.enable_interrupt(True)
+        self.onchip = onchip
+        self.load_cycles = 0
+        if onchip:
+            self.load_weights()
+
+    def load_weights(self) -> int:
+        """The load run of an on-chip build: the weights of :attr:`layers` layers and the
+        classifier from the image into the kernel's store (once; every token then reads none from
+        DDR). Returns its cycles."""
+        result = self.driver.run(TOKEN_TIMEOUT_CYCLES, check=False, desc=self.image.descriptor_addr, token=0, pos=0,
+                                 layers=self.layers, skip_logits=0, tokens=0, prompt=0, load=1)
+        if not result.ok:
+            raise DeviceError(f"forward kernel: loading the weights on chip failed: STATUS {', '.join(result.errors)}"
+                              + (" (the model does not fit the build's weight store)" if "CONFIG_ERROR" in result.errors
+                                 else ""))
+        self.load_cycles = result.cycles
+        return result.cycles
 
     def forward(self, token: int, pos: int, logits: bool = True) -> np.ndarray | None:
         """Logits ``[vocab]`` fp32 of *token* at *pos* (the device writes KV slot *pos*). With
@@ -115,7 +135,7 @@ class ForwardRunner:
 
     def _run(self, what: str, count: int, logits: bool, **args: int) -> np.ndarray | None:
         result = self.driver.run(TOKEN_TIMEOUT_CYCLES, check=False, desc=self.image.descriptor_addr,
-                                 layers=self.layers, skip_logits=int(not logits), **args)
+                                 layers=self.layers, skip_logits=int(not logits), load=0, **args)
         if not result.ok:
             raise DeviceError(f"forward kernel: {what} failed: STATUS {', '.join(result.errors)}")
         self.stats.add(result.cycles, count, logits)

@@ -560,6 +560,80 @@ def channel_blocks(blocks: int, channel: int) -> range:
     return range(channel, blocks, N_CHANNELS)
 
 
+def stream_matrices(config: Any, group_size: int) -> list[MatrixLayout]:
+    """The weight stream's matrices in execution order (every layer's :data:`LAYER_MATRICES`,
+    then the classifier): what each channel's stream holds its blocks of, in this order."""
+    d, h, kvd = config.dim, config.hidden_dim, config.kv_dim
+    layer = [MatrixLayout(d + 2 * kvd, d, group_size), MatrixLayout(d, d, group_size),
+             MatrixLayout(2 * h, d, group_size), MatrixLayout(d, h, group_size)]
+    return layer * config.n_layers + [MatrixLayout(config.vocab_size, d, group_size)]
+
+
+@dataclass(frozen=True)
+class WeightBankLayout:
+    """One channel's weight stream split over the *banks* of an on-chip weight store
+    (``rtl/forward/fwd_weight_store.sv``), one bank per matrix engine of the channel.
+
+    Within each matrix, the channel's j-th block (:func:`channel_blocks`: global block
+    ``channel + 4 j``) goes to bank ``j % banks``, appended after the bank's earlier blocks: a
+    bank holds, matrix after matrix, the blocks its engine computes, so each engine reads its
+    bank front to back once a token. The store's load run applies the same rule to the stream
+    as it arrives (the rotation restarts at every matrix); :meth:`split` is its model.
+    """
+
+    matrices: tuple[MatrixLayout, ...]
+    channel: int
+    banks: int
+
+    def __post_init__(self) -> None:
+        if self.banks < 1:
+            raise ImageError(f"a weight store needs at least one bank, got {self.banks}")
+        channel_base(self.channel)  # checks the channel
+
+    def blocks(self, m: int, bank: int) -> int:
+        """Blocks of matrix *m* that bank *bank* holds."""
+        local = len(channel_blocks(self.matrices[m].blocks, self.channel))
+        return len(range(bank, local, self.banks))
+
+    def offset(self, m: int, bank: int) -> int:
+        """Word (beat) address of matrix *m*'s first block in bank *bank*."""
+        return sum(self.blocks(i, bank) * self.matrices[i].beats_per_block for i in range(m))
+
+    def beats(self, bank: int) -> int:
+        """Words bank *bank* holds: the store's depth must be at least the largest."""
+        return self.offset(len(self.matrices), bank)
+
+    def split(self, stream: bytes) -> list[bytes]:
+        """The channel's weight stream (as :class:`ForwardImage` lays it out) -> each bank's words."""
+        out = [bytearray() for _ in range(self.banks)]
+        at = 0
+        for lay in self.matrices:
+            bb = lay.beats_per_block * BEAT_BYTES
+            for j in range(len(channel_blocks(lay.blocks, self.channel))):
+                out[j % self.banks] += stream[at:at + bb]
+                at += bb
+        if at != len(stream):
+            raise ImageError(f"channel {self.channel}'s stream is {len(stream)} bytes, its matrices {at}")
+        return [bytes(b) for b in out]
+
+
+def weight_store_depth(config: Any, group_size: int, banks: int) -> int:
+    """Words per bank an on-chip weight store of *banks* banks a channel needs for a model: its
+    largest bank (the forward build's WEIGHT_DEPTH for that model)."""
+    mats = tuple(stream_matrices(config, group_size))
+    return max(WeightBankLayout(mats, ch, banks).beats(k) for ch in range(N_CHANNELS) for k in range(banks))
+
+
+def onchip_stream_cycles(config: Any, group_size: int, banks: int) -> int:
+    """The on-chip build's weight-streaming bound of one token (every layer and the classifier):
+    each engine takes a beat a cycle from its bank, the engines of a matrix in parallel, the
+    matrices one after another, so each matrix costs its largest bank part."""
+    mats = tuple(stream_matrices(config, group_size))
+    layouts = [WeightBankLayout(mats, ch, banks) for ch in range(N_CHANNELS)]
+    return sum(max(lay.blocks(m, k) for lay in layouts for k in range(banks)) * mat.beats_per_block
+               for m, mat in enumerate(mats))
+
+
 @dataclass(frozen=True)
 class KvRegion:
     """One channel's KV cache: the kv heads ``h`` with ``h % 4 == channel``, local index

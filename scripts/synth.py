@@ -84,6 +84,10 @@ PARAM_OVERRIDES: dict[str, dict[str, int]] = {
     # MAX_TOKENS 5: batches of up to 5 prompt tokens, the build that meets the prefill target
     # (docs/results.md: 4.58x decode at 5, 3.94x at 4); the RTL default is 1 (no batch logic).
     "vu9p_shell": {"KV_INT8": 1, "MAX_TOKENS": 5},
+    # One channel's on-chip weight store as the stories15M on-chip build has it (forward
+    # WEIGHT_BANKS 4: 16 engines; WEIGHT_DEPTH the model's largest bank, host/image.py
+    # weight_store_depth): the UltraRAM a channel's banks take.
+    "fwd_weight_store": {"BANKS": 4, "DEPTH": 18549},
 }
 """Per-top parameter overrides (``chparam``) for the reported numbers. Every other top is
 synthesised with its RTL default parameters, which are the deployed sizes. Add an entry only
@@ -125,6 +129,12 @@ class SynthError(RuntimeError):
 # --------------------------------------------------------------------------- parsing
 
 
+def _names_module(section: str | None, module: str) -> bool:
+    """A stat section is *module*'s: its name, or the name a parameter override gives it
+    (``$paramod\\<module>\\<PARAM>=...``, chparam)."""
+    return section == module or (section or "").startswith(f"$paramod\\{module}\\")
+
+
 def parse_stat(text: str, module: str | None = None) -> dict[str, int]:
     """Return ``{cell type: count}`` from Yosys ``stat`` text.
 
@@ -146,7 +156,7 @@ def parse_stat(text: str, module: str | None = None) -> dict[str, int]:
                 break
             current = mod.group(1)
             continue
-        if module is not None and current != module:
+        if module is not None and not _names_module(current, module):
             continue
         head = _STAT_CELLS_HEADER_RE.match(line)
         if head and cells is None:
@@ -433,6 +443,8 @@ def lut_levels(netlist: Mapping, top: str) -> Depth:
     Raises:
         SynthError: a cell lacks port directions, or a combinational loop.
     """
+    # (a top with parameters overridden is named for them: $paramod\<top>\...)
+    top = next((name for name in netlist["modules"] if _names_module(name, top)), top)
     cells = netlist["modules"][top]["cells"]
     driver, types, depth, via = path_depths(cells)
     if not depth:

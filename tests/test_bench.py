@@ -108,6 +108,55 @@ def test_known_shapes_fit_the_default_build():
         assert c.vocab_size <= 32000 and c.seq_len <= 1024 and c.head_size % 16 == 0, name
 
 
+def test_report_gives_decode_and_prefill_rates():
+    """The human-readable report (bench without --json): the decode rate, and a prompt's rate
+    with its ratio to decode, from the same figures as the JSON object."""
+    c = ModelConfig(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4, vocab_size=64, seq_len=32)
+    w = random_weights(c, seed=3).quantized(32)
+    image = ForwardImage.build(w, kv="int8")
+    perf = {"MATMUL_CYCLES": 600, "ATTENTION_CYCLES": 200, "KV_CYCLES": 50,
+            "RD_BEATS_A": 800, "RD_BEATS_B": 700, "RD_BEATS_C": 700, "RD_BEATS_D": 700,
+            "WR_BEATS_A": 10, "WR_BEATS_B": 2, "WR_BEATS_C": 2, "WR_BEATS_D": 2}
+    decode = [bench.token_report(c, 5, 1000, perf)]
+    prefill = [dict(bench.token_report(c, 0, 1000, perf), cycles=1000, tokens=5)]
+    run = {"sim_build": "optimized", "wall_s": 1.0}  # run_bench adds these
+    r = bench.summarize(bench.BenchModel("tiny", w), "int8", "honest", decode, prefill, 5000.0, True, image)
+    report = bench.format_report(r | run)
+    assert "decode at pos 5 (1 token(s)): 1,000 cycles/token = 250,000.0 tok/s at 250 MHz" in report
+    # 5 prompt tokens in one run of 1,000 cycles: 200 cycles a token, 5x the decode token's rate.
+    assert ("prefill (5 tokens, no logits): 200 cycles/token = 1,250,000.0 tok/s at 250 MHz "
+            "(5.00x decode, batches of 5)") in report
+    assert "prefill" not in bench.format_report(bench.summarize(
+        bench.BenchModel("tiny", w), "int8", "honest", decode, [], 5000.0, True, image) | run)
+
+
+def test_onchip_report_has_no_weight_traffic_and_the_store_bound():
+    """An on-chip run's figures: no weight bytes from DDR, the roofline is the weights' streaming
+    from the store (host/image.py onchip_stream_cycles), the store's size in the report."""
+    from hlstransform.host.image import onchip_stream_cycles
+
+    c = ModelConfig(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4, vocab_size=64, seq_len=32)
+    w = random_weights(c, seed=3).quantized(32)
+    image = ForwardImage.build(w, kv="int8")
+    perf = {"MATMUL_CYCLES": 600, "ATTENTION_CYCLES": 200, "KV_CYCLES": 50,
+            "RD_BEATS_A": 30, "RD_BEATS_B": 2, "RD_BEATS_C": 2, "RD_BEATS_D": 2,
+            "WR_BEATS_A": 10, "WR_BEATS_B": 2, "WR_BEATS_C": 2, "WR_BEATS_D": 2}
+    r = bench.summarize(bench.BenchModel("tiny", w), "int8", "honest", [bench.token_report(c, 0, 1000, perf)], [],
+                        5000.0, True, image, onchip=2)
+    r["onchip"]["load_cycles"] = 4321
+    assert r["weight_bytes_per_token"] == 0
+    assert r["roofline_fraction"] == onchip_stream_cycles(c, 32, 2) / 1000
+    report = bench.format_report(r | {"sim_build": "optimized", "wall_s": 1.0})
+    assert "weights on chip: 2 banks a channel (8 engines)" in report and "in 4,321 cycles" in report
+    r["shape"], r["tokens"] = "stories15M", 1
+    table = bench.render_table([r])
+    assert "| stories15M on chip (8 engines) | int8 | 0 |" in table
+    assert "`hlstransform bench --shape stories15M --kv int8 --onchip 2`" in table
+    ddr = bench.summarize(bench.BenchModel("tiny", w), "int8", "honest", [bench.token_report(c, 0, 1000, perf)], [],
+                          5000.0, True, image)
+    assert ddr["weight_bytes_per_token"] == sum(image.stream_bytes()) and "onchip" not in ddr
+
+
 def test_roofline_plot_is_written(tmp_path):
     r = {"shape": "stories110M", "kv": "int8", "pos": 0, "ops_per_token": 2.2e8, "ddr_bytes_per_token": 1.2e8,
          "tok_per_s_250mhz": 420.0}
@@ -121,6 +170,7 @@ def test_roofline_plot_is_written(tmp_path):
     (["--shape", "stories15M", "--kv", "int8"], "head_size 32 or 64"),
     (["--shape", "stories15M", "--kv", "fp32", "--pos", "256"], "do not fit seq_len 256"),
     (["--shape", "stories110M", "--tokens", "0"], "--tokens must be >= 1"),
+    (["--shape", "stories15M", "--kv", "fp32", "--onchip", "3"], "--onchip must be one of 0, 1, 2, 4, 8"),
 ])
 def test_bench_bad_options_are_one_line_errors(capsysbinary, argv, needle):
     code, out, err = run(capsysbinary, "bench", *argv)

@@ -295,6 +295,52 @@ def test_forward_weight_streams_hold_every_block(forward_image):
                                               * im.BEAT_BYTES for m in expected)
 
 
+@pytest.mark.parametrize("banks", [1, 3, 4])
+def test_weight_banks_hold_each_engines_blocks(forward_image, banks):
+    """The on-chip store's banks (WeightBankLayout): bank k of channel c holds, matrix after
+    matrix, the global blocks c + 4 (k + banks i), i = 0, 1, ..., at offset(m, k) (checked
+    against the packed matrices, not against the stream the split reads)."""
+    from hlstransform.model.hwmodel import HwTransformer
+
+    w, img = forward_image
+    hw = HwTransformer(w, kv=img.kv)
+    gs = img.group_size
+    expected = [layer[name] for layer in hw.layers for name in im.LAYER_MATRICES] + [hw.classifier]
+    mats = tuple(im.stream_matrices(w.config, gs))
+    assert [(m.rows, m.cols) for m in mats] == [tuple(m.shape) for m in expected]
+    for ch in range(im.N_CHANNELS):
+        layout = im.WeightBankLayout(mats, ch, banks)
+        stream = _region(img, img.descriptor[f"weights_{'abcd'[ch]}"])
+        split = layout.split(stream)
+        assert [len(b) for b in split] == [layout.beats(k) * im.BEAT_BYTES for k in range(banks)]
+        for m, (lay, mat) in enumerate(zip(mats, expected)):
+            packed, bb = im.pack_matrix(mat, gs), lay.beats_per_block * im.BEAT_BYTES
+            for k in range(banks):
+                blocks = range(ch + 4 * k, lay.blocks, 4 * banks)
+                assert layout.blocks(m, k) == len(blocks)
+                at = layout.offset(m, k) * im.BEAT_BYTES
+                assert split[k][at:at + len(blocks) * bb] == b"".join(packed[b * bb:(b + 1) * bb] for b in blocks)
+    with pytest.raises(im.ImageError, match="at least one bank"):
+        im.WeightBankLayout(mats, 0, 0)
+    with pytest.raises(im.ImageError, match="its matrices"):
+        im.WeightBankLayout(mats, 0, banks).split(stream + bytes(64))
+
+
+def test_onchip_sizes_by_hand():
+    """The on-chip store's sizes for a small model (dim 64, hidden 96, one layer of 4/4 heads,
+    vocab 300, GS 32; 2 banks a channel: 8 engines), worked by hand. Blocks of 16 rows: wqkv 192
+    rows = 12, wo 4, w13 12, w2 4, classifier 19; beats a block: 2 groups x 9 = 18 (w2: 3 x 9 =
+    27). An engine e takes blocks e, e + 8, ...: at most ceil(blocks / 8) of a matrix."""
+    from hlstransform.model.config import ModelConfig
+
+    c = ModelConfig(dim=64, hidden_dim=96, n_layers=1, n_heads=4, n_kv_heads=4, vocab_size=300, seq_len=8)
+    assert im.onchip_stream_cycles(c, 32, 2) == 2 * 18 + 1 * 18 + 2 * 18 + 1 * 27 + 3 * 18
+    # Engine 0 (channel 0, bank 0) holds the most: blocks 0, 8 of wqkv and w13, 0 of wo and w2,
+    # 0, 8, 16 of the classifier.
+    assert im.weight_store_depth(c, 32, 2) == 2 * 18 + 18 + 2 * 18 + 27 + 3 * 18
+    assert im.weight_store_depth(c, 32, 1) == 3 * 18 + 18 + 3 * 18 + 27 + 5 * 18  # blocks 0, 4, 8 (16)
+
+
 def test_forward_embedding_norms_rope(forward_image):
     from hlstransform.model.golden import rope_cos_sin
     from hlstransform.model.hwmodel import HwTransformer

@@ -90,6 +90,16 @@ def test_parse_stat_canned_exact():
     assert synth.parse_stat(CANNED_STAT, module="kernel_control") == CANNED_CELLS
 
 
+def test_parse_stat_reads_a_module_with_parameters_overridden():
+    """chparam renames the top's section ($paramod\\<top>\\<PARAM>=...): still the top's cells;
+    another module's name does not match it."""
+    renamed = CANNED_STAT.replace("=== kernel_control ===", "=== $paramod\\kernel_control\\DEPTH=s32'00000000000000000100100001110101 ===")
+    assert renamed != CANNED_STAT
+    assert synth.parse_stat(renamed, module="kernel_control") == CANNED_CELLS
+    with pytest.raises(synth.SynthError, match="no cell list"):
+        synth.parse_stat(renamed, module="kernel_control_rd")
+
+
 def test_parse_stat_detects_a_wrong_count():
     # One count changed: the per-type counts no longer add up to the "cells" total.
     wrong = CANNED_STAT.replace("       95   LUT4", "       96   LUT4")

@@ -143,6 +143,9 @@ _TOPS: tuple[Top, ...] = (
     # The forward kernel's scratchpad writer alone (verif/tests/fwd_writer): engine results of
     # several tokens a run.
     Top("fwd_writer", ("rtl/forward/fwd_writer.sv",)),
+    # The on-chip weight store of one channel alone (verif/tests/fwd_weight_store): the banked
+    # load and each bank's reader (docs/onchip-plan.md).
+    Top("fwd_weight_store", ("rtl/forward/fwd_reader.sv", "rtl/forward/fwd_weight_store.sv")),
     # The forward kernel's elementwise unit alone (verif/tests/fwd_elementwise): ADD, SwiGLU on
     # SWIGLU_LANES lanes (lane_parts), RoPE on one lane shell.
     Top("fwd_elementwise", ("rtl/gen/hls_latency_pkg.sv", "rtl/forward/fwd_pkg.sv", "rtl/common/axis_skid_buffer.sv",
@@ -164,7 +167,7 @@ _TOPS: tuple[Top, ...] = (
                       "rtl/kernels/attention_kv_unpack.sv", "rtl/kernels/attention_score_pipe.sv",
                       "rtl/kernels/attention_core.sv")
         + tuple(f"rtl/forward/{m}.sv" for m in ("fwd_config", "fwd_channel", "fwd_scratchpad", "fwd_reader",
-                                                "fwd_writer", "fwd_elementwise", "forward")))),
+                                                "fwd_weight_store", "fwd_writer", "fwd_elementwise", "forward")))),
         make_overrides=_FAST_COMPILE, public_depth=1),
 )
 # The shell around the forward kernel: host DMA split to the four channels, an arbiter per

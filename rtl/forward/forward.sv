@@ -33,6 +33,12 @@
  * c's weight stream (its 16-row blocks b with b mod 4 = c of every matrix,
  * consecutive in execution order from the descriptor's weights_<c>) and all
  * by the same quantized x stream (quantize_core's output, broadcast).
+ * The on-chip build (WEIGHT_BANKS >= 1) keeps the weights in a
+ * fwd_weight_store per channel instead, filled once by a load run (argument
+ * load = 1: the matrix steps alone, their weight reads going to the stores),
+ * and has 4 WEIGHT_BANKS engines, engine e = c + 4k fed by bank k of channel
+ * c's store with blocks b mod 4 WEIGHT_BANKS = e; its token runs read no
+ * weight from DDR (docs/forward.md, "Weights on chip").
  * A batch runs each step for its tokens in turn (per-token scratchpad copies
  * and position values), except the matrix steps: a sub-step per token loads
  * its x into the engines, then the weights stream once (docs/forward.md,
@@ -64,6 +70,12 @@ module forward #(
     parameter bit KV_INT8        = 1'b0,
     // Prompt tokens a run may batch (1..16): every weight fetch serves all of them
     parameter int MAX_TOKENS     = 1,
+    // Weights: 0 streamed from DDR every token (one matrix engine per channel); 1, 2, 4 or 8
+    // banks per channel of an on-chip weight store (fwd_weight_store, loaded once by a load
+    // run), each feeding an engine of its own: 4 WEIGHT_BANKS engines
+    parameter int WEIGHT_BANKS   = 0,
+    // Words (512 bits) per bank of the weight store (WEIGHT_BANKS >= 1)
+    parameter int WEIGHT_DEPTH   = 4096,
     // Width of the m_axi address buses, bits (36..64: the four channel windows)
     parameter int AXI_ADDR_WIDTH = 64,
     // Width of the m_axi ID fields, bits (>= 1; every burst uses ID 0)
@@ -330,6 +342,14 @@ localparam int ARG_TOKENS = (int'(FORWARD_ARG_TOKENS) - int'(CTRL_ARG_BASE)) / 4
 localparam int ARG_PROMPT = (int'(FORWARD_ARG_PROMPT) - int'(CTRL_ARG_BASE)) / 4;
 localparam int TI_WIDTH   = MAX_TOKENS > 1 ? $clog2(MAX_TOKENS) : 1;      // a token's index
 localparam int TN_WIDTH   = $clog2(MAX_TOKENS + 1);                      // a token count
+localparam int ARG_LOAD   = (int'(FORWARD_ARG_LOAD) - int'(CTRL_ARG_BASE)) / 4;
+// The on-chip weight build: engine e = c + 4 k is fed by bank k of channel c's store and
+// computes blocks e, e + N_ENG, ... of every matrix (host/image.py WeightBankLayout).
+localparam bit ONCHIP     = WEIGHT_BANKS > 0;
+localparam int N_ENG      = ONCHIP ? 4 * WEIGHT_BANKS : 4;
+localparam int N_BANKS    = ONCHIP ? WEIGHT_BANKS : 1;                   // (a DDR build has no store)
+localparam int WAW        = $clog2(WEIGHT_DEPTH);                        // a bank's word address
+localparam int WCW        = WAW + 1;                                     // a bank's word count
 
 // Illegal parameter values stop elaboration. No %m or %d: neither Verilator nor Yosys
 // formats them at elaboration; Verilator adds the instance path, Yosys the file and line.
@@ -351,6 +371,10 @@ if (AXI_ID_WIDTH < 1) begin : g_check_id_width
 end
 if (MAX_TOKENS < 1 || MAX_TOKENS > 16) begin : g_check_tokens
     $error("forward: MAX_TOKENS must be in 1..16");
+end
+if (WEIGHT_BANKS != 0 && WEIGHT_BANKS != 1 && WEIGHT_BANKS != 2 && WEIGHT_BANKS != 4 && WEIGHT_BANKS != 8
+    || WEIGHT_DEPTH < 2) begin : g_check_weight_store
+    $error("forward: WEIGHT_BANKS must be 0, 1, 2, 4 or 8, WEIGHT_DEPTH >= 2");
 end
 
 /*
@@ -430,6 +454,7 @@ wire  [31:0]   c_dim_xbeats, c_hid_xbeats, c_emb_q_beats, c_emb_s_beats, c_vocab
 wire  [31:0]   c_seq_beats, c_scale_beats;
 wire  [159:0]  c_mat_words;
 wire  [639:0]  c_mat_beats;
+wire  [5*N_ENG*32-1:0] c_eng_beats;  // matrix m, engine e: its weight beats at [32 (N_ENG m + e) +: 32]
 wire           c_gs64;
 
 /*
@@ -589,6 +614,28 @@ logic [31:0]            mmb_reg [0:3];
 logic [31:0]            mmb_next [0:3];
 logic                   mmb_any_reg [0:3];
 logic                   mmb_any_next [0:3];
+// On-chip weight store (WEIGHT_BANKS >= 1; flat vectors, engine e's field at [W e +: W]).
+// A load run (load_reg) clears the store and loads each matrix step's blocks into it instead of
+// computing; loaded_* remember what it holds, which a token run must match. A token run's matrix
+// step starts each engine's bank reader at bptr (the bank's words of the earlier matrices, from 0
+// at the run's start) or, for the classifier, at cls_base (its first word, recorded by the load:
+// a run of fewer layers skips the rest).
+logic                   load_reg, load_next;
+logic                   loaded_reg, loaded_next;
+logic [63:0]            loaded_desc_reg, loaded_desc_next;
+logic [31:0]            loaded_layers_reg, loaded_layers_next;
+logic                   st_clear_reg, st_clear_next;
+logic                   st_load_start_reg, st_load_start_next;
+logic [15:0]            st_blocks_reg [0:3];           // channel c's blocks of the matrix being loaded
+logic [15:0]            st_blocks_next [0:3];
+logic [15:0]            st_bbeats_reg, st_bbeats_next; // ... beats of one of its blocks
+logic [3:0]             ld_seen_reg, ld_seen_next;     // store c's load run done in this step
+logic [N_ENG-1:0]       st_rd_start_reg, st_rd_start_next;
+logic [N_ENG*WAW-1:0]   st_rd_base_reg, st_rd_base_next;
+logic [N_ENG*WCW-1:0]   st_rd_count_reg, st_rd_count_next;
+logic [N_ENG*WCW-1:0]   bptr_reg, bptr_next;
+logic [N_ENG*WCW-1:0]   cls_base_reg, cls_base_next;
+wire                    st_loading = ONCHIP && load_reg;  // this run loads the store
 // Configuration values minus one, as registers (the configuration holds still for the whole
 // run after STATE_CONFIG): the last-head, last-sub and last-chunk compares then read two
 // registers instead of a subtraction's carry (logic depth).
@@ -686,6 +733,12 @@ wire                    tok_repeat = (!tok_last && (step_reg == STEP_EMBED || st
                                                     || step_reg == STEP_SWIGLU || step_reg == STEP_RES2))
                                   || (!mm_sub_last && (step_reg == STEP_QKV || step_reg == STEP_WO
                                                        || step_reg == STEP_W13 || step_reg == STEP_W2));
+// STATE_NEXT after the decoder layers (the embedding when the run has none, the last layer's
+// second residual): the run ends (skip_logits) or the classifier follows, written once.
+// (A load run's layers end at their last W2.)
+wire                    layers_done = step_reg == STEP_EMBED ? no_layers_reg
+                                    : (step_reg == STEP_RES2 || (st_loading && step_reg == STEP_W2))
+                                      && layer_last_reg;
 logic                   q_seen_reg, q_seen_next;       // quantize_core done in this (sub-)step
 logic                   att_start_reg, att_start_next;
 
@@ -754,11 +807,17 @@ wire                    q_x_tready, q_out_tvalid, q_out_tlast, q_busy, q_done;
 wire                    kvb_take       = KV_INT8 && q_kv_reg && q_out_tvalid;
 wire                    kvb_take_value = kvb_vcnt_reg != kvb_vn_reg;
 wire  [511:0]           q_out_tdata;
-wire  [3:0]             eng_w_tready;
-wire  [3:0]             eng_x_tready;
-wire  [4*512-1:0]       eng_out_tdata;
-wire  [3:0]             eng_out_tvalid;
-wire  [3:0]             eng_out_tready;
+wire  [N_ENG-1:0]       eng_w_tready;
+wire  [N_ENG-1:0]       eng_x_tready;
+wire  [N_ENG*512-1:0]   eng_out_tdata;
+wire  [N_ENG-1:0]       eng_out_tvalid;
+wire  [N_ENG-1:0]       eng_out_tready;
+// On-chip weight store (WEIGHT_BANKS >= 1): per channel its load, per engine e its bank's
+// stream (store e mod 4, bank e / 4).
+wire  [3:0]             st_load_tready, st_load_done, st_overflow;
+wire  [WCW-1:0]         st_level [0:N_ENG-1];          // engine e's bank: words loaded
+wire  [N_ENG*512-1:0]   st_w_tdata;
+wire  [N_ENG-1:0]       st_w_tvalid;
 wire                    ew_a_tready, ew_b_tready, ew_out_tvalid;
 wire  [511:0]           ew_out_tdata;
 wire  [3:0]             att_q_tready, att_ks_tready, att_k_tready, att_vs_tready, att_v_tready;
@@ -766,7 +825,7 @@ wire  [3:0]             att_out_tvalid;
 logic [3:0]             att_out_tready;
 wire  [4*512-1:0]       att_out_tdata;
 logic [3:0]             att_q_tvalid;
-wire  [3:0]             w_e_tready;                    // the writer's four-stream source: engines or lanes
+wire  [N_ENG-1:0]       w_e_tready;                    // the writer's engine streams: engines, or the lanes (0..3)
 logic [511:0]           wd_tdata;                      // the channels' write data
 logic                   q_out_tready;
 logic [511:0]           sbeat_merged;
@@ -933,6 +992,23 @@ always_comb begin
     q_seen_next    = q_seen_reg || q_done;
     att_start_next = 1'b0;
 
+    load_next          = load_reg;
+    loaded_next        = loaded_reg;
+    loaded_desc_next   = loaded_desc_reg;
+    loaded_layers_next = loaded_layers_reg;
+    st_clear_next      = 1'b0;
+    st_load_start_next = 1'b0;
+    st_bbeats_next     = st_bbeats_reg;
+    ld_seen_next       = ld_seen_reg | st_load_done;
+    st_rd_start_next   = '0;
+    st_rd_base_next    = st_rd_base_reg;
+    st_rd_count_next   = st_rd_count_reg;
+    bptr_next          = bptr_reg;
+    cls_base_next      = cls_base_reg;
+    for (int c = 0; c < 4; c++) begin
+        st_blocks_next[c] = st_blocks_reg[c];
+    end
+
     cmds_idle = 1'b1;
     pend_idle = 1'b1;
     for (int c = 0; c < 4; c++) begin
@@ -970,8 +1046,9 @@ always_comb begin
         STEP_LOGITS: step_end = ra_seen_reg && pend_idle;
         STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
         // (a batch's x loads but the last: that token's x is in the engines)
-        STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = (mm_sub_last ? wr_seen_reg : q_seen_reg)
-                                                                && !rms_busy && !q_busy;
+        STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = st_loading ? ld_seen_reg == 4'b1111
+                                                                : (mm_sub_last ? wr_seen_reg : q_seen_reg)
+                                                                  && !rms_busy && !q_busy;
         default:     step_end = wr_seen_reg;
     endcase
 
@@ -988,7 +1065,15 @@ always_comb begin
                              || core_args[32 * ARG_TOKENS +: 32] > 32'(MAX_TOKENS)
                              || (core_args[32 * ARG_TOKENS +: 32] != 32'd0
                                  && (core_args[32 * ARG_PROMPT +: 6] != 6'd0
-                                     || (core_args[32 * ARG_PROMPT +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0));
+                                     || (core_args[32 * ARG_PROMPT +: 64] >> forward_desc_pkg::CHANNEL_SHIFT) != 64'd0))
+                             // load: 0 or 1, 1 only on an on-chip build; a token run there needs
+                             // the weights of this descriptor and of at least its layers loaded.
+                             || core_args[32 * ARG_LOAD + 1 +: 31] != 31'd0
+                             || (!ONCHIP && core_args[32 * ARG_LOAD])
+                             || (ONCHIP && !core_args[32 * ARG_LOAD]
+                                 && (!loaded_reg || core_args[32 * ARG_DESC +: 64] != loaded_desc_reg
+                                     || core_args[32 * ARG_LAYERS +: 32] > loaded_layers_reg));
+                load_next        = ONCHIP && core_args[32 * ARG_LOAD];
                 skip_logits_next = core_args[32 * ARG_SKIP_LOGITS];
                 batch_next       = core_args[32 * ARG_TOKENS +: 32] != 32'd0;
                 ntok_m1_next     = core_args[32 * ARG_TOKENS +: 32] == 32'd0 ? '0
@@ -1056,6 +1141,16 @@ always_comb begin
                     tok_clr       = 1'b1;
                     step_next     = STEP_EMBED;
                     state_next    = STATE_STEP;
+                    bptr_next     = '0;
+                    if (st_loading) begin
+                        // A load: the store empties (what it held is gone), then the matrix
+                        // steps alone, every layer's and the classifier's, from STATE_NEXT's
+                        // load program (from the embedding's place: the classifier at once if
+                        // no layer is loaded).
+                        st_clear_next = 1'b1;
+                        loaded_next   = 1'b0;
+                        state_next    = STATE_NEXT;
+                    end
                 end
             end
         end
@@ -1064,7 +1159,9 @@ always_comb begin
             phase_next   = 3'd0;
             for (int c = 0; c < 4; c++) begin
                 mmb_next[c]     = c_mat_beats[32 * (4 * mm + c) +: 32];
-                mmb_any_next[c] = c_mat_beats[32 * (4 * mm + c) +: 32] != 32'd0 && mm_sub_last_go;
+                // (the DDR build's engines, or an on-chip build's load: weights from DDR)
+                mmb_any_next[c] = c_mat_beats[32 * (4 * mm + c) +: 32] != 32'd0 && mm_sub_last_go
+                               && (!ONCHIP || load_reg);
             end
             ra_seen_next = 1'b0;
             wr_seen_next = 1'b0;
@@ -1088,23 +1185,25 @@ always_comb begin
                     // A sub-step per token of the batch loads its x vector (the classifier: the
                     // last token's alone); the first starts the engines and the writer, which
                     // take the batch's vectors one after another and write every token's results.
+                    // An on-chip build's load run (st_loading) starts none of these units: only
+                    // the units' start pulses test it, not their settings (logic depth).
                     mm_sub_last_next = mm_sub_last_go;
-                    if (MAX_TOKENS == 1 || step_reg == STEP_CLS || tok_reg == '0) begin
+                    if ((MAX_TOKENS == 1 || step_reg == STEP_CLS || tok_reg == '0) && !st_loading) begin
                         eng_start_next  = 1'b1;
-                        eng_ntok_next   = step_reg == STEP_CLS ? TN_WIDTH'(1) : TN_WIDTH'(ntok_m1_reg) + 1'b1;
                         w_start_next    = 1'b1;
                     end
+                    eng_ntok_next   = step_reg == STEP_CLS ? TN_WIDTH'(1) : TN_WIDTH'(ntok_m1_reg) + 1'b1;
                     eng_groups_next = GROUP_WIDTH'(mm_hidden ? c_hid_groups : c_dim_groups);
                     eng_xvb_next    = X_BEAT_WIDTH'(mm_hidden ? c_hid_xbeats : c_dim_xbeats);
                     eng_wen_next    = 1'b0;
                     q_seen_next     = 1'b0;
-                    q_start_next    = 1'b1;
+                    q_start_next    = !st_loading;
                     q_n_next        = mm_hidden ? c_hidden_dim : c_dim;
                     q_rms_next      = mm_norm;
                     q_gs64_next     = c_gs64;
                     q_kv_next       = 1'b0;
-                    rms_start_next  = mm_norm;
-                    ra_start_next   = 1'b1;
+                    rms_start_next  = mm_norm && !st_loading;
+                    ra_start_next   = !st_loading;
                     ra_base_next    = mm_src;
                     // rmsnorm_core takes x twice (sum of squares, then scaling): the region
                     // read twice over.
@@ -1114,6 +1213,39 @@ always_comb begin
                     w_base_next     = mm_dst;  // token 0's region (the classifier: LOGITS)
                     w_count_next    = CW'(c_mat_words[32 * mm +: 32]);
                     w_engines_next  = 1'b1;
+                    if (ONCHIP) begin
+                        // A load: channel c's blocks of the matrix (its DDR stream's part, read
+                        // in STATE_ISSUE as a token run would) go into its store, block j to bank
+                        // j mod WEIGHT_BANKS. The classifier's first words are recorded for the
+                        // token runs.
+                        st_load_start_next = st_loading;
+                        ld_seen_next       = '0;
+                        for (int c = 0; c < 4; c++) begin
+                            st_blocks_next[c] = 16'((c_mat_words[32 * mm +: 32] + 32'(3 - c)) >> 2);
+                        end
+                        // (a block's beats: groups x 17 at GS 64, x 9 at GS 32)
+                        st_bbeats_next = c_gs64 ? (16'(eng_groups_next) << 4) + 16'(eng_groups_next)
+                                                : (16'(eng_groups_next) << 3) + 16'(eng_groups_next);
+                        if (st_loading && step_reg == STEP_CLS) begin
+                            for (int e = 0; e < N_ENG; e++) begin
+                                cls_base_next[WCW * e +: WCW] = st_level[e];
+                            end
+                        end
+                        // A token's sub-step that streams the weights: each engine's bank reader
+                        // starts at the engine's part of the matrix (the engines take its words
+                        // once their x is loaded).
+                        for (int e = 0; e < N_ENG; e++) begin
+                            st_rd_start_next[e] = mm_sub_last_go && !st_loading
+                                               && c_eng_beats[32 * (N_ENG * 32'(mm) + e) +: 32] != 32'd0;
+                            st_rd_base_next[WAW * e +: WAW] = WAW'(step_reg == STEP_CLS ? cls_base_reg[WCW * e +: WCW]
+                                                                                        : bptr_reg[WCW * e +: WCW]);
+                            st_rd_count_next[WCW * e +: WCW] = WCW'(c_eng_beats[32 * (N_ENG * 32'(mm) + e) +: 32]);
+                            if (mm_sub_last_go && !st_loading) begin
+                                bptr_next[WCW * e +: WCW] = bptr_reg[WCW * e +: WCW]
+                                                          + WCW'(c_eng_beats[32 * (N_ENG * 32'(mm) + e) +: 32]);
+                            end
+                        end
+                    end
                 end
                 STEP_ROPE, STEP_RES1, STEP_RES2, STEP_SWIGLU: begin
                     ra_start_next  = 1'b1;
@@ -1217,7 +1349,7 @@ always_comb begin
                     ra_wrap_next   = CW'(c_dim_beats);
                     ra_route_next  = RA_ATTQ;
                     w_start_next   = 1'b1;
-                    w_base_next    = AW'(ATT_BASE);
+                    // No base: the lanes' beats carry their words (att_out_taddr, token base included).
                     w_count_next   = CW'(c_dim_beats);
                     w_engines_next = 1'b1;
                     w_src_next     = WS_ATT;
@@ -1276,7 +1408,7 @@ always_comb begin
                         // the norm pointer on and asks for the weights (behind every norm read on
                         // channel A, which the x loads consume before the engines take weights).
                         if (phase_reg == 3'd0) begin
-                            if (mm_norm) begin
+                            if (mm_norm && !st_loading) begin
                                 rdc_valid_next[0] = 1'b1;
                                 if (step_reg != STEP_CLS && mm_sub_last) begin
                                     norm_ptr_next = norm_ptr_reg + c_norm_stride;
@@ -1402,21 +1534,48 @@ always_comb begin
             sub_next   = 32'd0;
             if (tok_repeat) begin
                 tok_inc = 1'b1;
+            end else if (layers_done) begin
+                if (skip_logits_reg && !st_loading) begin
+                    // Prompt tokens: their KV slots were written (and acknowledged) in the KV
+                    // steps, so the run is over.
+                    done_next  = 1'b1;
+                    state_next = STATE_IDLE;
+                end else begin
+                    // The classifier's blocks follow every layer's: skip the layers not run.
+                    step_next = STEP_CLS;
+                    for (int c = 0; c < 4; c++) begin
+                        wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
+                    end
+                end
+            end else if (st_loading) begin
+                // A load: the matrices in stream order, every layer's then the classifier's
+                // (which the layers_done branch above starts, skipping the layers not loaded).
+                case (step_reg)
+                    STEP_EMBED: step_next = STEP_QKV;  // (the load's start: STATE_CONFIG)
+                    STEP_QKV:   step_next = STEP_WO;
+                    STEP_WO:    step_next = STEP_W13;
+                    STEP_W13:   step_next = STEP_W2;
+                    STEP_W2: begin
+                        layer_next = layer_reg + 32'd1;
+                        step_next  = STEP_QKV;
+                    end
+                    default: begin  // STEP_CLS: the store holds the model, unless a bank overflowed
+                        done_next  = 1'b1;
+                        state_next = STATE_IDLE;
+                        if (st_overflow != 4'd0) begin
+                            cfg_err_next = 1'b1;
+                        end else begin
+                            loaded_next        = 1'b1;
+                            loaded_desc_next   = desc_ptr_reg;
+                            loaded_layers_next = layers_reg;
+                        end
+                    end
+                endcase
             end else begin
                 case (step_reg)
                     STEP_EMBED: begin
-                        if (no_layers_reg && skip_logits_reg) begin
-                            done_next  = 1'b1;
-                            state_next = STATE_IDLE;
-                        end else if (no_layers_reg) begin
-                            step_next = STEP_CLS;
-                            for (int c = 0; c < 4; c++) begin
-                                wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
-                            end
-                        end else begin
-                            tok_clr   = 1'b1;
-                            step_next = STEP_ROPE_ROW;
-                        end
+                        tok_clr   = 1'b1;
+                        step_next = STEP_ROPE_ROW;
                     end
                     STEP_ROPE_ROW: begin
                         tok_clr   = 1'b1;
@@ -1477,21 +1636,8 @@ always_comb begin
                     end
                     STEP_RES2: begin
                         layer_next = layer_reg + 32'd1;
-                        if (layer_last_reg && skip_logits_reg) begin
-                            // Prompt tokens: their KV slots were written (and acknowledged) in
-                            // the KV steps, so the run is over.
-                            done_next  = 1'b1;
-                            state_next = STATE_IDLE;
-                        end else if (layer_last_reg) begin
-                            // The classifier's blocks follow every layer's: skip the layers not run.
-                            step_next = STEP_CLS;
-                            for (int c = 0; c < 4; c++) begin
-                                wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
-                            end
-                        end else begin
-                            tok_clr   = 1'b1;
-                            step_next = STEP_QKV;
-                        end
+                        tok_clr    = 1'b1;
+                        step_next  = STEP_QKV;
                     end
                     STEP_CLS: step_next = STEP_LOGITS;
                     default: begin  // STEP_LOGITS: the run is over
@@ -1719,6 +1865,22 @@ always_ff @(posedge clk) begin
         wr_pend_reg[c]   <= wr_pend_next[c];
     end
     wr_none_reg <= wr_none_next;
+    load_reg          <= load_next;
+    loaded_reg        <= loaded_next;
+    loaded_desc_reg   <= loaded_desc_next;
+    loaded_layers_reg <= loaded_layers_next;
+    st_clear_reg      <= st_clear_next;
+    st_load_start_reg <= st_load_start_next;
+    st_bbeats_reg     <= st_bbeats_next;
+    ld_seen_reg       <= ld_seen_next;
+    st_rd_start_reg   <= st_rd_start_next;
+    st_rd_base_reg    <= st_rd_base_next;
+    st_rd_count_reg   <= st_rd_count_next;
+    bptr_reg          <= bptr_next;
+    cls_base_reg      <= cls_base_next;
+    for (int c = 0; c < 4; c++) begin
+        st_blocks_reg[c] <= st_blocks_next[c];
+    end
     if (kvbase_we) begin
         kvbase_reg[KVI_WIDTH'(kvh_reg)] <= kv_head_base;
     end
@@ -1758,6 +1920,11 @@ always_ff @(posedge clk) begin
             wr_pend_reg[c]   <= 8'd0;
         end
         wr_none_reg <= 4'b1111;
+        load_reg          <= 1'b0;
+        loaded_reg        <= 1'b0;
+        st_clear_reg      <= 1'b0;
+        st_load_start_reg <= 1'b0;
+        st_rd_start_reg   <= '0;
     end
 end
 
@@ -1790,7 +1957,7 @@ always_comb begin
             TAG_EMB_Q: ch_rd_tready[c] = c == 0 && emb_q_tready;
             TAG_NORM:  ch_rd_tready[c] = c == 0 && rms_w_tready;
             TAG_ROPE:  ch_rd_tready[c] = c == 0 && ws_tready && w_src_reg == WS_ROPE;
-            TAG_W:     ch_rd_tready[c] = eng_w_tready[c];
+            TAG_W:     ch_rd_tready[c] = ONCHIP ? st_load_tready[c] : eng_w_tready[c % N_ENG];
             TAG_KS:    ch_rd_tready[c] = att_ks_tready[c];
             TAG_K:     ch_rd_tready[c] = att_k_tready[c];
             TAG_SBEAT: ch_rd_tready[c] = sbeat_take && ra_wch_reg == 2'(c);
@@ -1887,7 +2054,8 @@ fwd_config #(
     .MAX_SEQ_LEN(MAX_SEQ_LEN),
     .MAX_LAYERS(MAX_LAYERS),
     .KV_INT8(KV_INT8),
-    .MAX_TOKENS(MAX_TOKENS)
+    .MAX_TOKENS(MAX_TOKENS),
+    .ENGINES(N_ENG)
 ) fwd_config_inst (
     .clk(clk),
     .rst(rst_reg),
@@ -1925,6 +2093,7 @@ fwd_config #(
     .hid_xbeats(c_hid_xbeats),
     .mat_words(c_mat_words),
     .mat_beats(c_mat_beats),
+    .eng_beats(c_eng_beats),
     .skip_bytes(c_skip_bytes),
     .emb_q_addr(c_emb_q_addr),
     .emb_s_addr(c_emb_s_addr),
@@ -2296,7 +2465,8 @@ fwd_writer #(
     .AW(AW),
     .CW(CW),
     .TOKENS(MAX_TOKENS),
-    .TOKEN_STRIDE(TOK_W)
+    .TOKEN_STRIDE(TOK_W),
+    .ENGINES(N_ENG)
 ) fwd_writer_inst (
     .clk(clk),
     .rst(rst_reg),
@@ -2311,9 +2481,9 @@ fwd_writer #(
     .s_axis_tdata(ws_tdata),
     .s_axis_tvalid(ws_tvalid),
     .s_axis_tready(ws_tready),
-    .s_axis_e_tdata(att_step ? att_out_tdata : eng_out_tdata),
+    .s_axis_e_tdata(att_step ? (N_ENG*512)'(att_out_tdata) : eng_out_tdata),
     .s_axis_e_taddr(att_out_taddr),
-    .s_axis_e_tvalid(att_step ? att_out_tvalid : eng_out_tvalid),
+    .s_axis_e_tvalid(att_step ? N_ENG'(att_out_tvalid) : eng_out_tvalid),
     .s_axis_e_tready(w_e_tready),
     .ram_en(sp_w_en),
     .ram_addr(sp_w_addr),
@@ -2327,7 +2497,7 @@ wire rms_x_tvalid = ra_tvalid && ra_route_reg == RA_RMS;
 wire rms_w_tvalid = ch_rd_tvalid[0] && ch_rd_ttag[0] == TAG_NORM;
 wire ew_a_tvalid  = ra_tvalid && ra_route_reg == RA_EW;
 assign att_step       = step_reg == STEP_ATT;  // (the writer's run of the step starts and ends in it)
-assign eng_out_tready = att_step ? 4'd0 : w_e_tready;
+assign eng_out_tready = att_step ? '0 : w_e_tready;
 
 embed_core #(
     .MAX_DIM((MAX_DIM + 63) / 64 * 64)
@@ -2390,7 +2560,19 @@ quantize_core #(
     .m_axis_out_tlast(q_out_tlast)
 );
 
-for (genvar c = 0; c < 4; c++) begin : g_engine
+for (genvar e = 0; e < N_ENG; e++) begin : g_engine
+    // Engine e's weights: channel e's stream (a DDR build), or bank e / 4 of channel e mod 4's
+    // store (an on-chip build).
+    wire [511:0] w_tdata;
+    wire         w_tvalid;
+    if (ONCHIP) begin : g_onchip
+        assign w_tdata  = st_w_tdata[512 * e +: 512];
+        assign w_tvalid = st_w_tvalid[e];
+    end else begin : g_ddr
+        assign w_tdata  = ch_rd_tdata[e % 4];
+        assign w_tvalid = ch_rd_tvalid[e % 4] && ch_rd_ttag[e % 4] == TAG_W;
+    end
+
     matmul_engine #(
         .MAX_COLS(ENG_COLS),
         .TOKENS(MAX_TOKENS)
@@ -2405,14 +2587,84 @@ for (genvar c = 0; c < 4; c++) begin : g_engine
         .w_enable(eng_wen_reg),
         .s_axis_x_tdata(q_out_tdata),
         .s_axis_x_tvalid(q_out_tvalid && !q_kv_reg),  // the engines take every x beat
-        .s_axis_x_tready(eng_x_tready[c]),
-        .s_axis_w_tdata(ch_rd_tdata[c]),
-        .s_axis_w_tvalid(ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_W),
-        .s_axis_w_tready(eng_w_tready[c]),
-        .m_axis_out_tdata(eng_out_tdata[512 * c +: 512]),
-        .m_axis_out_tvalid(eng_out_tvalid[c]),
-        .m_axis_out_tready(eng_out_tready[c])
+        .s_axis_x_tready(eng_x_tready[e]),
+        .s_axis_w_tdata(w_tdata),
+        .s_axis_w_tvalid(w_tvalid),
+        .s_axis_w_tready(eng_w_tready[e]),
+        .m_axis_out_tdata(eng_out_tdata[512 * e +: 512]),
+        .m_axis_out_tvalid(eng_out_tvalid[e]),
+        .m_axis_out_tready(eng_out_tready[e])
     );
+end
+
+/*
+ * On-chip weight store (WEIGHT_BANKS >= 1): one fwd_weight_store per channel, bank k feeding
+ * engine c + 4 k. A load run fills it from the channel's weight stream (TAG_W beats, in the
+ * order the DDR build's engines took them); a token run's matrix steps start each bank's reader
+ * at the engine's part of the matrix (docs/onchip-plan.md).
+ */
+if (ONCHIP) begin : g_store
+    for (genvar c = 0; c < 4; c++) begin : g_channel
+        wire [N_BANKS-1:0]     rd_start, rd_tready, rd_tvalid, rd_busy, rd_done, rd_tlast;
+        wire [N_BANKS*WAW-1:0] rd_base;
+        wire [N_BANKS*WCW-1:0] rd_count, level;
+        wire [N_BANKS*512-1:0] rd_tdata;
+        wire                   load_busy;
+        for (genvar k = 0; k < N_BANKS; k++) begin : g_bank
+            assign rd_start[k]                 = st_rd_start_reg[c + 4 * k];
+            assign rd_base[WAW * k +: WAW]     = st_rd_base_reg[WAW * (c + 4 * k) +: WAW];
+            assign rd_count[WCW * k +: WCW]    = st_rd_count_reg[WCW * (c + 4 * k) +: WCW];
+            assign rd_tready[k]                = eng_w_tready[c + 4 * k];
+            assign st_w_tdata[512 * (c + 4 * k) +: 512] = rd_tdata[512 * k +: 512];
+            assign st_w_tvalid[c + 4 * k]      = rd_tvalid[k];
+            assign st_level[c + 4 * k]         = level[WCW * k +: WCW];
+        end
+        // Framing is by counts: the writer's done ends the step.
+        wire unused_rd = &{1'b0, rd_busy, rd_done, rd_tlast, load_busy};
+
+        fwd_weight_store #(
+            .BANKS(N_BANKS),
+            .DEPTH(WEIGHT_DEPTH),
+            .BW(16),
+            .RAM_LATENCY(3),
+            .FIFO_DEPTH(8)
+        ) fwd_weight_store_inst (
+            .clk(clk),
+            .rst(rst_reg),
+            .load_clear(st_clear_reg),
+            .load_start(st_load_start_reg),
+            .cfg_block_beats(WCW'(st_bbeats_reg)),
+            .cfg_blocks(st_blocks_reg[c]),
+            .load_busy(load_busy),
+            .load_done(st_load_done[c]),
+            .load_overflow(st_overflow[c]),
+            .load_level(level),
+            .s_axis_load_tdata(ch_rd_tdata[c]),
+            .s_axis_load_tvalid(ch_rd_tvalid[c] && ch_rd_ttag[c] == TAG_W),
+            .s_axis_load_tready(st_load_tready[c]),
+            .rd_start(rd_start),
+            .cfg_rd_base(rd_base),
+            .cfg_rd_count(rd_count),
+            .rd_busy(rd_busy),
+            .rd_done(rd_done),
+            .m_axis_w_tdata(rd_tdata),
+            .m_axis_w_tvalid(rd_tvalid),
+            .m_axis_w_tready(rd_tready),
+            .m_axis_w_tlast(rd_tlast)
+        );
+    end
+end else begin : g_no_store
+    wire unused_store = &{1'b0, st_clear_reg, st_load_start_reg, st_bbeats_reg, st_rd_start_reg, st_rd_base_reg,
+                          st_rd_count_reg, st_blocks_reg[0], st_blocks_reg[1], st_blocks_reg[2], st_blocks_reg[3],
+                          st_w_tdata, st_w_tvalid};
+    assign st_load_tready = '0;
+    assign st_load_done   = '0;
+    assign st_overflow    = '0;
+    assign st_w_tdata     = '0;
+    assign st_w_tvalid    = '0;
+    for (genvar e = 0; e < N_ENG; e++) begin : g_level
+        assign st_level[e] = '0;
+    end
 end
 
 fwd_elementwise fwd_elementwise_inst (

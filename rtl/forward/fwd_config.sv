@@ -26,7 +26,9 @@
  * Derived (all sizes in 64-byte beats unless named bytes): the vector sizes;
  * per matrix (wqkv, wo, w13, w2, wcls: MAT_*) its result words (16-row blocks x tokens) and, per
  * channel c, the beats of its blocks b with b mod 4 = c (nblk * beats per
- * block); per channel the weight bytes of the layers not run (skipped before
+ * block) and, with more than four engines (the on-chip build: ENGINES = 4
+ * per bank), per engine e the beats of its blocks b with b mod ENGINES = e;
+ * per channel the weight bytes of the layers not run (skipped before
  * the classifier); each token's embedding row, the final norm and the RoPE row
  * (of pos: the sequencer steps it per token) addresses; the
  * KV-cache geometry (bytes of one head's key or value cache, the slot offset
@@ -49,7 +51,10 @@ module fwd_config #(
     // KV-cache format of the build: 0 fp32, 1 int8
     parameter bit KV_INT8       = 1'b0,
     // Prompt tokens a run may batch (1..16)
-    parameter int MAX_TOKENS    = 1
+    parameter int MAX_TOKENS    = 1,
+    // Matrix engines (a power of two >= 4): 4 streams from DDR, one per channel; more are fed by
+    // the on-chip weight store's banks
+    parameter int ENGINES       = 4
 ) (
     input  wire           clk,
     input  wire           rst,  // active-high, synchronous
@@ -103,6 +108,7 @@ module fwd_config #(
     output logic [31:0]   hid_xbeats,       // ceil(hidden_dim / 64)
     output logic [159:0]  mat_words,        // matrix m's result words at [32m +: 32]: 16-row blocks x tokens (classifier: blocks)
     output logic [639:0]  mat_beats,        // matrix m, channel c: weight beats at [32 (4m + c) +: 32]
+    output wire  [5*ENGINES*32-1:0] eng_beats,  // matrix m, engine e: weight beats at [32 (ENGINES m + e) +: 32] (4 engines: mat_beats)
     output logic [255:0]  skip_bytes,       // channel c: weight bytes of the layers not run at [64c +: 64]
     output logic [64*MAX_TOKENS-1:0] emb_q_addr,  // token t's embedding values at [64t +: 64]
     output logic [64*MAX_TOKENS-1:0] emb_s_addr,  // token t's embedding scales at [64t +: 64]
@@ -122,14 +128,31 @@ module fwd_config #(
 
 import forward_desc_pkg::*;
 
+// Four engines are the four channels' (engine c = channel c): their beats are mat_beats.
+logic [5*ENGINES*32-1:0] eng_beats_reg;
+if (ENGINES == 4) begin : g_eng_beats_are_mat_beats
+    assign eng_beats = mat_beats;
+    wire unused_eng_beats = &{1'b0, eng_beats_reg};
+end else begin : g_eng_beats
+    assign eng_beats = eng_beats_reg;
+end
+
 localparam int K_TOK = 37;                           // (33..36: the layer matrices' result words) tokens 1..: their embedding offsets
 // Products, in the order of the case below; one token a run (MAX_TOKENS 1) needs none from 33 on
 // (its result words are the blocks), so that build's configuration takes the cycles it took.
-localparam int N_MUL = MAX_TOKENS > 1 ? K_TOK + 2 * (MAX_TOKENS - 1) : 33;
+// With more than four engines, 5 ENGINES products from K_ENG on: each engine's beats of each matrix.
+// (One token a run: 33..36 are skipped products, their words set at the end, STATE_FINISH.)
+localparam int K_ENG = K_TOK + 2 * (MAX_TOKENS - 1);
+localparam int N_MUL = ENGINES > 4 ? K_ENG + 5 * ENGINES : K_ENG;
 localparam int TI_WIDTH = MAX_TOKENS > 1 ? $clog2(MAX_TOKENS) : 1;  // a token's index
+localparam int EW = $clog2(ENGINES);                                 // an engine's index
+localparam int KW = $clog2(N_MUL + 2 > 37 ? N_MUL + 2 : 37);         // k: products 0 .. N_MUL + 1 (and 33..36)
 
 if (MAX_TOKENS < 1 || MAX_TOKENS > 16) begin : g_check_tokens
     $error("fwd_config: MAX_TOKENS must be in 1..16");
+end
+if (ENGINES < 4 || ENGINES > 32 || (ENGINES & (ENGINES - 1)) != 0) begin : g_check_engines
+    $error("fwd_config: ENGINES must be 4, 8, 16 or 32");
 end
 
 /*
@@ -211,10 +234,13 @@ always_comb begin
 end
 
 /*
- * Checks that need no arithmetic beyond compares (registered in STATE_CHECK)
+ * Checks that need no arithmetic beyond compares (registered in STATE_CHECK, decided in
+ * STATE_CHECKED: the AND of some thirty compares of 64-bit fields was 10 LUT levels in front of
+ * the state register)
  */
 logic [63:0] align_or;     // only the low 6 bits are checked
 logic        shape_ok, args_ok;
+logic        shape_ok_reg, args_ok_reg;
 
 wire unused_align = &{1'b0, align_or[63:6]};
 
@@ -266,6 +292,7 @@ end
 typedef enum logic [2:0] {
     STATE_IDLE,    // waits for check
     STATE_CHECK,   // compares (the descriptor is complete)
+    STATE_CHECKED, // their registered results decide
     STATE_DIV,     // kv_mul = n_heads / n_kv_heads by repeated addition
     STATE_MUL,     // the products, one per cycle through the multiplier pipeline
     STATE_FINISH   // sums and the last compare; done
@@ -278,13 +305,13 @@ logic [31:0]   pos_reg, layers_reg;                // arguments (datapath)
 logic [31:0]   tok_id_reg [0:MAX_TOKENS-1];        // the tokens' ids (datapath)
 logic [31:0]   ntok_reg;                           // the run's tokens (1 ..)
 logic [31:0]   acc_reg, acc_next;                  // STATE_DIV: kv_mul * n_kv_heads
-logic [6:0]    k_reg, k_next;                      // STATE_MUL: product selected this cycle
+logic [KW-1:0] k_reg, k_next;                      // STATE_MUL: product selected this cycle
 
 // Multiplier pipeline: operands, product, and which product it is.
 logic [31:0]   op_a, op_b;
 logic [31:0]   mul_a_reg, mul_b_reg;
 logic [63:0]   prod_reg;
-logic [6:0]    k1_reg, k2_reg;
+logic [KW-1:0] k1_reg, k2_reg;
 logic          v1_reg, v2_reg;
 
 // Products kept.
@@ -295,8 +322,9 @@ logic [63:0]   final_off_reg, rope_off_reg, vals_bytes_reg;
 
 // Combinational helpers.
 logic [31:0]   slot_bytes_c, blocks_c [0:4], bpb_c [0:4], layer_beats_c [0:3];
-logic [2:0]    mm;
+logic [2:0]    mm, ke_m;
 logic [1:0]    mc;
+logic [EW-1:0] ke_e;
 
 assign done = done_reg;
 assign ok   = ok_reg;
@@ -322,31 +350,36 @@ always_comb begin
     slot_bytes_c = KV_INT8 ? (head_size + 32'd63) & ~32'd63 : head_size << 2;
 
     // Operands of product k.
-    mm   = 3'((k_reg - 7'd9) >> 2);
-    mc   = 2'(k_reg - 7'd9);
+    mm   = 3'((k_reg - KW'(9)) >> 2);
+    mc   = 2'(k_reg - KW'(9));
+    ke_m = 3'((k_reg - KW'(K_ENG)) >> EW);
+    ke_e = EW'(k_reg - KW'(K_ENG));
     op_a = 32'd0;
     op_b = 32'd0;
     case (k_reg)
-        7'd0: begin op_a = n_kv_heads;                  op_b = head_size; end          // kv_dim
-        7'd1: begin op_a = n_heads;                     op_b = head_size; end          // = dim?
-        7'd2: begin op_a = tok_id_reg[0];               op_b = f_emb_row[31:0]; end
-        7'd3: begin op_a = tok_id_reg[0];               op_b = f_emb_srow[31:0]; end
-        7'd4: begin op_a = {f_layers[30:0], 1'b0};     op_b = dim << 2; end           // 2 n_layers strides
-        7'd5: begin op_a = pos_reg;                     op_b = head_size << 2; end     // RoPE row
-        7'd6: begin op_a = f_seq_len[31:0];             op_b = slot_bytes_c; end       // slots of a head
-        7'd7: begin op_a = pos_reg;                     op_b = slot_bytes_c; end
-        7'd8: begin op_a = pos_reg + 32'd1;             op_b = slot_beats; end
-        7'd29, 7'd30, 7'd31, 7'd32: begin                                              // layers not run
+        KW'(0): begin op_a = n_kv_heads;                  op_b = head_size; end          // kv_dim
+        KW'(1): begin op_a = n_heads;                     op_b = head_size; end          // = dim?
+        KW'(2): begin op_a = tok_id_reg[0];               op_b = f_emb_row[31:0]; end
+        KW'(3): begin op_a = tok_id_reg[0];               op_b = f_emb_srow[31:0]; end
+        KW'(4): begin op_a = {f_layers[30:0], 1'b0};     op_b = dim << 2; end           // 2 n_layers strides
+        KW'(5): begin op_a = pos_reg;                     op_b = head_size << 2; end     // RoPE row
+        KW'(6): begin op_a = f_seq_len[31:0];             op_b = slot_bytes_c; end       // slots of a head
+        KW'(7): begin op_a = pos_reg;                     op_b = slot_bytes_c; end
+        KW'(8): begin op_a = pos_reg + 32'd1;             op_b = slot_beats; end
+        KW'(29), KW'(30), KW'(31), KW'(32): begin                                              // layers not run
             op_a = f_layers[31:0] - layers_reg;
-            op_b = layer_beats_c[2'(k_reg - 7'd29)];
+            op_b = layer_beats_c[2'(k_reg - KW'(29))];
         end
-        7'd33, 7'd34, 7'd35, 7'd36: begin                                              // blocks x tokens
-            op_a = blocks_c[3'(k_reg - 7'd33)];
+        KW'(33), KW'(34), KW'(35), KW'(36): begin                                              // blocks x tokens
+            op_a = blocks_c[3'(k_reg - KW'(33))];
             op_b = ntok_reg;
         end
         default: begin
-            if (MAX_TOKENS > 1 && k_reg >= 7'(K_TOK)) begin                            // tokens 1..: embedding rows
-                op_a = tok_id_reg[TI_WIDTH'((k_reg - 7'(K_TOK - 2)) >> 1)];
+            if (ENGINES > 4 && k_reg >= KW'(K_ENG)) begin                                // engine e's beats of matrix m
+                op_a = (blocks_c[ke_m] + 32'(ENGINES - 1) - 32'(ke_e)) >> EW;
+                op_b = bpb_c[ke_m];
+            end else if (MAX_TOKENS > 1 && k_reg >= KW'(K_TOK)) begin                   // tokens 1..: embedding rows
+                op_a = tok_id_reg[TI_WIDTH'((k_reg - KW'(K_TOK - 2)) >> 1)];
                 op_b = k_reg[0] ? f_emb_row[31:0] : f_emb_srow[31:0];
             end else begin                                                             // 9..28: matrix beats
                 op_a = (blocks_c[mm] + 32'd3 - 32'(mc)) >> 2;
@@ -370,7 +403,10 @@ always_comb begin
             end
         end
         STATE_CHECK: begin
-            if (shape_ok && args_ok) begin
+            state_next = STATE_CHECKED;
+        end
+        STATE_CHECKED: begin
+            if (shape_ok_reg && args_ok_reg) begin
                 acc_next   = f_kv_heads[31:0];
                 state_next = STATE_DIV;
             end else begin
@@ -396,7 +432,7 @@ always_comb begin
         end
         STATE_MUL: begin
             k_next = k_reg + 1'b1;
-            if (k_reg == 7'(N_MUL + 1)) begin
+            if (k_reg == KW'(N_MUL + 1)) begin
                 state_next = STATE_FINISH;
             end
         end
@@ -436,6 +472,8 @@ always_ff @(posedge clk) begin
         pos_reg    <= arg_pos;
         layers_reg <= arg_layers;
     end
+    shape_ok_reg <= shape_ok;
+    args_ok_reg  <= args_ok;
     if (state_reg == STATE_CHECK) begin
         // The ids as checked (arg_token and the prompt beat hold from check on).
         for (int t = 0; t < MAX_TOKENS; t++) begin
@@ -469,32 +507,34 @@ always_ff @(posedge clk) begin
     mul_a_reg <= op_a;
     mul_b_reg <= op_b;
     k1_reg    <= k_reg;
-    v1_reg    <= state_reg == STATE_MUL && k_reg < 7'(N_MUL);
+    v1_reg    <= state_reg == STATE_MUL && k_reg < KW'(N_MUL);
     prod_reg  <= 64'(mul_a_reg) * 64'(mul_b_reg);
     k2_reg    <= k1_reg;
     v2_reg    <= v1_reg;
     if (v2_reg) begin
         case (k2_reg)
-            7'd0: kv_beats         <= prod_reg[35:4];   // kv_dim / 16
-            7'd1: dim_chk_reg      <= prod_reg[31:0];
-            7'd2: emb_q_off_reg[0] <= prod_reg;
-            7'd3: emb_s_off_reg[0] <= prod_reg;
-            7'd4: final_off_reg    <= prod_reg;
-            7'd5: rope_off_reg     <= prod_reg;
-            7'd6: vals_bytes_reg   <= prod_reg;
-            7'd7: slot_off         <= prod_reg;
-            7'd8: seq_beats        <= prod_reg[31:0];
-            7'd29, 7'd30, 7'd31, 7'd32: skip_bytes[64 * 2'(k2_reg - 7'd29) +: 64] <= prod_reg << 6;
-            7'd33, 7'd34, 7'd35, 7'd36: mat_words[32 * 2'(k2_reg - 7'd33) +: 32] <= prod_reg[31:0];
+            KW'(0): kv_beats         <= prod_reg[35:4];   // kv_dim / 16
+            KW'(1): dim_chk_reg      <= prod_reg[31:0];
+            KW'(2): emb_q_off_reg[0] <= prod_reg;
+            KW'(3): emb_s_off_reg[0] <= prod_reg;
+            KW'(4): final_off_reg    <= prod_reg;
+            KW'(5): rope_off_reg     <= prod_reg;
+            KW'(6): vals_bytes_reg   <= prod_reg;
+            KW'(7): slot_off         <= prod_reg;
+            KW'(8): seq_beats        <= prod_reg[31:0];
+            KW'(29), KW'(30), KW'(31), KW'(32): skip_bytes[64 * 2'(k2_reg - KW'(29)) +: 64] <= prod_reg << 6;
+            KW'(33), KW'(34), KW'(35), KW'(36): mat_words[32 * 2'(k2_reg - KW'(33)) +: 32] <= prod_reg[31:0];
             default: begin
-                if (MAX_TOKENS > 1 && k2_reg >= 7'(K_TOK)) begin
+                if (ENGINES > 4 && k2_reg >= KW'(K_ENG)) begin
+                    eng_beats_reg[32 * (32'(k2_reg) - K_ENG) +: 32] <= prod_reg[31:0];
+                end else if (MAX_TOKENS > 1 && k2_reg >= KW'(K_TOK)) begin
                     if (k2_reg[0]) begin
-                        emb_q_off_reg[TI_WIDTH'((k2_reg - 7'(K_TOK - 2)) >> 1)] <= prod_reg;
+                        emb_q_off_reg[TI_WIDTH'((k2_reg - KW'(K_TOK - 2)) >> 1)] <= prod_reg;
                     end else begin
-                        emb_s_off_reg[TI_WIDTH'((k2_reg - 7'(K_TOK - 2)) >> 1)] <= prod_reg;
+                        emb_s_off_reg[TI_WIDTH'((k2_reg - KW'(K_TOK - 2)) >> 1)] <= prod_reg;
                     end
                 end else begin
-                    mat_beats[32 * 5'(k2_reg - 7'd9) +: 32] <= prod_reg[31:0];
+                    mat_beats[32 * 5'(k2_reg - KW'(9)) +: 32] <= prod_reg[31:0];
                 end
             end
         endcase

@@ -9,11 +9,12 @@
  * = cfg_count reads a plain region; a smaller cfg_wrap re-reads a short row
  * (the RoPE step reads the table row once per head this way).
  *
- * The RAM read has one cycle of latency and the RAM cannot stall, so a read
- * is only issued while the output FIFO has a slot for its word (queued words
- * plus the word in the RAM's output register stay below FIFO_DEPTH): the
- * consumer may stall at any beat, and with FIFO_DEPTH >= 4 a word leaves per
- * cycle while it does not.
+ * The RAM read has RAM_LATENCY cycles of latency (1: a block RAM's output
+ * register; more: an UltraRAM's pipeline, the on-chip weight store) and the
+ * RAM cannot stall, so a read is only issued while the output FIFO has a slot
+ * for its word (queued words plus the words still in the RAM's pipeline stay
+ * below FIFO_DEPTH): the consumer may stall at any beat, and with FIFO_DEPTH
+ * >= RAM_LATENCY + 3 a word leaves per cycle while it does not.
  */
 
 `default_nettype none
@@ -23,8 +24,10 @@ module fwd_reader #(
     parameter int AW = 10,
     // Width of cfg_count and cfg_wrap, bits (>= AW)
     parameter int CW = AW + 1,
-    // Output FIFO depth, words (power of two, >= 4 for one word per cycle)
-    parameter int FIFO_DEPTH = 4
+    // Output FIFO depth, words (power of two, >= 4 and >= RAM_LATENCY + 3 for one word per cycle)
+    parameter int FIFO_DEPTH = 4,
+    // Cycles from ram_en to ram_data (>= 1)
+    parameter int RAM_LATENCY = 1
 ) (
     input  wire           clk,
     input  wire           rst,  // active-high, synchronous: abandons any run
@@ -44,7 +47,7 @@ module fwd_reader #(
      */
     output wire           ram_en,
     output wire  [AW-1:0] ram_addr,
-    input  wire  [511:0]  ram_data,   // the word read in the previous cycle
+    input  wire  [511:0]  ram_data,   // the word read RAM_LATENCY cycles before
 
     /*
      * Beat stream (master)
@@ -61,8 +64,11 @@ localparam int OCC_WIDTH = $clog2(FIFO_DEPTH + 1);
 if (AW < 1 || CW < AW) begin : g_check_widths
     $error("fwd_reader: AW must be >= 1 and CW >= AW");
 end
-if (FIFO_DEPTH < 4 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0) begin : g_check_fifo_depth
-    $error("fwd_reader: FIFO_DEPTH must be a power of two >= 4");
+if (FIFO_DEPTH < 4 || (FIFO_DEPTH & (FIFO_DEPTH - 1)) != 0 || FIFO_DEPTH < RAM_LATENCY + 1) begin : g_check_fifo_depth
+    $error("fwd_reader: FIFO_DEPTH must be a power of two >= 4 and > RAM_LATENCY");
+end
+if (RAM_LATENCY < 1) begin : g_check_ram_latency
+    $error("fwd_reader: RAM_LATENCY must be >= 1");
 end
 
 // Run: words still to issue and to deliver; the current address and its offset in the row.
@@ -74,8 +80,10 @@ logic [CW-1:0]        off_reg, off_next;
 logic                 busy_reg, busy_next;
 logic                 done_reg, done_next;
 
-// The RAM output register holds a word to queue.
-logic                 rv_reg, rv_next;
+// The RAM pipeline: rv_reg[i] marks a word issued i + 1 cycles ago (rv_reg[RAM_LATENCY-1]: on
+// ram_data now, to queue); inflight counts the marks, the words the FIFO has promised room for.
+logic [RAM_LATENCY-1:0] rv_reg, rv_next;
+logic [OCC_WIDTH-1:0]   inflight_reg, inflight_next;
 
 // Output FIFO (register array, datapath) with wrap-bit pointers.
 logic [511:0]         fifo_mem [0:FIFO_DEPTH-1];
@@ -85,7 +93,7 @@ logic [OCC_WIDTH-1:0] occ;
 logic                 issue, pop;
 
 assign occ           = OCC_WIDTH'(wr_ptr_reg - rd_ptr_reg);
-assign issue         = issue_left_reg != '0 && (occ + OCC_WIDTH'(rv_reg)) < OCC_WIDTH'(FIFO_DEPTH);
+assign issue         = issue_left_reg != '0 && (occ + inflight_reg) < OCC_WIDTH'(FIFO_DEPTH);
 assign ram_en        = issue;
 assign ram_addr      = base_reg + AW'(off_reg);
 assign m_axis_tvalid = wr_ptr_reg != rd_ptr_reg;
@@ -103,7 +111,8 @@ always_comb begin
     off_next        = off_reg;
     busy_next       = busy_reg;
     done_next       = 1'b0;
-    rv_next         = issue;
+    rv_next         = RAM_LATENCY'({rv_reg, issue});
+    inflight_next   = inflight_reg + OCC_WIDTH'(issue) - OCC_WIDTH'(rv_reg[RAM_LATENCY-1]);
     wr_ptr_next     = wr_ptr_reg;
     rd_ptr_next     = rd_ptr_reg;
 
@@ -111,7 +120,7 @@ always_comb begin
         issue_left_next = issue_left_reg - 1'b1;
         off_next        = off_reg + 1'b1 == wrap_reg ? '0 : off_reg + 1'b1;
     end
-    if (rv_reg) begin
+    if (rv_reg[RAM_LATENCY-1]) begin
         wr_ptr_next = wr_ptr_reg + 1'b1;
     end
     if (pop) begin
@@ -142,6 +151,7 @@ always_ff @(posedge clk) begin
     busy_reg       <= busy_next;
     done_reg       <= done_next;
     rv_reg         <= rv_next;
+    inflight_reg   <= inflight_next;
     wr_ptr_reg     <= wr_ptr_next;
     rd_ptr_reg     <= rd_ptr_next;
 
@@ -150,7 +160,8 @@ always_ff @(posedge clk) begin
         out_left_reg   <= '0;
         busy_reg       <= 1'b0;
         done_reg       <= 1'b0;
-        rv_reg         <= 1'b0;
+        rv_reg         <= '0;
+        inflight_reg   <= '0;
         wr_ptr_reg     <= '0;
         rd_ptr_reg     <= '0;
     end
@@ -158,7 +169,7 @@ end
 
 // FIFO storage without reset.
 always_ff @(posedge clk) begin
-    if (rv_reg) begin
+    if (rv_reg[RAM_LATENCY-1]) begin
         fifo_mem[wr_ptr_reg[PTR_WIDTH-1:0]] <= ram_data;
     end
 end

@@ -2,23 +2,27 @@
 
 /*
  * Forward-kernel scratchpad writer: the one write port, fed by a stream or by
- * the four matmul engines
+ * the ENGINES matmul engines
  *
  * A run (start, one cycle) writes cfg_count words from cfg_base on and
  * pulses done in the cycle after the last write. Two sources:
  * - cfg_engines = 0: s_axis, word i to cfg_base + i, in stream order;
- * - cfg_engines = 1: the result streams of the four matmul engines. Engine c
- *   computes the row blocks b with b mod 4 = c, in order, so its j-th result
- *   beat is block c + 4j and goes to cfg_base + c + 4j. One result is taken
- *   per cycle (the lowest engine with one waiting): the engines make one
- *   result per block of at least 9 weight beats each, far below that rate.
+ * - cfg_engines = 1: the result streams of the ENGINES matmul engines
+ *   (E = ENGINES: 4 fed by the four DDR channels, or 4 per bank of the
+ *   on-chip weight store). Engine c computes the row blocks b with
+ *   b mod E = c, in order, so its j-th result beat is block c + E j and goes
+ *   to cfg_base + c + E j. One result is taken per cycle (the lowest engine
+ *   with one waiting): the engines make one result per block of at least 9
+ *   weight beats each, so E <= 8 engines stay below that rate however they
+ *   align, and 16 do while their blocks are 16 beats or longer (GS 32: a
+ *   dim of 32 or more).
  *   With several tokens a run (cfg_tokens > 1, the engines' TOKENS: prefill),
  *   an engine's results are block-major, token-minor: its k-th beat is token
- *   k mod cfg_tokens of block c + 4 (k / cfg_tokens) and goes to
- *   cfg_base + t TOKEN_STRIDE + c + 4j (each token's copy of the region).
- * - cfg_engines = 1 and cfg_addressed = 1: the same four streams, each beat
- *   written to the word its s_axis_e_taddr names (the four attention lanes,
- *   whose heads are not in block order).
+ *   k mod cfg_tokens of block c + E (k / cfg_tokens) and goes to
+ *   cfg_base + t TOKEN_STRIDE + c + E j (each token's copy of the region).
+ * - cfg_engines = 1 and cfg_addressed = 1: streams 0..3, each beat written
+ *   to the word its s_axis_e_taddr names (the four attention lanes, whose
+ *   heads are not in block order).
  * Every source is taken as soon as it is valid (the RAM never stalls), so a
  * core feeding the writer never waits on it; outside a run nothing is taken.
  * The write itself is registered (address, data and enable come from
@@ -36,7 +40,9 @@ module fwd_writer #(
     // token's copy of a region and the next's
     parameter int TOKENS = 1,
     parameter int TOKEN_STRIDE = 0,
-    parameter int TOKEN_WIDTH = $clog2(TOKENS + 1)
+    parameter int TOKEN_WIDTH = $clog2(TOKENS + 1),
+    // Engine result streams (a power of two, >= 4)
+    parameter int ENGINES = 4
 ) (
     input  wire              clk,
     input  wire              rst,  // active-high, synchronous: abandons any run
@@ -63,10 +69,10 @@ module fwd_writer #(
     /*
      * Engine result streams (slaves), engine c at [512c +: 512] / bit c
      */
-    input  wire  [4*512-1:0] s_axis_e_tdata,
-    input  wire  [4*AW-1:0]  s_axis_e_taddr,   // stream c's word at [AW*c +: AW] (cfg_addressed)
-    input  wire  [3:0]       s_axis_e_tvalid,
-    output logic [3:0]       s_axis_e_tready,
+    input  wire  [ENGINES*512-1:0] s_axis_e_tdata,
+    input  wire  [4*AW-1:0]        s_axis_e_taddr,   // stream c's word at [AW*c +: AW] (cfg_addressed: c < 4)
+    input  wire  [ENGINES-1:0]     s_axis_e_tvalid,
+    output logic [ENGINES-1:0]     s_axis_e_tready,
 
     /*
      * Scratchpad write port
@@ -83,21 +89,27 @@ if (TOKENS < 1 || TOKENS > 8 || TOKEN_WIDTH != $clog2(TOKENS + 1)) begin : g_che
     $error("fwd_writer: TOKENS must be in 1..8 (TOKEN_WIDTH is derived)");
 end
 
+if (ENGINES < 4 || (ENGINES & (ENGINES - 1)) != 0 || AW <= $clog2(ENGINES)) begin : g_check_engines
+    $error("fwd_writer: ENGINES must be a power of two >= 4, below 2 ** AW");
+end
+
 localparam int TI_WIDTH = TOKENS > 1 ? $clog2(TOKENS) : 1;  // a token's index
 
 logic [CW-1:0]   left_reg, left_next;      // words still to write
 logic [AW-1:0]   addr_reg, addr_next;      // sequential source: next address
-logic [AW-1:0]   base_reg, base_next;
 logic            engines_reg, engines_next;
 logic            addressed_reg, addressed_next;
 logic            busy_reg, busy_next;
 logic            done_reg, done_next;
-logic [AW-3:0]   j_reg [0:3];              // per engine: blocks done (block c + 4j next)
-logic [AW-3:0]   j_next [0:3];
-logic [TI_WIDTH-1:0] t_reg [0:3];          // per engine: the token of its next beat
-logic [TI_WIDTH-1:0] t_next [0:3];
-logic [AW-1:0]   tb_reg [0:3];             // per engine: cfg_base + t TOKEN_STRIDE
-logic [AW-1:0]   tb_next [0:3];
+// Per engine c, its next beat's word, kept ready so that a take only selects it: block c + E j
+// of token t goes to cfg_base + t TOKEN_STRIDE + c + E j. bw: token 0's word of the current
+// block (cfg_base + c + E j); nw: the next beat's (bw + t TOKEN_STRIDE).
+logic [AW-1:0]   bw_reg [0:ENGINES-1];
+logic [AW-1:0]   bw_next [0:ENGINES-1];
+logic [AW-1:0]   nw_reg [0:ENGINES-1];
+logic [AW-1:0]   nw_next [0:ENGINES-1];
+logic [TI_WIDTH-1:0] t_reg [0:ENGINES-1];  // per engine: the token of its next beat
+logic [TI_WIDTH-1:0] t_next [0:ENGINES-1];
 logic [TI_WIDTH-1:0] tok_last_reg, tok_last_next;  // cfg_tokens - 1
 
 // Registered write.
@@ -106,7 +118,12 @@ logic [AW-1:0]   wa_reg, wa_next;
 logic [511:0]    wd_reg, wd_next;
 
 logic            take;
-logic [1:0]      sel;
+// The engine taken this cycle, one-hot: the lowest with a beat waiting. Its word and data are
+// ORed out of the grants (an AND-OR, not a priority encoder driving a 16-way mux: logic depth).
+logic [ENGINES-1:0] grant;
+logic            lower;                    // an engine below c has a beat waiting
+logic [AW-1:0]   grant_word, grant_taddr;
+logic [511:0]    grant_data;
 
 assign busy          = busy_reg;
 assign done          = done_reg;
@@ -118,7 +135,6 @@ assign ram_data      = wd_reg;
 always_comb begin
     left_next    = left_reg;
     addr_next    = addr_reg;
-    base_next    = base_reg;
     engines_next = engines_reg;
     addressed_next = addressed_reg;
     busy_next    = busy_reg;
@@ -127,39 +143,51 @@ always_comb begin
     wa_next      = wa_reg;
     wd_next      = wd_reg;
     tok_last_next = tok_last_reg;
-    for (int c = 0; c < 4; c++) begin
-        j_next[c]  = j_reg[c];
+    for (int c = 0; c < ENGINES; c++) begin
+        bw_next[c] = bw_reg[c];
+        nw_next[c] = nw_reg[c];
         t_next[c]  = t_reg[c];
-        tb_next[c] = tb_reg[c];
     end
-    s_axis_e_tready = 4'd0;
     take = 1'b0;
-    sel  = 2'd0;
 
-    if (busy_reg && engines_reg) begin
-        // Lowest engine with a result waiting.
-        for (int c = 3; c >= 0; c--) begin
-            if (s_axis_e_tvalid[c]) begin
-                sel = 2'(c);
+    // Lowest engine with a result waiting (outside an engine run: none).
+    grant = '0;
+    lower = 1'b0;
+    for (int c = 0; c < ENGINES; c++) begin
+        grant[c] = busy_reg && engines_reg && s_axis_e_tvalid[c] && !lower;
+        lower    = lower || s_axis_e_tvalid[c];
+    end
+    s_axis_e_tready = grant;
+    grant_word  = '0;
+    grant_taddr = '0;
+    grant_data  = '0;
+    for (int c = 0; c < ENGINES; c++) begin
+        grant_word = grant_word | (grant[c] ? nw_reg[c] : '0);
+        grant_data = grant_data | (grant[c] ? s_axis_e_tdata[512 * c +: 512] : '0);
+        if (c < 4) begin
+            grant_taddr = grant_taddr | (grant[c] ? s_axis_e_taddr[AW * (c % 4) +: AW] : '0);
+        end
+    end
+
+    // (the take itself from the valids alone, not through the grants: logic depth)
+    if (busy_reg && engines_reg && s_axis_e_tvalid != '0) begin
+        take    = 1'b1;
+        wa_next = addressed_reg ? grant_taddr : grant_word;
+        wd_next = grant_data;
+        for (int c = 0; c < ENGINES; c++) begin
+            if (grant[c]) begin
+                // The block's last token: the engine's next block, token 0; else its next token.
+                if (TOKENS == 1 || t_reg[c] == tok_last_reg) begin
+                    bw_next[c] = bw_reg[c] + AW'(ENGINES);
+                    nw_next[c] = bw_reg[c] + AW'(ENGINES);
+                    t_next[c]  = '0;
+                end else begin
+                    nw_next[c] = nw_reg[c] + AW'(TOKEN_STRIDE);
+                    t_next[c]  = t_reg[c] + 1'b1;
+                end
             end
         end
-        if (s_axis_e_tvalid != 4'd0) begin
-            take                 = 1'b1;
-            s_axis_e_tready[sel] = 1'b1;
-            wa_next              = addressed_reg ? s_axis_e_taddr[AW * sel +: AW]
-                                                 : (TOKENS == 1 ? base_reg : tb_reg[sel]) + AW'(sel) + {j_reg[sel], 2'b00};
-            wd_next              = s_axis_e_tdata[512 * sel +: 512];
-            // The block's last token: the engine's next block, token 0; else its next token.
-            if (TOKENS == 1 || t_reg[sel] == tok_last_reg) begin
-                j_next[sel]  = j_reg[sel] + 1'b1;
-                t_next[sel]  = '0;
-                tb_next[sel] = base_reg;
-            end else begin
-                t_next[sel]  = t_reg[sel] + 1'b1;
-                tb_next[sel] = tb_reg[sel] + AW'(TOKEN_STRIDE);
-            end
-        end
-    end else if (busy_reg && s_axis_tvalid) begin
+    end else if (busy_reg && !engines_reg && s_axis_tvalid) begin
         take      = 1'b1;
         wa_next   = addr_reg;
         wd_next   = s_axis_tdata;
@@ -178,15 +206,14 @@ always_comb begin
     if (start) begin
         left_next    = cfg_count;
         addr_next    = cfg_base;
-        base_next    = cfg_base;
         engines_next = cfg_engines;
         addressed_next = cfg_addressed;
         busy_next    = 1'b1;
         tok_last_next = TI_WIDTH'(cfg_tokens - 1'b1);
-        for (int c = 0; c < 4; c++) begin
-            j_next[c]  = '0;
+        for (int c = 0; c < ENGINES; c++) begin
+            bw_next[c] = cfg_base + AW'(c);
+            nw_next[c] = cfg_base + AW'(c);
             t_next[c]  = '0;
-            tb_next[c] = cfg_base;
         end
     end
 end
@@ -194,7 +221,6 @@ end
 always_ff @(posedge clk) begin
     left_reg    <= left_next;
     addr_reg    <= addr_next;
-    base_reg    <= base_next;
     engines_reg <= engines_next;
     addressed_reg <= addressed_next;
     busy_reg    <= busy_next;
@@ -203,10 +229,10 @@ always_ff @(posedge clk) begin
     wa_reg      <= wa_next;
     wd_reg      <= wd_next;
     tok_last_reg <= tok_last_next;
-    for (int c = 0; c < 4; c++) begin
-        j_reg[c]  <= j_next[c];
+    for (int c = 0; c < ENGINES; c++) begin
+        bw_reg[c] <= bw_next[c];
+        nw_reg[c] <= nw_next[c];
         t_reg[c]  <= t_next[c];
-        tb_reg[c] <= tb_next[c];
     end
 
     if (rst) begin

@@ -144,8 +144,8 @@ package kernel_regs_pkg;
 
     // kernel forward: One whole token: embedding, `layers` decoder layers, final RMSNorm and classifier (not with `skip_logits`); logits to the descriptor's logits buffer (docs/forward.md).
     localparam logic [31:0] FORWARD_KERNEL_ID = 32'h46575244;
-    localparam int unsigned FORWARD_ARG_WORDS = 14;
-    localparam logic [31:0] FORWARD_ARG_WORD_MASK = 32'h00003557;  // words that hold argument bits
+    localparam int unsigned FORWARD_ARG_WORDS = 15;
+    localparam logic [31:0] FORWARD_ARG_WORD_MASK = 32'h00007557;  // words that hold argument bits
     localparam logic [7:0] FORWARD_ARG_DESC = 8'h10;  // ptr: Descriptor table (host/image.py ForwardImage, DESCRIPTOR_FIELDS), 64-byte aligned, in channel A.
     localparam logic [7:0] FORWARD_ARG_TOKEN = 8'h18;  // u32: Token id, 0 .. vocab_size - 1.
     localparam logic [7:0] FORWARD_ARG_POS = 8'h20;  // u32: Position, 0 .. seq_len - 1: the KV-cache slot written and the last one attended.
@@ -153,6 +153,7 @@ package kernel_regs_pkg;
     localparam logic [7:0] FORWARD_ARG_SKIP_LOGITS = 8'h30;  // u32: 0: the whole token. 1: end after the last decoder layer, no final RMSNorm, classifier or logits write (a prompt token whose logits nobody reads: its KV-cache slot is what it leaves). Other values: CONFIG_ERROR before any memory access.
     localparam logic [7:0] FORWARD_ARG_TOKENS = 8'h38;  // u32: 0: one token, `token`. 1 .. the build's MAX_TOKENS: a batch of that many prompt tokens at positions pos, pos + 1, ..., their ids the first u32 words of `prompt`; every weight fetch serves all of them, the logits (unless skip_logits) are the last one's. Over MAX_TOKENS: CONFIG_ERROR before any memory access.
     localparam logic [7:0] FORWARD_ARG_PROMPT = 8'h40;  // ptr: With tokens >= 1: the batch's token ids (u32 each, 0 .. vocab_size - 1), 64-byte aligned, in channel A (one beat holds 16). Not read when tokens is 0.
+    localparam logic [7:0] FORWARD_ARG_LOAD = 8'h48;  // u32: 0: run tokens. 1: an on-chip build (WEIGHT_BANKS >= 1) copies the weights of the first `layers` layers and the classifier from the descriptor's weight streams into its weight store and ends (no token; a later token run needs this descriptor, at most these layers). Load 1 on a build that streams its weights from DDR, a token run on an on-chip build before such a load, or another value: CONFIG_ERROR before any memory access; a model too big for the store: CONFIG_ERROR at the end of the load.
     localparam int unsigned FORWARD_PERF_WORDS = 11;
     localparam int unsigned FORWARD_PERF_MATMUL_CYCLES = 0;  // word 0 at 0x90: Cycles in the matmul steps (QKV, WO, W13, W2, classifier: norm, quantize, weight streaming).
     localparam int unsigned FORWARD_PERF_ATTENTION_CYCLES = 1;  // word 1 at 0x94: Cycles in the attention step (q.K, softmax, .V over positions 0 .. pos).

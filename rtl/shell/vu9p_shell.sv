@@ -122,6 +122,10 @@ module vu9p_shell #(
     parameter bit KV_INT8        = 1'b0,
     // Prompt tokens a forward run may batch (1..16; rtl/forward/forward.sv)
     parameter int MAX_TOKENS     = 1,
+    // The forward kernel's weights: 0 from DDR, or banks per channel of its on-chip store, and
+    // the words of a bank (rtl/forward/forward.sv)
+    parameter int WEIGHT_BANKS   = 0,
+    parameter int WEIGHT_DEPTH   = 4096,
     // Width of the host DMA port's ID fields, bits (the kernel's masters use the same width)
     parameter int DMA_ID_WIDTH   = 4,
     // Width of a DDR port's ID fields: {0 host DMA / 1 kernel, the master's ID}
@@ -281,6 +285,8 @@ forward #(
     .MAX_LAYERS(MAX_LAYERS),
     .KV_INT8(KV_INT8),
     .MAX_TOKENS(MAX_TOKENS),
+    .WEIGHT_BANKS(WEIGHT_BANKS),
+    .WEIGHT_DEPTH(WEIGHT_DEPTH),
     .AXI_ADDR_WIDTH(AW),
     .AXI_ID_WIDTH(IW)
 ) forward_inst (

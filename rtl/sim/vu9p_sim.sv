@@ -80,6 +80,9 @@ module vu9p_sim #(
     parameter bit KV_INT8        = 1'b0,
     // Prompt tokens a forward run may batch (1..16; rtl/forward/forward.sv)
     parameter int MAX_TOKENS     = 1,
+    // The forward kernel's weights: 0 from DDR, or its on-chip store (rtl/forward/forward.sv)
+    parameter int WEIGHT_BANKS   = 0,
+    parameter int WEIGHT_DEPTH   = 4096,
     parameter int DMA_ID_WIDTH   = 4,
     // Every DDR channel's timing (axi_ddr_model)
     parameter int READ_LATENCY   = 40,
@@ -173,6 +176,8 @@ vu9p_shell #(
     .MAX_LAYERS(MAX_LAYERS),
     .KV_INT8(KV_INT8),
     .MAX_TOKENS(MAX_TOKENS),
+    .WEIGHT_BANKS(WEIGHT_BANKS),
+    .WEIGHT_DEPTH(WEIGHT_DEPTH),
     .DMA_ID_WIDTH(DMA_ID_WIDTH)
 ) shell_inst (
     .clk(clk),

@@ -225,7 +225,7 @@ class Token:
 
     def args(self, desc_addr: int) -> dict[str, int]:
         return {"desc": desc_addr, "token": self.token, "pos": self.pos, "layers": self.layers,
-                "skip_logits": int(self.skip_logits), "tokens": len(self.batch), "prompt": self.prompt}
+                "skip_logits": int(self.skip_logits), "tokens": len(self.batch), "prompt": self.prompt, "load": 0}
 
     def __str__(self) -> str:
         what = f"batch {list(self.batch)} from pos" if self.batch else f"token {self.token} at pos"
@@ -247,6 +247,29 @@ class TB(TbBase):
         for half in (self.ctrl.master.write_if, self.ctrl.master.read_if):
             half.log.setLevel("WARNING")  # no line per register access
         self.model: Model | None = None
+        # An on-chip weight build (WEIGHT_BANKS >= 1) runs tokens only after a load run of the
+        # model in memory: the layers its store holds (None: not loaded, or memory changed since).
+        self.banks = param("WEIGHT_BANKS", 0)
+        self.store_layers: int | None = None
+
+    async def cycle_reset(self, cycles: int = 4) -> None:
+        await super().cycle_reset(cycles)
+        self.store_layers = None  # the kernel forgets what its store holds
+
+    async def load_weights(self, layers: int | None = None) -> RunStatus:
+        """The load run of an on-chip build (load = 1): the model's weights into the store."""
+        layers = self.model.config.n_layers if layers is None else layers
+        args = {"desc": self.model.image.descriptor_addr, "token": 0, "pos": 0, "layers": layers,
+                "skip_logits": 0, "tokens": 0, "prompt": 0, "load": 1}
+        status = await self.ctrl.run(args, TOKEN_TIMEOUT_CYCLES, poll_cycles=64)
+        assert status.ok, f"load of {layers} layers: STATUS {status}"
+        self.store_layers = layers
+        self.log.info("weights of %d layers loaded on chip in %d cycles", layers, status.cycles)
+        return status
+
+    async def ensure_loaded(self, layers: int) -> None:
+        if self.banks and (self.store_layers is None or self.store_layers < layers):
+            await self.load_weights()
 
     # -- memory --------------------------------------------------------------------------
 
@@ -268,6 +291,7 @@ class TB(TbBase):
         for addr, size in model.kv_regions():
             self.mem.write(addr, bytes(size))
         self.model = model
+        self.store_layers = None  # an on-chip store holds the old model's weights
         self.log.info("loaded %s: %d regions, weight streams %s bytes", model, len(model.image.regions),
                       model.image.stream_bytes())
         return model
@@ -309,7 +333,9 @@ class TB(TbBase):
         return Token(token, pos, layers, expected, before, slots, skip_logits, tuple(batch), prompt)
 
     async def run(self, tok: Token, irq: bool = False, poll_cycles: int = 64) -> RunStatus:
-        """Run one token by polling AP_CTRL.DONE, or by interrupt."""
+        """Run one token by polling AP_CTRL.DONE, or by interrupt (an on-chip build loads its
+        weights first if it has not)."""
+        await self.ensure_loaded(tok.layers)
         args = tok.args(self.model.image.descriptor_addr)
         if irq:
             await self.ctrl.enable_interrupts(done=True)
@@ -396,6 +422,7 @@ class TB(TbBase):
         m = self.model
         layers = m.config.n_layers if layers is None else layers
         m.reset()
+        await self.ensure_loaded(layers)
         statuses = []
         desc = m.image.descriptor_addr
         tok = self.prepare(tokens[0], 0, layers)
@@ -404,7 +431,7 @@ class TB(TbBase):
             if pos + 1 < len(tokens):
                 await self.ctrl.write_args(
                     {"desc": desc, "token": tokens[pos + 1], "pos": pos + 1, "layers": layers, "skip_logits": 0,
-                     "tokens": 0, "prompt": 0})
+                     "tokens": 0, "prompt": 0, "load": 0})
             await self.ctrl.wait_done(TOKEN_TIMEOUT_CYCLES, poll_cycles=64)
             status = await self.ctrl.read_status()
             self.check(tok, status)
@@ -523,7 +550,8 @@ async def run_test_config_errors(dut) -> None:
         return bytes(data)
 
     good_args = {"desc": desc_addr, "token": 1, "pos": 0, "layers": c.n_layers, "skip_logits": 0, "tokens": 0,
-                 "prompt": 0}
+                 "prompt": 0, "load": 0}
+    await tb.ensure_loaded(c.n_layers)
     cases = [
         ("bad magic", patched(magic=0x1234), {}),
         ("dim > MAX_DIM", patched(dim=tb.maxima["MAX_DIM"] + 64), {}),
@@ -545,10 +573,14 @@ async def run_test_config_errors(dut) -> None:
         ("prompt outside channel A", good_desc, {"tokens": 2, "prompt": prompt_addr + (1 << im.CHANNEL_SHIFT)}),
         ("batch id >= vocab", good_desc, {"tokens": 2, "prompt": prompt_addr}),
         ("batch past seq_len", good_desc, {"tokens": 2, "pos": c.seq_len - 1, "prompt": prompt_addr}),
+        ("load 2", good_desc, {"load": 2}),
     ]
+    if not tb.banks:
+        cases.append(("load on a DDR build", good_desc, {"load": 1}))
     # Refused before any memory access: the arguments wrong by themselves.
     no_burst = {"misaligned descriptor", "descriptor outside channel A", "skip_logits 2", "skip_logits 0x80000001",
-                "tokens > MAX_TOKENS", "misaligned prompt", "prompt outside channel A"}
+                "tokens > MAX_TOKENS", "misaligned prompt", "prompt outside channel A", "load 2",
+                "load on a DDR build"}
     # The descriptor and the prompt beat read, then refused.
     two_bursts = {"batch id >= vocab", "batch past seq_len"}
     logits_addr = model.desc["logits"]
@@ -689,13 +721,111 @@ async def run_test_cycles_per_token(dut) -> None:
     tb.log.info("cycles per token summary: %s", results)
 
 
+def weight_stream_ranges(model: Model) -> list[tuple[int, int]]:
+    """(first byte, end) of each channel's weight stream in device memory."""
+    starts = [model.desc[f"weights_{'abcd'[ch]}"] for ch in range(4)]
+    return [(a, a + n) for a, n in zip(starts, model.image.stream_bytes())]
+
+
+def weight_reads(tb: TB, model: Model, since: tuple[int, ...]) -> int:
+    """Read bursts into the model's weight streams after the burst counts *since*."""
+    ranges = weight_stream_ranges(model)
+    return sum(1 for ch, ddr in enumerate(tb.ddr) for b in ddr.bursts[since[ch]:]
+               if not b.write and any(lo <= b.addr < hi for lo, hi in ranges))
+
+
+@cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
+async def run_test_onchip_weights(dut) -> None:
+    """On-chip weight build (WEIGHT_BANKS >= 1): a token before any load is refused; a load of
+    one layer reads that layer's and the classifier's blocks once and writes nothing; tokens then
+    read no weight byte from DDR and are exact, with that many layers and no more; another
+    descriptor is refused; the full load, tokens exact; a model too big for the store fails its
+    load (CONFIG_ERROR) and leaves nothing loaded; the right model again, exact."""
+    tb = TB(dut)
+    await tb.cycle_reset()
+    assert tb.banks, "this test needs an on-chip build (WEIGHT_BANKS >= 1)"
+    model = tb.load(tiny_model())
+    c, desc = model.config, model.image.descriptor_addr
+    token_args = {"desc": desc, "token": 1, "pos": 0, "layers": 1, "skip_logits": 0, "tokens": 0, "prompt": 0,
+                  "load": 0}
+
+    async def refused(label: str, **change: int) -> None:
+        before = tb.bursts()
+        status = await tb.ctrl.run({**token_args, **change}, 5000, poll_cycles=8)
+        assert status.errors == ("CONFIG_ERROR",), f"{label}: STATUS {status}"
+        assert tb.bursts() == before, f"{label}: memory accessed"
+        tb.log.info("%s: CONFIG_ERROR, no memory access", label)
+
+    await refused("a token before any load")
+    await refused("load 3", load=3)
+
+    before = tb.bursts()
+    await tb.load_weights(layers=1)
+    mats = [im.MatrixLayout(r, cl, model.image.group_size) for r, cl in layer_shapes(c)]
+    mats.append(im.MatrixLayout(c.vocab_size, c.dim, model.image.group_size))
+    for ch, ddr in enumerate(tb.ddr):
+        new = ddr.bursts[before[ch]:]
+        assert not any(b.write for b in new), f"ch{ch}: the load wrote"
+        got = sum(b.beats for b in new if any(lo <= b.addr < hi for lo, hi in weight_stream_ranges(model)))
+        want = sum(m.beats_per_block * len(im.channel_blocks(m.blocks, ch)) for m in mats)
+        assert got == want, f"ch{ch}: the load read {got} weight beats, layer 0 and the classifier are {want}"
+
+    model.reset()
+    before = tb.bursts()
+    for pos in range(2):
+        await tb.token(tokens_for(model, 1)[0], pos, layers=1)
+    assert weight_reads(tb, model, before) == 0, "a token read weights from DDR"
+    await refused("more layers than loaded", layers=2)
+    await refused("another descriptor", desc=desc + 64, layers=1)
+
+    await tb.load_weights()
+    model.reset()
+    before = tb.bursts()
+    await tb.sequence(tokens_for(model, 3))
+    assert weight_reads(tb, model, before) == 0, "a token read weights from DDR"
+
+    big = tb.load(Model(random_weights(c, seed=2).quantized(32), build_kv(), "tiny shape at GS 32"))
+    status = await tb.ctrl.run({**token_args, "desc": big.image.descriptor_addr, "layers": c.n_layers, "load": 1},
+                               TOKEN_TIMEOUT_CYCLES, poll_cycles=64)
+    assert status.errors == ("CONFIG_ERROR",), f"a model too big for the store: STATUS {status}"
+    await refused("a token after a failed load", desc=big.image.descriptor_addr)
+
+    model = tb.load(tiny_model())
+    model.reset()
+    await tb.token(5, 0)
+
+
 # The int8 KV build reruns the data tests; control paths (errors, reset, interrupt) are the same RTL.
 INT8_TESTS = ["run_test_layers", "run_test_random_gqa/memory_inserter=None",
               "run_test_random_gqa/memory_inserter=cycle_pause", "run_test_reset_mid_token",
               "run_test_prompt_tokens", "run_test_batch", "run_test_cycles_per_token"]
 
 
-@pytest.mark.parametrize("kv_int8", [0, 1], ids=["fp32_kv", "int8_kv"])
-def test_forward(kv_int8: int) -> None:
-    """Build forward with the test maxima and the KV format, and run the cocotb tests above."""
+# The on-chip weight build (two banks a channel: 8 engines) runs its own test, the layers and
+# the batch (its engines take every token's x), fp32 KV. Its store holds the tiny model exactly
+# (its largest bank: host/image.py WeightBankLayout), so the same shape at GS 32 overflows.
+ONCHIP_PARAMETERS = {"WEIGHT_BANKS": 2, "WEIGHT_DEPTH": 1904}
+ONCHIP_TESTS = ["run_test_onchip_weights", "run_test_layers", "run_test_batch"]
+
+
+@pytest.mark.parametrize("build", ["fp32_kv", "int8_kv", "onchip"])
+def test_forward(build: str) -> None:
+    """Build forward with the test maxima and the KV format (or the on-chip weight store), and
+    run the cocotb tests above."""
+    if build == "onchip":
+        run_cocotb("forward", __file__, {**PARAMETERS, "KV_INT8": 0, **ONCHIP_PARAMETERS}, testcase=ONCHIP_TESTS)
+        return
+    kv_int8 = int(build == "int8_kv")
     run_cocotb("forward", __file__, {**PARAMETERS, "KV_INT8": kv_int8}, testcase=INT8_TESTS if kv_int8 else None)
+
+
+def test_onchip_store_holds_the_tiny_model_exactly() -> None:
+    """The on-chip test build's WEIGHT_DEPTH is the tiny model's largest bank, which the same
+    shape at GS 32 exceeds (the overflow case of run_test_onchip_weights)."""
+    c, banks = tiny_weights().config, ONCHIP_PARAMETERS["WEIGHT_BANKS"]
+
+    def largest(gs: int) -> int:
+        mats = tuple(im.stream_matrices(c, gs))
+        return max(im.WeightBankLayout(mats, ch, banks).beats(k) for ch in range(4) for k in range(banks))
+
+    assert largest(tiny_weights().group_size) == ONCHIP_PARAMETERS["WEIGHT_DEPTH"] < largest(32)

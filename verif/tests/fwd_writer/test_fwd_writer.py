@@ -4,19 +4,20 @@ The forward testbench reaches the writer only through whole tokens with one toke
 drives its sources directly and records every word it writes to the RAM port:
 
 - sequential source: word i of the stream to cfg_base + i, in order;
-- the four engine streams: engine c's results are block-major, token-minor (its k-th beat is token
-  k mod cfg_tokens of block c + 4 (k / cfg_tokens)) and go to cfg_base + t TOKEN_STRIDE + block;
+- the ENGINES engine streams: engine c's results are block-major, token-minor (its k-th beat is
+  token k mod cfg_tokens of block c + E (k / cfg_tokens), E = ENGINES) and go to
+  cfg_base + t TOKEN_STRIDE + block;
   runs with 1 .. TOKENS tokens, engines pausing at random (the writer takes the lowest engine
   with a beat waiting), block counts that leave engines with fewer blocks than others;
-- addressed mode: each beat to the word its s_axis_e_taddr names;
+- addressed mode: each beat of streams 0..3 to the word its s_axis_e_taddr names;
 - done one pulse, in the cycle of the last write; nothing taken outside a run.
 
 Scoreboard: the RAM image the writes leave (address -> word) against the expected one, and the
 number of writes (each word written exactly once); a companion check shows that image comparison
 catching two tokens' results swapped.
 
-Run: ``pytest verif/tests/fwd_writer`` (TOKENS 1 and 3, TOKEN_STRIDE 200) or ``make sim
-MODULE=fwd_writer``.
+Run: ``pytest verif/tests/fwd_writer`` (TOKENS 1 and 3 with 4 engines, TOKENS 3 with 16: the
+on-chip build's; TOKEN_STRIDE 200) or ``make sim MODULE=fwd_writer``.
 """
 
 from __future__ import annotations
@@ -35,18 +36,19 @@ TIMEOUT_US = 2_000
 
 
 class TB(TbBase):
-    """fwd_writer with a stream source on ``s_axis``, four engine drivers and a RAM-port monitor."""
+    """fwd_writer with a stream source on ``s_axis``, ENGINES engine drivers and a RAM-port monitor."""
 
     def __init__(self, dut) -> None:
         super().__init__(dut)
         self.aw = param("AW", 10)
         self.tokens = param("TOKENS", 1)
         self.stride = param("TOKEN_STRIDE", 0)
+        self.engines = self.check_param("ENGINES", len(dut.s_axis_e_tvalid))
         assert len(dut.ram_addr) == self.aw, f"ram_addr is {len(dut.ram_addr)} bits"
         assert len(dut.cfg_tokens) == self.tokens.bit_length(), f"cfg_tokens is {len(dut.cfg_tokens)} bits"
         self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst, byte_lanes=1)
-        self.queues: list[list[tuple[int, int]]] = [[] for _ in range(4)]  # per engine: (data, taddr)
-        self.engine_pause = [False] * 4
+        self.queues: list[list[tuple[int, int]]] = [[] for _ in range(self.engines)]  # per engine: (data, taddr)
+        self.engine_pause = [False] * self.engines
         self.random_engine_pauses = False
         self.writes: list[tuple[int, int]] = []
         self.done_cycles: list[int] = []
@@ -59,16 +61,16 @@ class TB(TbBase):
         cocotb.start_soon(self._monitor())
 
     async def _engines(self) -> None:
-        """Four engine streams: each holds its beat until taken; random pauses when asked."""
+        """The engine streams: each holds its beat until taken; random pauses when asked."""
         d, rng = self.dut, random.Random(random.getrandbits(32))
         while True:
             await RisingEdge(d.clk)
             ready, valid = int(d.s_axis_e_tready.value), int(d.s_axis_e_tvalid.value)
-            for c in range(4):
+            for c in range(self.engines):
                 if valid >> c & 1 and ready >> c & 1:
                     self.queues[c].pop(0)
             valid, data, addr = 0, 0, 0
-            for c in range(4):
+            for c in range(self.engines):
                 paused = self.engine_pause[c] or (self.random_engine_pauses and rng.random() < 0.5)
                 was_valid = int(d.s_axis_e_tvalid.value) >> c & 1 and not (ready >> c & 1)
                 if self.queues[c] and (was_valid or not paused):  # a valid beat is held until taken
@@ -134,7 +136,7 @@ class TB(TbBase):
             for t in range(tokens):
                 data = random.getrandbits(512) ^ (seed_tag << 500)
                 want[b * 8 + t] = data
-                self.queues[b % 4].append((data, 0))
+                self.queues[b % self.engines].append((data, 0))
         return want
 
 
@@ -217,7 +219,7 @@ async def run_test_scoreboard_catches_corruption(dut) -> None:
     tb.log.info("scoreboard catches a shifted block%s", " and swapped tokens" if tokens > 1 else "")
 
 
-@pytest.mark.parametrize("tokens", [1, 3])
-def test_fwd_writer(tokens: int) -> None:
-    """Build fwd_writer (AW 10, TOKEN_STRIDE 200) with TOKENS and run every cocotb test above."""
-    run_cocotb("fwd_writer", __file__, {"AW": 10, "TOKENS": tokens, "TOKEN_STRIDE": 200})
+@pytest.mark.parametrize("tokens,engines", [(1, 4), (3, 4), (3, 16)])
+def test_fwd_writer(tokens: int, engines: int) -> None:
+    """Build fwd_writer (AW 10, TOKEN_STRIDE 200) with TOKENS and ENGINES, run every cocotb test above."""
+    run_cocotb("fwd_writer", __file__, {"AW": 10, "TOKENS": tokens, "TOKEN_STRIDE": 200, "ENGINES": engines})
