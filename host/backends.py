@@ -133,6 +133,19 @@ def sim_parameters(config, kv: str) -> dict[str, int]:
     return {"KV_INT8": int(kv == "int8")}
 
 
+def onchip_parameters(config, group_size: int, banks: int) -> dict[str, int]:
+    """RTL parameters of a forward build that keeps a model's weights on chip: its maxima are
+    the model's shape (the build is the model's: its weight store is sized for it,
+    host/image.py weight_store_depth), *banks* banks a channel (4 *banks* engines)."""
+    from .image import weight_store_depth
+
+    c = config
+    return {"MAX_DIM": c.dim, "MAX_HIDDEN": c.hidden_dim, "MAX_HEADS": c.n_heads, "MAX_KV_HEADS": c.n_kv_heads,
+            "MAX_HEAD_SIZE": c.head_size, "MAX_VOCAB": c.vocab_size, "MAX_SEQ_LEN": c.seq_len,
+            "MAX_LAYERS": c.n_layers, "WEIGHT_BANKS": banks,
+            "WEIGHT_DEPTH": weight_store_depth(c, group_size, banks)}
+
+
 BACKENDS: dict[str, Callable[[LlamaWeights, str, str], Backend]] = {
     "golden": GoldenBackend,
     "numerics": NumericsBackend,

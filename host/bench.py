@@ -253,7 +253,7 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
     from hlstransform.model.hwmodel import HwTransformer
     from hlstransform.verif.sim_device import SimDevice
 
-    from .backends import SIM_TOP, sim_parameters
+    from .backends import SIM_TOP, onchip_parameters, sim_parameters
     from .device import DeviceError
     from .forward import ForwardRunner
 
@@ -290,9 +290,10 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
     if batch > 1:
         params["MAX_TOKENS"] = batch
     if onchip:
-        params.update(WEIGHT_BANKS=onchip, WEIGHT_DEPTH=weight_store_depth(c, image.group_size, onchip))
+        params.update(onchip_parameters(c, image.group_size, onchip))
         say(f"[bench] weights on chip: {onchip} banks a channel ({4 * onchip} engines), "
-            f"{params['WEIGHT_DEPTH']} words a bank; loaded once before the tokens")
+            f"{params['WEIGHT_DEPTH']} words a bank, the model's shape as the build's maxima; "
+            f"loaded once before the tokens")
     device = SimDevice(SIM_TOP, params, ddr=ddr, preload=regions, optimized=optimized)
     rows: list[dict] = []
     bit_exact: bool | None = True if check else None

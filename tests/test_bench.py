@@ -157,6 +157,18 @@ def test_onchip_report_has_no_weight_traffic_and_the_store_bound():
     assert ddr["weight_bytes_per_token"] == sum(image.stream_bytes()) and "onchip" not in ddr
 
 
+def test_onchip_build_parameters_are_the_models():
+    """An on-chip build's maxima are its model's shape, its store the model's largest bank."""
+    from hlstransform.host.backends import onchip_parameters
+    from hlstransform.host.image import weight_store_depth
+
+    c = bench.SHAPES["stories15M"]
+    p = onchip_parameters(c, 32, 8)
+    assert (p["MAX_DIM"], p["MAX_HIDDEN"], p["MAX_HEADS"], p["MAX_HEAD_SIZE"], p["MAX_VOCAB"], p["MAX_SEQ_LEN"],
+            p["MAX_LAYERS"]) == (288, 768, 6, 48, 32000, 256, 6)
+    assert p["WEIGHT_BANKS"] == 8 and p["WEIGHT_DEPTH"] == weight_store_depth(c, 32, 8)
+
+
 def test_roofline_plot_is_written(tmp_path):
     r = {"shape": "stories110M", "kv": "int8", "pos": 0, "ops_per_token": 2.2e8, "ddr_bytes_per_token": 1.2e8,
          "tok_per_s_250mhz": 420.0}

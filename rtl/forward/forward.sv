@@ -485,8 +485,8 @@ typedef enum logic [3:0] {
     STEP_SWIGLU,    // HB = swiglu(h1, h3)
     STEP_W2,        // HB -> quantize -> engines (w2) -> XB
     STEP_RES2,      // X += XB
-    STEP_CLS,       // X -> rmsnorm (rms_final) -> quantize -> engines (classifier) -> LOGITS
-    STEP_LOGITS,    // LOGITS -> the logits buffer (channel A)
+    STEP_CLS,       // X -> rmsnorm (rms_final) -> quantize -> engines (classifier) -> LOGITS,
+                    // streamed on to the logits buffer (channel A) as the engines write them
     STEP_DESC       // before the steps (STATE_DESC, STATE_CONFIG): the descriptor read's command
 } step_t;
 
@@ -672,6 +672,7 @@ logic                   cfg_err_reg, cfg_err_next;
 logic                   done_reg, done_next;
 logic [$clog2(forward_desc_pkg::DESC_BEATS+2)-1:0] desc_cnt_reg, desc_cnt_next;  // + a batch's prompt beat
 logic                   ra_seen_reg, ra_seen_next;     // reader A done in this step
+logic                   rb_seen_reg, rb_seen_next;     // reader B done in this step (the classifier's logits)
 logic                   wr_seen_reg, wr_seen_next;     // writer done in this step
 
 // Unit configuration (registers: valid with the start pulses, stable through the step).
@@ -793,6 +794,8 @@ logic [511:0]           ws_tdata;
 logic                   ws_tvalid;
 wire                    ws_tready;
 wire                    w_busy, w_done;
+wire  [CW-1:0]          w_written;                     // the writer's words written (engine runs)
+wire                    rb_logits = step_reg == STEP_CLS;  // reader B streams the logits out
 
 // Cores.
 wire                    emb_s_tready, emb_q_tready, emb_out_tvalid, emb_out_tlast, emb_busy, emb_done;
@@ -833,7 +836,7 @@ logic [63:0]            kv_sbeat_addr;
 logic [3:0]             att_ks_tvalid, att_k_tvalid, att_vs_tvalid, att_v_tvalid;
 
 // Framing is by counts, and the units report their end through the writer or the readers.
-wire unused_status = &{1'b0, ra_busy, rb_busy, rb_done, w_busy, emb_done, emb_out_tlast,
+wire unused_status = &{1'b0, ra_busy, rb_busy, w_busy, emb_done, emb_out_tlast,
                        rms_done, rms_out_tlast, eng_x_tready, att_q_tready, ra_tlast, rb_tlast,
                        c_head_size[31:7], c_head_size[5:0],  // int8 KV: only its 64s bit (32 or 64)
                        ch_rd_tlast[0], ch_rd_tlast[1], ch_rd_tlast[2], ch_rd_tlast[3],
@@ -929,6 +932,7 @@ always_comb begin
     done_next      = 1'b0;
     desc_cnt_next  = desc_cnt_reg;
     ra_seen_next   = ra_seen_reg || ra_done;
+    rb_seen_next   = rb_seen_reg || rb_done;
     wr_seen_next   = wr_seen_reg || w_done;
     cfg_clear      = 1'b0;
     cfg_check      = 1'b0;
@@ -1043,12 +1047,13 @@ always_comb begin
         STEP_KVQ:    step_end = kvb_full_reg;
         STEP_KV:     step_end = (KV_INT8 ? !sb_valid_reg && !kvd_valid_reg : ra_seen_reg)
                              && (which_reg == 1'b0 || !kvh_last_reg || pend_idle);
-        STEP_LOGITS: step_end = ra_seen_reg && pend_idle;
         STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
         // (a batch's x loads but the last: that token's x is in the engines)
+        // (the classifier: its logits also streamed out and their write acknowledged)
         STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = st_loading ? ld_seen_reg == 4'b1111
                                                                 : (mm_sub_last ? wr_seen_reg : q_seen_reg)
-                                                                  && !rms_busy && !q_busy;
+                                                                  && !rms_busy && !q_busy
+                                                                  && (step_reg != STEP_CLS || (rb_seen_reg && pend_idle));
         default:     step_end = wr_seen_reg;
     endcase
 
@@ -1164,6 +1169,7 @@ always_comb begin
                                && (!ONCHIP || load_reg);
             end
             ra_seen_next = 1'b0;
+            rb_seen_next = 1'b0;
             wr_seen_next = 1'b0;
             case (step_reg)
                 STEP_EMBED: begin
@@ -1213,6 +1219,16 @@ always_comb begin
                     w_base_next     = mm_dst;  // token 0's region (the classifier: LOGITS)
                     w_count_next    = CW'(c_mat_words[32 * mm +: 32]);
                     w_engines_next  = 1'b1;
+                    if (step_reg == STEP_CLS) begin
+                        // Reader B streams LOGITS to the logits buffer (channel A's write, issued
+                        // in STATE_ISSUE) while the engines make them: it trails the writer's
+                        // written words (rb_logits), so the write overlaps the classifier.
+                        rb_start_next = !st_loading;
+                        rb_base_next  = AW'(LOG_BASE);
+                        rb_count_next = CW'(c_vocab_beats);
+                        rb_wrap_next  = CW'(c_vocab_beats);
+                        wd_src_next   = WD_RB;
+                    end
                     if (ONCHIP) begin
                         // A load: channel c's blocks of the matrix (its DDR stream's part, read
                         // in STATE_ISSUE as a token run would) go into its store, block j to bank
@@ -1354,23 +1370,17 @@ always_comb begin
                     w_engines_next = 1'b1;
                     w_src_next     = WS_ATT;
                 end
-                default: begin  // STEP_LOGITS
-                    ra_start_next = 1'b1;
-                    ra_base_next  = AW'(LOG_BASE);
-                    ra_count_next = CW'(c_vocab_beats);
-                    ra_wrap_next  = CW'(c_vocab_beats);
-                    ra_route_next = RA_WRITE;
-                    ra_wch_next   = 2'd0;
-                    wd_src_next   = WD_RA;
+                default: begin  // (STEP_DESC: never a step)
                 end
             endcase
             // Each step reads and writes its token's copy of the regions: token tok's base tb (a
             // multiple of TOK_W, above every region's words) ORed on here, once. Not the logits
-            // (one copy) nor an engine run's results: a matrix step's writer places each token's
-            // copy itself (TOKEN_STRIDE), the attention lanes' beats carry their word addresses
-            // (att_out_taddr). A base a step leaves as it was belongs to a unit it does not start.
-            if (step_reg != STEP_LOGITS) begin
-                ra_base_next = ra_base_next | tb;
+            // (one copy: the classifier's reader B) nor an engine run's results: a matrix step's
+            // writer places each token's copy itself (TOKEN_STRIDE), the attention lanes' beats
+            // carry their word addresses (att_out_taddr). A base a step leaves as it was belongs
+            // to a unit it does not start.
+            ra_base_next = ra_base_next | tb;
+            if (step_reg != STEP_CLS) begin
                 rb_base_next = rb_base_next | tb;
             end
             if (!w_engines_next) begin
@@ -1426,6 +1436,11 @@ always_comb begin
                             if (!mm_sub_last) begin
                                 state_next = STATE_WAIT;  // an earlier token's sub-step: its x load alone
                             end
+                        end else if (phase_reg == 3'd2 && step_reg == STEP_CLS && !st_loading) begin
+                            // The logits buffer's write: its data is reader B's stream of LOGITS.
+                            wrc_valid_next[0] = 1'b1;
+                            wrc_addr_next[0]  = c_logits_addr;
+                            wrc_beats_next[0] = c_vocab_beats;
                         end else begin
                             state_next = STATE_WAIT;
                         end
@@ -1494,15 +1509,6 @@ always_comb begin
                                     state_next = STATE_WAIT;
                                 end
                             end
-                        end else begin
-                            state_next = STATE_WAIT;
-                        end
-                    end
-                    STEP_LOGITS: begin
-                        if (phase_reg == 3'd0) begin
-                            wrc_valid_next[0] = 1'b1;
-                            wrc_addr_next[0]  = c_logits_addr;
-                            wrc_beats_next[0] = c_vocab_beats;
                         end else begin
                             state_next = STATE_WAIT;
                         end
@@ -1639,8 +1645,7 @@ always_comb begin
                         tok_clr    = 1'b1;
                         step_next  = STEP_QKV;
                     end
-                    STEP_CLS: step_next = STEP_LOGITS;
-                    default: begin  // STEP_LOGITS: the run is over
+                    default: begin  // STEP_CLS: the run is over
                         done_next  = 1'b1;
                         state_next = STATE_IDLE;
                     end
@@ -1804,6 +1809,7 @@ always_ff @(posedge clk) begin
     done_reg        <= done_next;
     desc_cnt_reg    <= desc_cnt_next;
     ra_seen_reg     <= ra_seen_next;
+    rb_seen_reg     <= rb_seen_next;
     wr_seen_reg     <= wr_seen_next;
     ra_start_reg    <= ra_start_next;
     ra_base_reg     <= ra_base_next;
@@ -1993,6 +1999,7 @@ always_comb begin
     // Channel write data: one channel (ra_wch_reg) at a time.
     case (wd_src_reg)
         WD_KVBUF: wd_tdata = kvd_reg;
+        WD_RB:    wd_tdata = rb_tdata;
         WD_SBEAT: wd_tdata = sbeat_reg;
         default:  wd_tdata = ra_tdata;
     endcase
@@ -2000,6 +2007,7 @@ always_comb begin
         case (wd_src_reg)
             WD_KVBUF: ch_wr_tvalid[c] = kvd_valid_reg && ra_wch_reg == 2'(c);
             WD_SBEAT: ch_wr_tvalid[c] = sb_valid_reg && ra_wch_reg == 2'(c);
+            WD_RB:    ch_wr_tvalid[c] = rb_tvalid && rb_logits && c == 0;
             default:  ch_wr_tvalid[c] = ra_tvalid && ra_route_reg == RA_WRITE && ra_wch_reg == 2'(c);
         endcase
     end
@@ -2429,6 +2437,7 @@ fwd_reader #(
     .cfg_base(ra_base_reg),
     .cfg_count(ra_count_reg),
     .cfg_wrap(ra_wrap_reg),
+    .limit({CW{1'b1}}),
     .busy(ra_busy),
     .done(ra_done),
     .ram_en(sp_ra_en),
@@ -2450,6 +2459,7 @@ fwd_reader #(
     .cfg_base(rb_base_reg),
     .cfg_count(rb_count_reg),
     .cfg_wrap(rb_wrap_reg),
+    .limit(rb_logits ? w_written : {CW{1'b1}}),
     .busy(rb_busy),
     .done(rb_done),
     .ram_en(sp_rb_en),
@@ -2457,7 +2467,7 @@ fwd_reader #(
     .ram_data(sp_rb_data),
     .m_axis_tdata(rb_tdata),
     .m_axis_tvalid(rb_tvalid),
-    .m_axis_tready(ew_b_tready),
+    .m_axis_tready(rb_logits ? ch_wr_tready[0] : ew_b_tready),
     .m_axis_tlast(rb_tlast)
 );
 
@@ -2478,6 +2488,7 @@ fwd_writer #(
     .cfg_tokens(w_engines_reg && !att_step ? eng_ntok_reg : TN_WIDTH'(1)),
     .busy(w_busy),
     .done(w_done),
+    .written(w_written),
     .s_axis_tdata(ws_tdata),
     .s_axis_tvalid(ws_tvalid),
     .s_axis_tready(ws_tready),
@@ -2675,7 +2686,7 @@ fwd_elementwise fwd_elementwise_inst (
     .s_axis_a_tvalid(ew_a_tvalid),
     .s_axis_a_tready(ew_a_tready),
     .s_axis_b_tdata(rb_tdata),
-    .s_axis_b_tvalid(rb_tvalid),
+    .s_axis_b_tvalid(rb_tvalid && !rb_logits),
     .s_axis_b_tready(ew_b_tready),
     .m_axis_out_tdata(ew_out_tdata),
     .m_axis_out_tvalid(ew_out_tvalid),

@@ -30,12 +30,13 @@ package fwd_pkg;
     localparam logic [2:0] RA_QUANT  = 3'd1;  // quantize_core x (matmul input without a norm; int8 KV run)
     localparam logic [2:0] RA_EW     = 3'd2;  // elementwise operand a
     localparam logic [2:0] RA_ATTQ   = 3'd3;  // attention_core q
-    localparam logic [2:0] RA_WRITE  = 3'd4;  // a channel's write stream (KV store, logits)
+    localparam logic [2:0] RA_WRITE  = 3'd4;  // a channel's write stream (fp32 KV store)
 
     // A channel's write data.
-    localparam logic [1:0] WD_RA     = 2'd0;  // scratchpad port A (fp32 KV store, logits)
+    localparam logic [1:0] WD_RA     = 2'd0;  // scratchpad port A (fp32 KV store)
     localparam logic [1:0] WD_KVBUF  = 2'd1;  // the KV buffer's value beat (int8 KV store)
     localparam logic [1:0] WD_SBEAT  = 2'd2;  // the merged scale beat (int8 KV store)
+    localparam logic [1:0] WD_RB     = 2'd3;  // scratchpad port B (the logits, during the classifier)
 
     // Writer sequential source.
     localparam logic [1:0] WS_EMBED  = 2'd0;  // embed_core results

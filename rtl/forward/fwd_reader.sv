@@ -9,6 +9,11 @@
  * = cfg_count reads a plain region; a smaller cfg_wrap re-reads a short row
  * (the RoPE step reads the table row once per head this way).
  *
+ * limit: the words of the run the reader may issue so far (word i only once
+ * i < limit); a run whose words another unit is still writing trails it
+ * (the classifier's logits, streamed out while the engines make them). A
+ * reader with nothing to wait for ties it to all ones.
+ *
  * The RAM read has RAM_LATENCY cycles of latency (1: a block RAM's output
  * register; more: an UltraRAM's pipeline, the on-chip weight store) and the
  * RAM cannot stall, so a read is only issued while the output FIFO has a slot
@@ -39,6 +44,7 @@ module fwd_reader #(
     input  wire  [AW-1:0] cfg_base,   // first word
     input  wire  [CW-1:0] cfg_count,  // words to stream, >= 1
     input  wire  [CW-1:0] cfg_wrap,   // the address returns to cfg_base after this many words, >= 1
+    input  wire  [CW-1:0] limit,      // words that may be issued so far (live)
     output wire           busy,       // a run is in progress
     output wire           done,       // one-cycle pulse after the last beat was taken
 
@@ -73,6 +79,7 @@ end
 
 // Run: words still to issue and to deliver; the current address and its offset in the row.
 logic [CW-1:0]        issue_left_reg, issue_left_next;
+logic [CW-1:0]        issued_reg, issued_next;      // words issued in this run
 logic [CW-1:0]        out_left_reg, out_left_next;
 logic [AW-1:0]        base_reg, base_next;
 logic [CW-1:0]        wrap_reg, wrap_next;
@@ -93,7 +100,8 @@ logic [OCC_WIDTH-1:0] occ;
 logic                 issue, pop;
 
 assign occ           = OCC_WIDTH'(wr_ptr_reg - rd_ptr_reg);
-assign issue         = issue_left_reg != '0 && (occ + inflight_reg) < OCC_WIDTH'(FIFO_DEPTH);
+assign issue         = issue_left_reg != '0 && (occ + inflight_reg) < OCC_WIDTH'(FIFO_DEPTH)
+                    && issued_reg < limit;
 assign ram_en        = issue;
 assign ram_addr      = base_reg + AW'(off_reg);
 assign m_axis_tvalid = wr_ptr_reg != rd_ptr_reg;
@@ -105,6 +113,7 @@ assign done          = done_reg;
 
 always_comb begin
     issue_left_next = issue_left_reg;
+    issued_next     = issued_reg;
     out_left_next   = out_left_reg;
     base_next       = base_reg;
     wrap_next       = wrap_reg;
@@ -118,6 +127,7 @@ always_comb begin
 
     if (issue) begin
         issue_left_next = issue_left_reg - 1'b1;
+        issued_next     = issued_reg + 1'b1;
         off_next        = off_reg + 1'b1 == wrap_reg ? '0 : off_reg + 1'b1;
     end
     if (rv_reg[RAM_LATENCY-1]) begin
@@ -134,6 +144,7 @@ always_comb begin
 
     if (start) begin
         issue_left_next = cfg_count;
+        issued_next     = '0;
         out_left_next   = cfg_count;
         base_next       = cfg_base;
         wrap_next       = cfg_wrap;
@@ -144,6 +155,7 @@ end
 
 always_ff @(posedge clk) begin
     issue_left_reg <= issue_left_next;
+    issued_reg     <= issued_next;
     out_left_reg   <= out_left_next;
     base_reg       <= base_next;
     wrap_reg       <= wrap_next;

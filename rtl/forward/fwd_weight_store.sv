@@ -232,6 +232,7 @@ for (genvar k = 0; k < BANKS; k++) begin : g_bank
         .cfg_base(cfg_rd_base[AW*k +: AW]),
         .cfg_count(cfg_rd_count[CW*k +: CW]),
         .cfg_wrap(cfg_rd_count[CW*k +: CW]),
+        .limit({CW{1'b1}}),
         .busy(rd_busy[k]),
         .done(rd_done[k]),
         .ram_en(ram_en),

@@ -23,6 +23,10 @@
  * - cfg_engines = 1 and cfg_addressed = 1: streams 0..3, each beat written
  *   to the word its s_axis_e_taddr names (the four attention lanes, whose
  *   heads are not in block order).
+ * written: in an engine run of one token, the words from cfg_base on all
+ * written (the RAM has them: a reader may read them), i.e. the least of the
+ * engines' next words, through a registered min tree a few cycles behind:
+ * the classifier's logits are streamed out while the engines make them.
  * Every source is taken as soon as it is valid (the RAM never stalls), so a
  * core feeding the writer never waits on it; outside a run nothing is taken.
  * The write itself is registered (address, data and enable come from
@@ -58,6 +62,7 @@ module fwd_writer #(
     input  wire  [TOKEN_WIDTH-1:0] cfg_tokens, // with cfg_engines: result beats per block, 1..TOKENS
     output wire              busy,
     output wire              done,         // one-cycle pulse after the last word was written
+    output wire  [CW-1:0]    written,      // engine run of one token: words from cfg_base written (a few cycles late; 0 from start)
 
     /*
      * Sequential source (slave)
@@ -122,11 +127,20 @@ logic            take;
 // ORed out of the grants (an AND-OR, not a priority encoder driving a 16-way mux: logic depth).
 logic [ENGINES-1:0] grant;
 logic            lower;                    // an engine below c has a beat waiting
+logic [AW-1:0]   base_reg, base_next;      // the run's cfg_base
+
+// written: the least next word over the engines, a registered pair-wise min per level, less
+// the base. Level 0 is the engines' next words; level LV holds the least.
+localparam int LV = $clog2(ENGINES);
+logic [AW-1:0]   min_reg [1:LV][0:ENGINES/2-1];
+logic [CW-1:0]   written_reg;
+logic [3:0]      settle_reg;               // cycles until written holds this run's (0: it does)
 logic [AW-1:0]   grant_word, grant_taddr;
 logic [511:0]    grant_data;
 
 assign busy          = busy_reg;
 assign done          = done_reg;
+assign written       = settle_reg == 4'd0 && !start ? written_reg : '0;  // (a run's, from its start on)
 assign s_axis_tready = busy_reg && !engines_reg;
 assign ram_en        = we_reg;
 assign ram_addr      = wa_reg;
@@ -137,6 +151,7 @@ always_comb begin
     addr_next    = addr_reg;
     engines_next = engines_reg;
     addressed_next = addressed_reg;
+    base_next    = base_reg;
     busy_next    = busy_reg;
     done_next    = 1'b0;
     we_next      = 1'b0;
@@ -208,6 +223,7 @@ always_comb begin
         addr_next    = cfg_base;
         engines_next = cfg_engines;
         addressed_next = cfg_addressed;
+        base_next    = cfg_base;
         busy_next    = 1'b1;
         tok_last_next = TI_WIDTH'(cfg_tokens - 1'b1);
         for (int c = 0; c < ENGINES; c++) begin
@@ -223,6 +239,18 @@ always_ff @(posedge clk) begin
     addr_reg    <= addr_next;
     engines_reg <= engines_next;
     addressed_reg <= addressed_next;
+    base_reg    <= base_next;
+    for (int i = 0; i < ENGINES / 2; i++) begin
+        min_reg[1][i] <= nw_reg[2 * i] < nw_reg[2 * i + 1] ? nw_reg[2 * i] : nw_reg[2 * i + 1];
+    end
+    for (int l = 2; l <= LV; l++) begin
+        for (int i = 0; i < (ENGINES >> l); i++) begin
+            min_reg[l][i] <= min_reg[l-1][2 * i] < min_reg[l-1][2 * i + 1] ? min_reg[l-1][2 * i] : min_reg[l-1][2 * i + 1];
+        end
+    end
+    written_reg <= CW'(min_reg[LV][0] - base_reg);
+    // After a start the tree still holds the last run's words for LV + 2 cycles: written reads 0.
+    settle_reg  <= start ? 4'(LV + 2) : settle_reg - 4'(settle_reg != 4'd0);
     busy_reg    <= busy_next;
     done_reg    <= done_next;
     we_reg      <= we_next;
@@ -240,6 +268,7 @@ always_ff @(posedge clk) begin
         busy_reg <= 1'b0;
         done_reg <= 1'b0;
         we_reg   <= 1'b0;
+        settle_reg <= 4'(LV + 2);
     end
 end
 

@@ -10,7 +10,9 @@ drives its sources directly and records every word it writes to the RAM port:
   runs with 1 .. TOKENS tokens, engines pausing at random (the writer takes the lowest engine
   with a beat waiting), block counts that leave engines with fewer blocks than others;
 - addressed mode: each beat of streams 0..3 to the word its s_axis_e_taddr names;
-- done one pulse, in the cycle of the last write; nothing taken outside a run.
+- done one pulse, in the cycle of the last write; nothing taken outside a run;
+- written (engine runs of one token): never more than the words from cfg_base whose RAM writes
+  are done (a reader may read them in that cycle), and at the run's end all of them.
 
 Scoreboard: the RAM image the writes leave (address -> word) against the expected one, and the
 number of writes (each word written exactly once); a companion check shows that image comparison
@@ -54,6 +56,12 @@ class TB(TbBase):
         self.done_cycles: list[int] = []
         self.write_cycles: list[int] = []
         self.taken_outside: list[int] = []
+        # written's check (engine runs of one token): (base, words known in the RAM), the
+        # cycles it ran ahead of the RAM, its largest value, the addresses written so far.
+        self.watch: tuple[int, int] | None = None
+        self.written_ahead: list[tuple[int, int, int]] = []
+        self.written_max = 0
+        self.written_addrs: set[int] = set()
         for sig in (dut.start, dut.cfg_base, dut.cfg_count, dut.cfg_engines, dut.cfg_addressed, dut.cfg_tokens,
                     dut.s_axis_e_tvalid, dut.s_axis_e_tdata, dut.s_axis_e_taddr):
             sig.value = 0
@@ -95,6 +103,18 @@ class TB(TbBase):
                 self.done_cycles.append(cycle)
             if int(d.s_axis_e_tready.value) and not d.busy.value:
                 self.taken_outside.append(cycle)
+            if self.watch is not None:
+                # Words base .. base + written - 1 must be in the RAM: written before this cycle.
+                base, done_words = self.watch
+                w = int(d.written.value)
+                self.written_max = max(self.written_max, w)
+                while base + done_words in self.written_addrs:
+                    done_words += 1
+                self.watch = (base, done_words)
+                if w > done_words:
+                    self.written_ahead.append((cycle, w, done_words))
+            if d.ram_en.value:
+                self.written_addrs.add(int(d.ram_addr.value))
 
     async def run(self, base: int, count: int, engines: bool = False, addressed: bool = False,
                   tokens: int = 1) -> dict[int, int]:
@@ -103,6 +123,9 @@ class TB(TbBase):
         self.writes.clear()
         self.done_cycles.clear()
         self.write_cycles.clear()
+        self.written_addrs.clear()
+        self.written_ahead.clear()
+        self.written_max = 0
         await RisingEdge(d.clk)
         d.cfg_base.value = base
         d.cfg_count.value = count
@@ -112,6 +135,8 @@ class TB(TbBase):
         d.start.value = 1
         await RisingEdge(d.clk)
         d.start.value = 0
+        # From the start on, written must be this run's (the last run's ended with its count).
+        self.watch = (base, 0) if engines and not addressed and tokens == 1 else None
         for _ in range(50 * count + 200):
             await RisingEdge(d.clk)
             await ReadOnly()
@@ -126,6 +151,12 @@ class TB(TbBase):
         assert not d.busy.value, "busy after done"
         image = dict(self.writes)
         assert len(image) == count, f"{count - len(image)} words written twice"
+        if self.watch is not None:
+            for _ in range(12):  # the min tree's registers
+                await RisingEdge(d.clk)
+            assert not self.written_ahead, f"written ahead of the RAM (cycle, written, in RAM): {self.written_ahead[:3]}"
+            assert self.written_max == count, f"written reached {self.written_max} of {count}"
+            self.watch = None
         return image
 
     def queue_engines(self, blocks: int, tokens: int, seed_tag: int) -> dict[int, int]:
