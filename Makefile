@@ -81,7 +81,7 @@ synth: $(STAMP)
 # the card with the weights on chip, that many banks a channel: --onchip); every result is appended to build/bench/results.jsonl,
 # printed, plotted on the roofline docs/results/roofline.png and tabled in docs/results.md
 # (between its bench-table markers). A stories110M token simulates in a few minutes.
-BENCH_RUNS ?= stories15M:fp32:0 stories15M:fp32:0:0:1:4 stories42M:int8:0 stories110M:int8:0 stories110M:fp32:0 stories110M:int8:512 stories110M:int8:1000 stories110M:int8:0:5:5
+BENCH_RUNS ?= stories15M:fp32:0 stories15M:fp32:0:0:1:8 stories42M:int8:0 stories110M:int8:0 stories110M:fp32:0 stories110M:int8:512 stories110M:int8:1000 stories110M:int8:0:5:5
 BENCH_FLAGS ?=
 bench: $(STAMP)
 	@mkdir -p build/bench docs/results

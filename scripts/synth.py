@@ -85,9 +85,9 @@ PARAM_OVERRIDES: dict[str, dict[str, int]] = {
     # (docs/results.md: 4.58x decode at 5, 3.94x at 4); the RTL default is 1 (no batch logic).
     "vu9p_shell": {"KV_INT8": 1, "MAX_TOKENS": 5},
     # One channel's on-chip weight store as the stories15M on-chip build has it (forward
-    # WEIGHT_BANKS 4: 16 engines; WEIGHT_DEPTH the model's largest bank, host/image.py
-    # weight_store_depth): the UltraRAM a channel's banks take.
-    "fwd_weight_store": {"BANKS": 4, "DEPTH": 18549},
+    # WEIGHT_BANKS 8: 32 engines, the build that decodes it at 10,730 tok/s; WEIGHT_DEPTH the
+    # model's largest bank, host/image.py weight_store_depth): the UltraRAM a channel's banks take.
+    "fwd_weight_store": {"BANKS": 8, "DEPTH": 9315},
 }
 """Per-top parameter overrides (``chparam``) for the reported numbers. Every other top is
 synthesised with its RTL default parameters, which are the deployed sizes. Add an entry only
