@@ -108,15 +108,25 @@ def test_known_shapes_fit_the_default_build():
         assert c.vocab_size <= 32000 and c.seq_len <= 1024 and c.head_size % 16 == 0, name
 
 
+def small_model():
+    """A small random Q8_0 model (GS 32), its config and its int8-KV image."""
+    c = ModelConfig(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4, vocab_size=64, seq_len=32)
+    w = random_weights(c, seed=3).quantized(32)
+    return c, w, ForwardImage.build(w, kv="int8")
+
+
+def token_perf(rd: tuple[int, int, int, int]) -> dict[str, int]:
+    """A token's performance counters (rtl/regmap.toml perf) with these read beats per channel."""
+    return {"MATMUL_CYCLES": 600, "ATTENTION_CYCLES": 200, "KV_CYCLES": 50,
+            **{f"RD_BEATS_{ch}": n for ch, n in zip("ABCD", rd)},
+            "WR_BEATS_A": 10, "WR_BEATS_B": 2, "WR_BEATS_C": 2, "WR_BEATS_D": 2}
+
+
 def test_report_gives_decode_and_prefill_rates():
     """The human-readable report (bench without --json): the decode rate, and a prompt's rate
     with its ratio to decode, from the same figures as the JSON object."""
-    c = ModelConfig(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4, vocab_size=64, seq_len=32)
-    w = random_weights(c, seed=3).quantized(32)
-    image = ForwardImage.build(w, kv="int8")
-    perf = {"MATMUL_CYCLES": 600, "ATTENTION_CYCLES": 200, "KV_CYCLES": 50,
-            "RD_BEATS_A": 800, "RD_BEATS_B": 700, "RD_BEATS_C": 700, "RD_BEATS_D": 700,
-            "WR_BEATS_A": 10, "WR_BEATS_B": 2, "WR_BEATS_C": 2, "WR_BEATS_D": 2}
+    c, w, image = small_model()
+    perf = token_perf(rd=(800, 700, 700, 700))
     decode = [bench.token_report(c, 5, 1000, perf)]
     prefill = [dict(bench.token_report(c, 0, 1000, perf), cycles=1000, tokens=5)]
     run = {"sim_build": "optimized", "wall_s": 1.0}  # run_bench adds these
@@ -135,12 +145,8 @@ def test_onchip_report_has_no_weight_traffic_and_the_store_bound():
     from the store (host/image.py onchip_stream_cycles), the store's size in the report."""
     from hlstransform.host.image import onchip_stream_cycles
 
-    c = ModelConfig(dim=128, hidden_dim=256, n_layers=2, n_heads=4, n_kv_heads=4, vocab_size=64, seq_len=32)
-    w = random_weights(c, seed=3).quantized(32)
-    image = ForwardImage.build(w, kv="int8")
-    perf = {"MATMUL_CYCLES": 600, "ATTENTION_CYCLES": 200, "KV_CYCLES": 50,
-            "RD_BEATS_A": 30, "RD_BEATS_B": 2, "RD_BEATS_C": 2, "RD_BEATS_D": 2,
-            "WR_BEATS_A": 10, "WR_BEATS_B": 2, "WR_BEATS_C": 2, "WR_BEATS_D": 2}
+    c, w, image = small_model()
+    perf = token_perf(rd=(30, 2, 2, 2))  # an on-chip token: embedding row, norms, KV only
     r = bench.summarize(bench.BenchModel("tiny", w), "int8", "honest", [bench.token_report(c, 0, 1000, perf)], [],
                         5000.0, True, image, onchip=2)
     r["onchip"]["load_cycles"] = 4321

@@ -1074,7 +1074,7 @@ always_comb begin
                              // load: 0 or 1, 1 only on an on-chip build; a token run there needs
                              // the weights of this descriptor and of at least its layers loaded.
                              || core_args[32 * ARG_LOAD + 1 +: 31] != 31'd0
-                             || (!ONCHIP && core_args[32 * ARG_LOAD])
+                             || (core_args[32 * ARG_LOAD] && (!ONCHIP || core_args[32 * ARG_TOKENS +: 32] != 32'd0))
                              || (ONCHIP && !core_args[32 * ARG_LOAD]
                                  && (!loaded_reg || core_args[32 * ARG_DESC +: 64] != loaded_desc_reg
                                      || core_args[32 * ARG_LAYERS +: 32] > loaded_layers_reg));

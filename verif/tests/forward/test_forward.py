@@ -736,10 +736,12 @@ def weight_reads(tb: TB, model: Model, since: tuple[int, ...]) -> int:
 
 @cocotb.test(timeout_time=TIMEOUT_US, timeout_unit="us")
 async def run_test_onchip_weights(dut) -> None:
-    """On-chip weight build (WEIGHT_BANKS >= 1): a token before any load is refused; a load of
+    """On-chip weight build (WEIGHT_BANKS >= 1): a token before any load, a load of a batch and
+    load 3 are refused; a load of
     one layer reads that layer's and the classifier's blocks once and writes nothing; tokens then
     read no weight byte from DDR and are exact, with that many layers and no more; another
-    descriptor is refused; the full load, tokens exact; a model too big for the store fails its
+    descriptor is refused; the full load, tokens exact; after a reset tokens are refused (the
+    kernel forgets the load); a model too big for the store fails its
     load (CONFIG_ERROR) and leaves nothing loaded; the right model again, exact."""
     tb = TB(dut)
     await tb.cycle_reset()
@@ -758,6 +760,7 @@ async def run_test_onchip_weights(dut) -> None:
 
     await refused("a token before any load")
     await refused("load 3", load=3)
+    await refused("a load with tokens", load=1, tokens=2, prompt=model.image.prompt_addr)
 
     before = tb.bursts()
     await tb.load_weights(layers=1)
@@ -783,6 +786,9 @@ async def run_test_onchip_weights(dut) -> None:
     before = tb.bursts()
     await tb.sequence(tokens_for(model, 3))
     assert weight_reads(tb, model, before) == 0, "a token read weights from DDR"
+
+    await tb.cycle_reset()
+    await refused("a token after a reset")
 
     big = tb.load(Model(random_weights(c, seed=2).quantized(32), build_kv(), "tiny shape at GS 32"))
     status = await tb.ctrl.run({**token_args, "desc": big.image.descriptor_addr, "layers": c.n_layers, "load": 1},
