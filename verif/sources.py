@@ -144,7 +144,7 @@ _TOPS: tuple[Top, ...] = (
     # several tokens a run.
     Top("fwd_writer", ("rtl/forward/fwd_writer.sv",)),
     # The on-chip weight store of one channel alone (verif/tests/fwd_weight_store): the banked
-    # load and each bank's reader (docs/onchip-plan.md).
+    # load and each bank's reader (docs/forward.md, "Weights on chip").
     Top("fwd_weight_store", ("rtl/forward/fwd_reader.sv", "rtl/forward/fwd_weight_store.sv")),
     # The forward kernel's elementwise unit alone (verif/tests/fwd_elementwise): ADD, SwiGLU on
     # SWIGLU_LANES lanes (lane_parts), RoPE on one lane shell.

@@ -2612,7 +2612,7 @@ end
  * On-chip weight store (WEIGHT_BANKS >= 1): one fwd_weight_store per channel, bank k feeding
  * engine c + 4 k. A load run fills it from the channel's weight stream (TAG_W beats, in the
  * order the DDR build's engines took them); a token run's matrix steps start each bank's reader
- * at the engine's part of the matrix (docs/onchip-plan.md).
+ * at the engine's part of the matrix (docs/forward.md, "Weights on chip").
  */
 if (ONCHIP) begin : g_store
     for (genvar c = 0; c < 4; c++) begin : g_channel

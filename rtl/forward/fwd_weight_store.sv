@@ -5,9 +5,9 @@
  * 512-bit words, one per matrix engine the channel feeds
  *
  * The on-chip build keeps a model's weights in UltraRAM after a one-time load
- * (docs/onchip-plan.md): a token then reads no weight byte from DDR, and each
- * engine has a bank of its own, so BANKS engines per channel each take a
- * weight beat per cycle.
+ * (docs/forward.md, "Weights on chip"): a token then reads no weight byte
+ * from DDR, and each engine has a bank of its own, so BANKS engines per
+ * channel each take a weight beat per cycle.
  *
  * Layout (host/image.py WeightBankLayout, the one definition): within each
  * matrix, the channel's j-th block of 16 rows goes to bank j mod BANKS,
