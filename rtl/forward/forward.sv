@@ -453,7 +453,8 @@ wire  [31:0]   c_kv_mul, c_dim_beats, c_hid_beats, c_kv_beats, c_hs_beats, c_dim
 wire  [31:0]   c_dim_xbeats, c_hid_xbeats, c_emb_q_beats, c_emb_s_beats, c_vocab_beats, c_slot_beats;
 wire  [31:0]   c_seq_beats, c_scale_beats;
 wire  [159:0]  c_mat_words;
-wire  [639:0]  c_mat_beats;
+wire  [639:0]  c_mat_beats, c_ch_blocks;
+wire  [159:0]  c_mat_bpb;
 wire  [5*N_ENG*32-1:0] c_eng_beats;  // matrix m, engine e: its weight beats at [32 (N_ENG m + e) +: 32]
 wire           c_gs64;
 
@@ -795,7 +796,8 @@ logic                   ws_tvalid;
 wire                    ws_tready;
 wire                    w_busy, w_done;
 wire  [CW-1:0]          w_written;                     // the writer's words written (engine runs)
-wire                    rb_logits = step_reg == STEP_CLS;  // reader B streams the logits out
+// Reader B streams the logits out (the classifier sets wd_src to WD_RB; a run's start sets WD_RA).
+wire                    rb_logits = wd_src_reg == WD_RB;
 
 // Cores.
 wire                    emb_s_tready, emb_q_tready, emb_out_tvalid, emb_out_tlast, emb_busy, emb_done;
@@ -849,6 +851,7 @@ logic        cmds_idle, pend_idle, step_end;
 logic [2:0]  mm;                       // MM steps: matrix (0 wqkv, 1 wo, 2 w13, 3 w2, 4 classifier)
 logic        mm_norm, mm_hidden;       // ... an RMSNorm in front; the input is hidden long
 logic [AW-1:0] mm_src, mm_dst;
+logic [31:0] mm_eng_beats [N_ENG];     // on-chip build: engine e's weight beats of matrix mm (fwd_config)
 logic [1:0]  kv_ch, att_ch;
 logic [63:0] kv_head_base;
 logic [63:0] sbpf_addr;                // int8 KV: the scale beat that the read-ahead asks for now
@@ -880,6 +883,9 @@ always_comb begin
         default: begin
         end
     endcase
+    for (int e = 0; e < N_ENG; e++) begin
+        mm_eng_beats[e] = c_eng_beats[32 * (N_ENG * 32'(mm) + e) +: 32];
+    end
     kv_ch        = kvh_reg[1:0];
     att_ch       = akvh_reg[1:0];
     att_phase    = KV_INT8 ? phase_reg : {phase_reg[1:0], 1'b1};
@@ -1088,6 +1094,7 @@ always_comb begin
                 // The descriptor read's command comes from the step case like every other
                 // (an override by state in front of it cost channel 0's address a LUT level).
                 step_next     = STEP_DESC;
+                wd_src_next   = WD_RA;
                 token_next    = core_args[32 * ARG_TOKEN +: 32];
                 pos_next      = core_args[32 * ARG_POS +: 32];
                 layers_next   = core_args[32 * ARG_LAYERS +: 32];
@@ -1237,11 +1244,9 @@ always_comb begin
                         st_load_start_next = st_loading;
                         ld_seen_next       = '0;
                         for (int c = 0; c < 4; c++) begin
-                            st_blocks_next[c] = 16'((c_mat_words[32 * mm +: 32] + 32'(3 - c)) >> 2);
+                            st_blocks_next[c] = 16'(c_ch_blocks[32 * (4 * 32'(mm) + c) +: 32]);
                         end
-                        // (a block's beats: groups x 17 at GS 64, x 9 at GS 32)
-                        st_bbeats_next = c_gs64 ? (16'(eng_groups_next) << 4) + 16'(eng_groups_next)
-                                                : (16'(eng_groups_next) << 3) + 16'(eng_groups_next);
+                        st_bbeats_next = 16'(c_mat_bpb[32 * mm +: 32]);
                         if (st_loading && step_reg == STEP_CLS) begin
                             for (int e = 0; e < N_ENG; e++) begin
                                 cls_base_next[WCW * e +: WCW] = st_level[e];
@@ -1251,14 +1256,12 @@ always_comb begin
                         // starts at the engine's part of the matrix (the engines take its words
                         // once their x is loaded).
                         for (int e = 0; e < N_ENG; e++) begin
-                            st_rd_start_next[e] = mm_sub_last_go && !st_loading
-                                               && c_eng_beats[32 * (N_ENG * 32'(mm) + e) +: 32] != 32'd0;
+                            st_rd_start_next[e] = mm_sub_last_go && !st_loading && mm_eng_beats[e] != 32'd0;
                             st_rd_base_next[WAW * e +: WAW] = WAW'(step_reg == STEP_CLS ? cls_base_reg[WCW * e +: WCW]
                                                                                         : bptr_reg[WCW * e +: WCW]);
-                            st_rd_count_next[WCW * e +: WCW] = WCW'(c_eng_beats[32 * (N_ENG * 32'(mm) + e) +: 32]);
+                            st_rd_count_next[WCW * e +: WCW] = WCW'(mm_eng_beats[e]);
                             if (mm_sub_last_go && !st_loading) begin
-                                bptr_next[WCW * e +: WCW] = bptr_reg[WCW * e +: WCW]
-                                                          + WCW'(c_eng_beats[32 * (N_ENG * 32'(mm) + e) +: 32]);
+                                bptr_next[WCW * e +: WCW] = bptr_reg[WCW * e +: WCW] + WCW'(mm_eng_beats[e]);
                             end
                         end
                     end
@@ -2007,7 +2010,7 @@ always_comb begin
         case (wd_src_reg)
             WD_KVBUF: ch_wr_tvalid[c] = kvd_valid_reg && ra_wch_reg == 2'(c);
             WD_SBEAT: ch_wr_tvalid[c] = sb_valid_reg && ra_wch_reg == 2'(c);
-            WD_RB:    ch_wr_tvalid[c] = rb_tvalid && rb_logits && c == 0;
+            WD_RB:    ch_wr_tvalid[c] = rb_tvalid && c == 0;
             default:  ch_wr_tvalid[c] = ra_tvalid && ra_route_reg == RA_WRITE && ra_wch_reg == 2'(c);
         endcase
     end
@@ -2101,6 +2104,8 @@ fwd_config #(
     .hid_xbeats(c_hid_xbeats),
     .mat_words(c_mat_words),
     .mat_beats(c_mat_beats),
+    .ch_blocks(c_ch_blocks),
+    .mat_bpb(c_mat_bpb),
     .eng_beats(c_eng_beats),
     .skip_bytes(c_skip_bytes),
     .emb_q_addr(c_emb_q_addr),

@@ -108,6 +108,8 @@ module fwd_config #(
     output logic [31:0]   hid_xbeats,       // ceil(hidden_dim / 64)
     output logic [159:0]  mat_words,        // matrix m's result words at [32m +: 32]: 16-row blocks x tokens (classifier: blocks)
     output logic [639:0]  mat_beats,        // matrix m, channel c: weight beats at [32 (4m + c) +: 32]
+    output logic [639:0]  ch_blocks,        // matrix m, channel c: blocks (global c, c + 4, ..) at [32 (4m + c) +: 32]
+    output logic [159:0]  mat_bpb,          // matrix m: beats of one block at [32m +: 32]
     output wire  [5*ENGINES*32-1:0] eng_beats,  // matrix m, engine e: weight beats at [32 (ENGINES m + e) +: 32] (4 engines: mat_beats)
     output logic [255:0]  skip_bytes,       // channel c: weight bytes of the layers not run at [64c +: 64]
     output logic [64*MAX_TOKENS-1:0] emb_q_addr,  // token t's embedding values at [64t +: 64]
@@ -309,7 +311,7 @@ logic [KW-1:0] k_reg, k_next;                      // STATE_MUL: product selecte
 
 // Multiplier pipeline: operands, product, and which product it is.
 logic [31:0]   op_a, op_b;
-logic [31:0]   mul_a_reg, mul_b_reg;
+logic [31:0]   mul_a_reg, mul_b_reg, a2_reg;  // a2: the product's first operand, beside it
 logic [63:0]   prod_reg;
 logic [KW-1:0] k1_reg, k2_reg;
 logic          v1_reg, v2_reg;
@@ -509,6 +511,7 @@ always_ff @(posedge clk) begin
     k1_reg    <= k_reg;
     v1_reg    <= state_reg == STATE_MUL && k_reg < KW'(N_MUL);
     prod_reg  <= 64'(mul_a_reg) * 64'(mul_b_reg);
+    a2_reg    <= mul_a_reg;
     k2_reg    <= k1_reg;
     v2_reg    <= v1_reg;
     if (v2_reg) begin
@@ -534,7 +537,9 @@ always_ff @(posedge clk) begin
                         emb_s_off_reg[TI_WIDTH'((k2_reg - KW'(K_TOK - 2)) >> 1)] <= prod_reg;
                     end
                 end else begin
+                    // channel blocks x beats per block: keep both factors' first too
                     mat_beats[32 * 5'(k2_reg - KW'(9)) +: 32] <= prod_reg[31:0];
+                    ch_blocks[32 * 5'(k2_reg - KW'(9)) +: 32] <= a2_reg;
                 end
             end
         endcase
@@ -542,6 +547,9 @@ always_ff @(posedge clk) begin
 
     if (state_reg == STATE_FINISH) begin
         mat_words[32 * 4 +: 32] <= blocks_c[4];  // the classifier runs for the last token alone
+        for (int m = 0; m < 5; m++) begin
+            mat_bpb[32 * m +: 32] <= bpb_c[m];
+        end
         if (MAX_TOKENS == 1) begin
             for (int m = 0; m < 4; m++) begin
                 mat_words[32 * m +: 32] <= blocks_c[m];

@@ -442,11 +442,6 @@ class TB(TbBase):
         return statuses
 
 
-def layer_shapes(c) -> list[tuple[int, int]]:
-    """(rows, cols) of a layer's matrices in stream order (host/image.py LAYER_MATRICES)."""
-    return [(c.dim + 2 * c.kv_dim, c.dim), (c.dim, c.dim), (2 * c.hidden_dim, c.dim), (c.dim, c.hidden_dim)]
-
-
 def tokens_for(model: Model, count: int) -> list[int]:
     return [random.randrange(model.config.vocab_size) for _ in range(count)]
 
@@ -663,8 +658,8 @@ async def run_test_axi_read_error(dut) -> None:
     await tb.cycle_reset()
     model = tb.load(tiny_model())
     model.reset()
-    per_layer = sum(im.MatrixLayout(r, cl, model.image.group_size).beats_per_block * len(im.channel_blocks(
-        im.MatrixLayout(r, cl, model.image.group_size).blocks, 1)) for r, cl in layer_shapes(model.config))
+    layer = im.stream_matrices(model.config, model.image.group_size)[:4]
+    per_layer = sum(m.beats_per_block * len(im.channel_blocks(m.blocks, 1)) for m in layer)
     addr = model.desc["weights_b"] + (per_layer + 40) * im.BEAT_BYTES
     tb.ddr[1].add_error_range(addr, im.BEAT_BYTES)
     tok = tb.prepare(11, 0, 2)
@@ -764,8 +759,8 @@ async def run_test_onchip_weights(dut) -> None:
 
     before = tb.bursts()
     await tb.load_weights(layers=1)
-    mats = [im.MatrixLayout(r, cl, model.image.group_size) for r, cl in layer_shapes(c)]
-    mats.append(im.MatrixLayout(c.vocab_size, c.dim, model.image.group_size))
+    stream = im.stream_matrices(c, model.image.group_size)
+    mats = stream[:4] + stream[-1:]  # layer 0 and the classifier
     for ch, ddr in enumerate(tb.ddr):
         new = ddr.bursts[before[ch]:]
         assert not any(b.write for b in new), f"ch{ch}: the load wrote"
