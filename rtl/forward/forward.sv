@@ -348,6 +348,12 @@ localparam int ARG_LOAD   = (int'(FORWARD_ARG_LOAD) - int'(CTRL_ARG_BASE)) / 4;
 localparam bit ONCHIP     = WEIGHT_BANKS > 0;
 localparam int N_ENG      = ONCHIP ? 4 * WEIGHT_BANKS : 4;
 localparam int N_BANKS    = ONCHIP ? WEIGHT_BANKS : 1;                   // (a DDR build has no store)
+// Each attention lane takes its channel's key and value streams at a beat a cycle. An int8 beat
+// is 64 values, four chunks of 16: four score pipes and four value ways. An fp32 beat is one
+// chunk, which one pipe and one way take: the other three of each would idle (about half a
+// lane's LUTs, docs/synthesis.md's attention_core breakdown), so an fp32-KV build has one.
+localparam int ATT_SCORE_PIPES = KV_INT8 ? 4 : 1;
+localparam int ATT_VALUE_WAYS  = KV_INT8 ? 4 : 1;
 localparam int WAW        = $clog2(WEIGHT_DEPTH);                        // a bank's word address
 localparam int WCW        = WAW + 1;                                     // a bank's word count
 
@@ -2786,7 +2792,9 @@ for (genvar c = 0; c < 4; c++) begin : g_att
     attention_core #(
         .MAX_HEADS(MAX_HEADS),
         .MAX_HEAD_SIZE(MAX_HEAD_SIZE),
-        .MAX_SEQ_LEN(MAX_SEQ_LEN)
+        .MAX_SEQ_LEN(MAX_SEQ_LEN),
+        .SCORE_PIPES(ATT_SCORE_PIPES),
+        .VALUE_WAYS(ATT_VALUE_WAYS)
     ) attention_core_inst (
         .clk(clk),
         .rst(rst_reg),
