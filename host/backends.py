@@ -83,7 +83,7 @@ class SimBackend:
     name = "sim"
     quants = ("q8",)
 
-    def __init__(self, weights: LlamaWeights, quant: str, kv: str):
+    def __init__(self, weights: LlamaWeights, quant: str, kv: str, onchip: int = 0):
         if quant != "q8":
             raise ModelError(f"the sim backend computes Q8_0 only, as the hardware does (got --quant {quant})")
         from hlstransform.host.forward import ForwardRunner
@@ -91,11 +91,20 @@ class SimBackend:
 
         gs = weights.group_size or default_group_size(weights.config)
         w = weights if weights.group_size else weights.quantized(gs)
-        print(f"[sim] starting the simulated card ({SIM_TOP}, {kv} KV cache): Verilator builds it on first use "
-              "(a few minutes, cached in sim_build/)", file=sys.stderr, flush=True)
         params = sim_parameters(weights.config, kv)
+        if onchip:
+            # The on-chip build is the model's own (its maxima and store sized for it).
+            params.update(onchip_parameters(weights.config, gs, onchip))
+        print(f"[sim] starting the simulated card ({SIM_TOP}, {kv} KV cache"
+              + (f", weights on chip: {onchip} banks a channel, {4 * onchip} engines" if onchip else "")
+              + "): Verilator builds it on first use (a few minutes, cached in sim_build/)", file=sys.stderr, flush=True)
         self.device = SimDevice(SIM_TOP, params)
-        self.runner = ForwardRunner(self.device, w, kv=kv, max_tokens=params.get("MAX_TOKENS", 1))
+        try:
+            self.runner = ForwardRunner(self.device, w, kv=kv, max_tokens=params.get("MAX_TOKENS", 1),
+                                        onchip=bool(onchip))
+        except BaseException:
+            self.device.close()
+            raise
 
     @property
     def stats(self):
@@ -133,12 +142,31 @@ def sim_parameters(config, kv: str) -> dict[str, int]:
     return {"KV_INT8": int(kv == "int8")}
 
 
+ONCHIP_BANKS = (1, 2, 4, 8)
+"""Banks a channel of an on-chip build's weight store may have (rtl/forward/forward.sv WEIGHT_BANKS
+>= 1; 0 is the DDR build)."""
+
+
+def check_onchip_banks(banks: int) -> None:
+    """ModelError unless *banks* is 0 (weights from DDR) or one of :data:`ONCHIP_BANKS`."""
+    if banks != 0 and banks not in ONCHIP_BANKS:
+        raise ModelError(f"--onchip must be one of 0, {', '.join(map(str, ONCHIP_BANKS))} banks a channel "
+                         f"(0: weights from DDR), got {banks}")
+
+
 def onchip_parameters(config, group_size: int, banks: int) -> dict[str, int]:
     """RTL parameters of a forward build that keeps a model's weights on chip: its maxima are
     the model's shape (the build is the model's: its weight store is sized for it,
-    host/image.py weight_store_depth), *banks* banks a channel (4 *banks* engines)."""
+    host/image.py weight_store_depth), *banks* banks a channel (4 *banks* engines).
+
+    Raises:
+        ModelError: *banks* is not one of :data:`ONCHIP_BANKS`.
+    """
     from .image import weight_store_depth
 
+    if banks == 0:
+        raise ModelError("an on-chip build has at least one bank a channel")
+    check_onchip_banks(banks)
     c = config
     return {"MAX_DIM": c.dim, "MAX_HIDDEN": c.hidden_dim, "MAX_HEADS": c.n_heads, "MAX_KV_HEADS": c.n_kv_heads,
             "MAX_HEAD_SIZE": c.head_size, "MAX_VOCAB": c.vocab_size, "MAX_SEQ_LEN": c.seq_len,
@@ -146,7 +174,7 @@ def onchip_parameters(config, group_size: int, banks: int) -> dict[str, int]:
             "WEIGHT_DEPTH": weight_store_depth(c, group_size, banks)}
 
 
-BACKENDS: dict[str, Callable[[LlamaWeights, str, str], Backend]] = {
+BACKENDS: dict[str, Callable[..., Backend]] = {
     "golden": GoldenBackend,
     "numerics": NumericsBackend,
     "sim": SimBackend,
@@ -168,9 +196,16 @@ def default_quant(name: str, weights: LlamaWeights) -> str:
     return own if own in quants else quants[0]
 
 
-def open_backend(name: str, weights: LlamaWeights, quant: str | None = None, kv: str = "fp32") -> Backend:
-    """Build backend ``name`` for these weights (``quant`` None: ``default_quant``); ModelError for an unknown name."""
+def open_backend(name: str, weights: LlamaWeights, quant: str | None = None, kv: str = "fp32",
+                 onchip: int = 0) -> Backend:
+    """Build backend ``name`` for these weights (``quant`` None: ``default_quant``; ``onchip`` > 0:
+    the sim backend's card keeps the weights on chip, that many banks a channel); ModelError for
+    an unknown name, or for ``onchip`` on a backend without a card."""
     factory = backend_class(name)
+    if onchip:
+        if name != "sim":
+            raise ModelError(f"--onchip needs --backend sim (the simulated card), not {name}")
+        return factory(weights, quant or default_quant(name, weights), kv, onchip=onchip)
     return factory(weights, quant or default_quant(name, weights), kv)
 
 

@@ -49,10 +49,6 @@ SHAPES: dict[str, ModelConfig] = {
                                seq_len=1024),
 }
 
-ONCHIP_BANKS = (0, 1, 2, 4, 8)
-"""--onchip: banks (engines) a channel of the forward build's weight store (rtl/forward/forward.sv
-WEIGHT_BANKS; 0: weights streamed from DDR)."""
-
 DDR_TIMING = {
     "honest": {"read_latency_cycles": 40, "write_latency_cycles": 40, "max_beat_rate": 0.85},
     "ideal": {"read_latency_cycles": 0, "write_latency_cycles": 0, "max_beat_rate": 1.0},
@@ -253,7 +249,7 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
     from hlstransform.model.hwmodel import HwTransformer
     from hlstransform.verif.sim_device import SimDevice
 
-    from .backends import SIM_TOP, onchip_parameters, sim_parameters
+    from .backends import SIM_TOP, check_onchip_banks, onchip_parameters, sim_parameters
     from .device import DeviceError
     from .forward import ForwardRunner
 
@@ -262,8 +258,7 @@ def run_bench(shape: str, kv: str = "int8", tokens: int = 1, pos: int = 0, prefi
         raise ModelError("--tokens must be >= 1, --prefill and --pos >= 0")
     if not 1 <= batch <= PROMPT_TOKENS:
         raise ModelError(f"--batch must be in 1..{PROMPT_TOKENS}")
-    if onchip not in ONCHIP_BANKS:
-        raise ModelError(f"--onchip must be one of {', '.join(map(str, ONCHIP_BANKS))} banks a channel")
+    check_onchip_banks(onchip)
     if ddr not in DDR_TIMING:
         raise ModelError(f"--ddr must be one of {', '.join(DDR_TIMING)}")
     t0 = time.monotonic()

@@ -89,6 +89,9 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="arithmetic: fp32 (run.c) or q8 (runq.c); default: the checkpoint's own precision "
                         "(the hardware backends compute q8 only)")
     p.add_argument("--kv", choices=KV_MODES, default="fp32", help="KV-cache format (default fp32, llama2.c-exact)")
+    p.add_argument("--onchip", type=int, default=0, metavar="BANKS",
+                   help="sim backend: a card that keeps the weights on chip (loaded once), BANKS banks a channel "
+                        "of its weight store (1, 2, 4 or 8; 4 BANKS matrix engines); default 0, weights from DDR")
 
 
 # ----------------------------------------------------------------------------- commands
@@ -146,7 +149,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     ck = open_model(args.model)
     tok = open_tokenizer(args.tokenizer, ck)
     sampler = Sampler(args.temperature, args.topp, args.seed, vocab_size=ck.config.vocab_size)
-    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv, args.onchip)
 
     def stream(piece: bytes) -> None:
         # Raw bytes, so UTF-8 characters split over byte-fallback tokens print whole; lone
@@ -188,7 +191,7 @@ def cmd_logits(args: argparse.Namespace) -> int:
     tokens = parse_tokens(args.tokens, ck.config.vocab_size)
     if len(tokens) > ck.config.seq_len:
         raise ModelError(f"{len(tokens)} tokens do not fit the context (seq_len {ck.config.seq_len})")
-    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv, args.onchip)
     try:
         logits = sequence_logits(backend, tokens).numpy().astype(np.float32)
     finally:
@@ -219,7 +222,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     ck = open_model(args.model)
     tok = open_tokenizer(args.tokenizer, ck)
     docs = read_documents(args.data)
-    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv)
+    backend = open_backend(args.backend, ck.weights, model_quant(ck, args), args.kv, args.onchip)
     result = perplexity(lambda t: sequence_logits(backend, t), (tok.encode(d, bos=True) for d in docs),
                         ck.config.seq_len, args.max_tokens)
     out = {"perplexity": result.perplexity, "nll": result.nll, "tokens": result.tokens,

@@ -222,6 +222,11 @@ BAD_CASES = [
     ("negative temperature", lambda f, b: ["generate", "--model", f["q8"], "--tokenizer", f["tokenizer"],
                                            "--temperature", "-1"], "temperature"),
     ("no command", lambda f, b: [], "required"),
+    ("onchip without a card", lambda f, b: ["generate", "--model", f["q8"], "--tokenizer", f["tokenizer"],
+                                            "--onchip", "2"], "--onchip needs --backend sim"),
+    # refused before the simulator is built
+    ("onchip banks", lambda f, b: ["logits", "--model", f["q8"], "--backend", "sim", "--onchip", "3", "--tokens", "1",
+                                   "--out", f["dir"] / "x.npy"], "--onchip must be one of 0, 1, 2, 4, 8"),
 ]
 
 

@@ -12,6 +12,8 @@ host DMA (the model image in, the logits out) and the interrupt
   and a random GS-32 GQA model (with a separate classifier) loaded into the same device;
 - batches of prompt tokens (``ForwardRunner.forward_batch``: the ids by DMA, one kernel run a
   batch) on a card built with MAX_TOKENS 3 at small maxima: equal to the tokens one by one;
+- the on-chip card (``--onchip``: weights loaded once into the kernel's store): its load run
+  reads each weight stream once, its tokens are bit-exact and read no weight stream;
 - ``hlstransform generate --backend sim --temperature 0`` for 32 tokens gives the tokens of
   ``--backend numerics``, and those of ``--backend golden`` up to a near tie of the golden's
   logits (``hwmodel.GOLDEN_NEAR_TIE``, the published tolerance), for both ``--kv`` formats;
@@ -19,8 +21,8 @@ host DMA (the model image in, the logits out) and the interrupt
   prints one clear error line and exits 1;
 - the comparisons fail on a corrupted logit.
 
-Run: ``pytest verif/tests/system`` (two builds of vu9p_sim: fp32 and int8 KV, shared with the
-sim backend of ``hlstransform`` and ``make run``).
+Run: ``pytest verif/tests/system`` (builds of vu9p_sim: fp32 and int8 KV, shared with the
+sim backend of ``hlstransform`` and ``make run``; a batch card; the tiny model's on-chip card).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import sys
 import numpy as np
 import pytest
 
-from hlstransform.host.backends import SIM_TOP, sim_parameters
+from hlstransform.host.backends import SIM_TOP, onchip_parameters, sim_parameters
 from hlstransform.host.forward import ForwardRunner
 from hlstransform.model.checkpoint import save_checkpoint
 from hlstransform.model import golden as golden_model
@@ -108,6 +110,28 @@ def test_runner_batches_bit_exact() -> None:
         batch, single = runner.stats.cycles[0] / 3, runner.stats.cycles[-1]
         assert batch < single, f"a batch token took {batch:.0f} cycles, a token alone {single}"
         assert runner.stats.runs(logits=False).tokens == [3]
+
+
+def test_runner_onchip_bit_exact() -> None:
+    """The on-chip card (the sim backend's --onchip 2 build of the tiny model: 8 engines, its shape
+    as the maxima) through the shell: the host's load run reads each channel's weight stream once,
+    whole; then tokens at positions 0..2 are bit-exact and read less than a weight stream a channel
+    (channels B..D carry only KV, which on a DDR build come on top of the weights)."""
+    tiny = tiny_weights()
+    tokens = [1, 403, 89]
+    expected = reference_logits(tiny, "fp32", tokens)
+    params = {**sim_parameters(tiny.config, "fp32"), **onchip_parameters(tiny.config, tiny.group_size, 2)}
+    with SimDevice(SIM_TOP, params) as dev:
+        runner = ForwardRunner(dev, tiny, kv="fp32", onchip=True)
+        stream_beats = [b // 64 for b in runner.image.stream_bytes()]
+        load = runner.driver.perf()
+        assert runner.load_cycles > 0
+        assert [load[f"RD_BEATS_{ch}"] for ch in "BCD"] == stream_beats[1:], (load, stream_beats)
+        for pos, (token, exp) in enumerate(zip(tokens, expected)):
+            assert_bit_exact(exp, runner.forward(token, pos), f"on-chip, token {token} at {pos}")
+            perf = runner.driver.perf()
+            for c, ch in enumerate("BCD", start=1):
+                assert perf[f"RD_BEATS_{ch}"] < stream_beats[c], f"token at {pos} read weights on {ch}: {perf}"
 
 
 def test_bit_exact_check_catches_corruption() -> None:
