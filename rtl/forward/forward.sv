@@ -802,8 +802,10 @@ logic                   ws_tvalid;
 wire                    ws_tready;
 wire                    w_busy, w_done;
 wire  [CW-1:0]          w_written;                     // the writer's words written (engine runs)
-// Reader B streams the logits out (the classifier sets wd_src to WD_RB; a run's start sets WD_RA).
-wire                    rb_logits = wd_src_reg == WD_RB;
+// Reader B streams the logits out. (wd_src_reg == WD_RB says the same while the classifier runs,
+// with wd_src reset at a run's start; that form put forward at 9 LUT levels, step_reg ->
+// state_reg, in the module flow at the stories15M on-chip parameters: 7 with this one.)
+wire                    rb_logits = step_reg == STEP_CLS;
 
 // Cores.
 wire                    emb_s_tready, emb_q_tready, emb_out_tvalid, emb_out_tlast, emb_busy, emb_done;
@@ -1100,7 +1102,6 @@ always_comb begin
                 // The descriptor read's command comes from the step case like every other
                 // (an override by state in front of it cost channel 0's address a LUT level).
                 step_next     = STEP_DESC;
-                wd_src_next   = WD_RA;
                 token_next    = core_args[32 * ARG_TOKEN +: 32];
                 pos_next      = core_args[32 * ARG_POS +: 32];
                 layers_next   = core_args[32 * ARG_LAYERS +: 32];
@@ -2016,7 +2017,7 @@ always_comb begin
         case (wd_src_reg)
             WD_KVBUF: ch_wr_tvalid[c] = kvd_valid_reg && ra_wch_reg == 2'(c);
             WD_SBEAT: ch_wr_tvalid[c] = sb_valid_reg && ra_wch_reg == 2'(c);
-            WD_RB:    ch_wr_tvalid[c] = rb_tvalid && c == 0;
+            WD_RB:    ch_wr_tvalid[c] = rb_tvalid && rb_logits && c == 0;
             default:  ch_wr_tvalid[c] = ra_tvalid && ra_route_reg == RA_WRITE && ra_wch_reg == 2'(c);
         endcase
     end

@@ -152,12 +152,15 @@ localparam int ROW_WIDTH     = $clog2(ROW_DEPTH);
 localparam int Q_BEATS       = MAX_HEADS * HS_CHUNKS;            // q on chip
 localparam int Q_WIDTH       = Q_BEATS > 1 ? $clog2(Q_BEATS) : 1;
 // The value sum's partials (hwmodel.VALUE_PARTIALS, the numerics contract): entry
-// partial * GROUPS + group of the accumulator memory. The adder loop takes its latency in cycles
-// (<= VALUE_PARTIALS for a group per cycle at one group a head).
+// partial * GROUP_STRIDE + group of the accumulator memory, GROUP_STRIDE the power of two at or
+// above GROUPS so that an entry is wiring, not a multiply (3 groups, head_size 48 at one value
+// way: the times-3 adder put the tree's issue at 9 LUT levels). The adder loop takes its latency
+// in cycles (<= VALUE_PARTIALS for a group per cycle at one group a head).
 localparam int VALUE_PARTIALS = 8;
 localparam int PART_BITS     = $clog2(VALUE_PARTIALS);           // partial index
 localparam int TREE_LEVELS   = PART_BITS;                        // levels of the partials' tree
-localparam int ACC_ENTRIES   = VALUE_PARTIALS * GROUPS;
+localparam int GROUP_STRIDE  = 1 << $clog2(GROUPS);
+localparam int ACC_ENTRIES   = VALUE_PARTIALS * GROUP_STRIDE;
 localparam int AI_WIDTH      = $clog2(ACC_ENTRIES);
 localparam int ACC_LATENCY   = hls_latency_pkg::FP32_SUM_ADD_LATENCY;
 localparam int SB_DEPTH      = 1 << $clog2(ACC_LATENCY + 1);     // adds in flight, at most the latency
@@ -430,7 +433,7 @@ always_comb begin
     {add_last, add_entry} = sb_mem[sb_rd_reg[SB_WIDTH-1:0]];
     v_t_ext      = (T_WIDTH + PART_BITS)'(v_t_reg);
     pos_ext      = (T_WIDTH + PART_BITS)'(pos);
-    v_entry      = AI_WIDTH'(v_t_ext[PART_BITS-1:0]) * AI_WIDTH'(GROUPS) + AI_WIDTH'(v_group_reg);
+    v_entry      = AI_WIDTH'(v_t_ext[PART_BITS-1:0]) * AI_WIDTH'(GROUP_STRIDE) + AI_WIDTH'(v_group_reg);
     v_fresh      = v_t_ext < (T_WIDTH + PART_BITS)'(VALUE_PARTIALS);
     v_bypass     = add_valid[0] && !add_last && add_entry == v_entry;
     v_last_pos   = v_t_reg == pos;
@@ -444,8 +447,8 @@ always_comb begin
     // slot.
     cb_a          = PART_BITS'(cb_pair_reg) << (cb_level_reg + 2'd1);
     cb_b          = cb_a | (PART_BITS'(1) << cb_level_reg);
-    cb_a_entry    = AI_WIDTH'(cb_a) * AI_WIDTH'(GROUPS) + AI_WIDTH'(cb_group_reg);
-    cb_b_entry    = AI_WIDTH'(cb_b) * AI_WIDTH'(GROUPS) + AI_WIDTH'(cb_group_reg);
+    cb_a_entry    = AI_WIDTH'(cb_a) * AI_WIDTH'(GROUP_STRIDE) + AI_WIDTH'(cb_group_reg);
+    cb_b_entry    = AI_WIDTH'(cb_b) * AI_WIDTH'(GROUP_STRIDE) + AI_WIDTH'(cb_group_reg);
     cb_final      = cb_level_reg == 2'(TREE_LEVELS - 1);
     cb_zero_a     = cb_level_reg == 2'd0 && (T_WIDTH + PART_BITS)'(cb_a) > pos_ext;
     cb_zero_b     = cb_level_reg == 2'd0 && (T_WIDTH + PART_BITS)'(cb_b) > pos_ext;

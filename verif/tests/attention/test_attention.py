@@ -428,12 +428,16 @@ async def run_test_performance(dut) -> None:
 # an int8 key slot per cycle; values four chunks per cycle, a group whose last may be partial: head_size 16, 48 and
 # 112 have 1, 3 and 7 chunks). The second deals key slots to three pipes of two accumulators
 # each: pipe turns that wrap over several heads at pos 0 and 1, pipes short of accumulators;
-# and takes values two chunks per cycle (VALUE_WAYS 2: odd chunk counts leave a half group).
-@pytest.mark.parametrize("score_pipes,score_acc_units,value_ways", [(4, ew.SUM_BEAT_CYCLES, 4), (3, 2, 2)])
-@pytest.mark.parametrize("max_heads,max_head_size,max_seq_len", [(16, 128, 256) if LONG else (8, 128, 64)])
-def test_attention(max_heads: int, max_head_size: int, max_seq_len: int, score_pipes: int,
-                   score_acc_units: int, value_ways: int) -> None:
-    """Build attention with these maxima, score pipes and value ways and run every cocotb test above."""
+# and takes values two chunks per cycle (VALUE_WAYS 2: odd chunk counts leave a half group), at
+# MAX_HEAD_SIZE 96: 3 value groups a head, a count that is not a power of two, so the accumulator
+# entries' group stride (4) is above it.
+BUILDS = [(4, ew.SUM_BEAT_CYCLES, 4, 128), (3, 2, 2, 96)]
+
+
+@pytest.mark.parametrize("score_pipes,score_acc_units,value_ways,max_head_size", BUILDS)
+def test_attention(score_pipes: int, score_acc_units: int, value_ways: int, max_head_size: int) -> None:
+    """Build attention with these score pipes, value ways and head size and run every cocotb test above."""
+    max_heads, max_seq_len = (16, 256) if LONG else (8, 64)
     run_cocotb("attention", __file__, {"MAX_HEADS": max_heads, "MAX_HEAD_SIZE": max_head_size,
                                        "MAX_SEQ_LEN": max_seq_len, "SCORE_PIPES": score_pipes,
                                        "SCORE_ACC_UNITS": score_acc_units, "VALUE_WAYS": value_ways})
