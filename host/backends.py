@@ -147,11 +147,13 @@ ONCHIP_BANKS = (1, 2, 4, 8)
 >= 1; 0 is the DDR build)."""
 
 
-def check_onchip_banks(banks: int) -> None:
-    """ModelError unless *banks* is 0 (weights from DDR) or one of :data:`ONCHIP_BANKS`."""
-    if banks != 0 and banks not in ONCHIP_BANKS:
-        raise ModelError(f"--onchip must be one of 0, {', '.join(map(str, ONCHIP_BANKS))} banks a channel "
-                         f"(0: weights from DDR), got {banks}")
+def check_onchip_banks(banks: int, *, ddr: bool = True) -> None:
+    """ModelError unless *banks* is one of :data:`ONCHIP_BANKS`, or 0 (weights from DDR) where *ddr*
+    allows the DDR build."""
+    allowed = ((0,) if ddr else ()) + ONCHIP_BANKS
+    if banks not in allowed:
+        raise ModelError(f"--onchip must be one of {', '.join(map(str, allowed))} banks a channel"
+                         + (" (0: weights from DDR)" if ddr else "") + f", got {banks}")
 
 
 def onchip_parameters(config, group_size: int, banks: int) -> dict[str, int]:
@@ -164,9 +166,7 @@ def onchip_parameters(config, group_size: int, banks: int) -> dict[str, int]:
     """
     from .image import weight_store_depth
 
-    if banks == 0:
-        raise ModelError("an on-chip build has at least one bank a channel")
-    check_onchip_banks(banks)
+    check_onchip_banks(banks, ddr=False)
     c = config
     return {"MAX_DIM": c.dim, "MAX_HIDDEN": c.hidden_dim, "MAX_HEADS": c.n_heads, "MAX_KV_HEADS": c.n_kv_heads,
             "MAX_HEAD_SIZE": c.head_size, "MAX_VOCAB": c.vocab_size, "MAX_SEQ_LEN": c.seq_len,
@@ -200,8 +200,9 @@ def open_backend(name: str, weights: LlamaWeights, quant: str | None = None, kv:
                  onchip: int = 0) -> Backend:
     """Build backend ``name`` for these weights (``quant`` None: ``default_quant``; ``onchip`` > 0:
     the sim backend's card keeps the weights on chip, that many banks a channel); ModelError for
-    an unknown name, or for ``onchip`` on a backend without a card."""
+    an unknown name, a bank count the store lacks, or ``onchip`` on a backend without a card."""
     factory = backend_class(name)
+    check_onchip_banks(onchip)
     if onchip:
         if name != "sim":
             raise ModelError(f"--onchip needs --backend sim (the simulated card), not {name}")

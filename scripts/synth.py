@@ -83,7 +83,7 @@ RESOURCE_TARGET = 0.80
 VARIANTS: dict[str, str] = {
     # The stories15M on-chip build (docs/forward.md "Weights on chip"): the whole design with the
     # model's weights in a fwd_weight_store per channel, 8 banks each, 32 engines, the model's
-    # shape as its maxima; the build the stories15M target's 10,730 tok/s is measured on.
+    # shape as its maxima; the build the stories15M target is measured on (docs/results.md).
     "vu9p_shell_15m_onchip": "vu9p_shell",
 }
 """Second configurations of a registered top, by a name of their own (``<name>.json``, a section of
@@ -97,7 +97,7 @@ PARAM_OVERRIDES: dict[str, dict[str, int]] = {
     # (docs/results.md: 4.58x decode at 5, 3.94x at 4); the RTL default is 1 (no batch logic).
     "vu9p_shell": {"KV_INT8": 1, "MAX_TOKENS": 5},
     # One channel's on-chip weight store as the stories15M on-chip build has it (forward
-    # WEIGHT_BANKS 8: 32 engines, the build that decodes it at 10,730 tok/s; WEIGHT_DEPTH the
+    # WEIGHT_BANKS 8: 32 engines, the build docs/results.md measures it on; WEIGHT_DEPTH the
     # model's largest bank, host/image.py weight_store_depth): the UltraRAM a channel's banks take.
     "fwd_weight_store": {"BANKS": 8, "DEPTH": 9315},
     # The parameters `hlstransform bench --shape stories15M --kv fp32 --onchip 8` builds the card
@@ -129,6 +129,11 @@ hand-written modules mostly register theirs)."""
 def module_of(name: str) -> str:
     """The RTL module a top or :data:`VARIANTS` name synthesises."""
     return VARIANTS.get(name, name)
+
+
+def with_variants(name: str) -> list[str]:
+    """A registered top followed by the :data:`VARIANTS` names that synthesise it."""
+    return [name] + [v for v, module in VARIANTS.items() if module == name]
 
 
 LUT_CELLS = tuple(f"LUT{i}" for i in range(1, 7))
@@ -679,6 +684,11 @@ class Result:
     module: str = ""
     """The RTL module synthesised (:func:`module_of` the top's name)."""
 
+    @property
+    def rtl_top(self) -> str:
+        """The RTL module synthesised (a JSON stored before :attr:`module` existed has only :attr:`top`)."""
+        return self.module or self.top
+
 
 def synth_top(top: str, outdir: Path, *, uram: bool = True, version: str | None = None,
               timeout: float | None = None) -> Result:
@@ -721,11 +731,11 @@ def analyse(res: Result, workdir: Path, outdir: Path) -> Result:
     if res.hierarchical:
         return analyse_hierarchical(res, workdir, outdir)
     try:
-        res.cells = parse_stat((workdir / "stat.txt").read_text(), module=res.module or res.top)
+        res.cells = parse_stat((workdir / "stat.txt").read_text(), module=res.rtl_top)
         res.ltp_lut = parse_ltp((workdir / "ltp_lut.txt").read_text())
         res.ltp_comb = parse_ltp((workdir / "ltp_comb.txt").read_text())
         netlist = json.loads((workdir / "netlist.json").read_text())
-        depth = lut_levels(netlist, res.module or res.top)
+        depth = lut_levels(netlist, res.rtl_top)
         res.lut_levels, res.lut_path, res.lut_path_ends = depth.levels, depth.path, depth.ends
         res.over_target = depth.over_target
     except (OSError, ValueError, SynthError) as exc:
@@ -749,7 +759,7 @@ def analyse_hierarchical(res: Result, workdir: Path, outdir: Path) -> Result:
     and down the chain of largest submodules, and LUT levels module by module (the worst is the
     top's figure)."""
     try:
-        res.cells, modules = parse_stat_hierarchy((workdir / "stat.txt").read_text(), res.module or res.top)
+        res.cells, modules = parse_stat_hierarchy((workdir / "stat.txt").read_text(), res.rtl_top)
         netlist = json.loads((workdir / "netlist.json").read_text())
         worst: dict[str, tuple[int, Depth]] = {}
         for name, mod in netlist["modules"].items():
@@ -767,7 +777,7 @@ def analyse_hierarchical(res: Result, workdir: Path, outdir: Path) -> Result:
     res.module_levels = dict(sorted(((b, lv) for b, (lv, _) in worst.items() if lv > DEPTH_TARGET),
                                     key=lambda kv: -kv[1]))
     res.ltp_lut = res.ltp_comb = None
-    res.breakdown = breakdown_chain(modules, res.module or res.top)
+    res.breakdown = breakdown_chain(modules, res.rtl_top)
     return _finish(res, outdir)
 
 
@@ -974,7 +984,7 @@ def collect(outdir: Path) -> list[dict]:
     :data:`VARIANTS` name after its module)."""
     found: list[dict] = []
     for name in _sources.TOPS:
-        for each in [name] + [v for v, module in VARIANTS.items() if module == name]:
+        for each in with_variants(name):
             path = outdir / f"{each}.json"
             if path.is_file():
                 found.append(json.loads(path.read_text()))
@@ -988,7 +998,7 @@ def available_tops() -> list[str]:
     return [each for name in _sources.TOPS
             if not name.endswith("_tb") and not any(f.startswith("rtl/sim/") for f in _sources.TOPS[name].sources)
             and all(p.is_file() for p in _sources.sources(name))
-            for each in [name] + [v for v, module in VARIANTS.items() if module == name]]
+            for each in with_variants(name)]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -180,6 +180,16 @@ def test_onchip_build_parameters_are_the_models():
     assert p["WEIGHT_BANKS"] == 8 and p["WEIGHT_DEPTH"] == 6 * layer + 63 * 81 == 9315
 
 
+@pytest.mark.parametrize("banks", [0, 3, 16])
+def test_onchip_build_needs_a_bank_count_of_the_store(banks):
+    """The on-chip build has no DDR case: 0 banks is refused like any other count the store lacks,
+    by the same rule (and message) as --onchip."""
+    from hlstransform.host.backends import ModelError, onchip_parameters
+
+    with pytest.raises(ModelError, match=f"--onchip must be one of 1, 2, 4, 8 banks a channel, got {banks}"):
+        onchip_parameters(bench.SHAPES["stories15M"], 32, banks)
+
+
 def test_roofline_plot_is_written(tmp_path):
     r = {"shape": "stories110M", "kv": "int8", "pos": 0, "ops_per_token": 2.2e8, "ddr_bytes_per_token": 1.2e8,
          "tok_per_s_250mhz": 420.0}
