@@ -603,6 +603,17 @@ logic [3:0]             rdc_tag_next [0:3];
 logic [63:0]            rdc_addr_data [0:3];
 logic [31:0]            rdc_beats_data [0:3];
 logic [3:0]             rdc_tag_data [0:3];
+// ... registered every cycle (rdc_*_dreg), and the command registers load those: the step's
+// choice of sources ends at a register, not in front of the issue mux (logic depth: 9 LUT levels
+// from step_reg to rdc_beats_reg in the whole-design run of 1775b12). So that the registered
+// values are the issue cycle's own, no command issues in the cycle after one that could have
+// changed a source (hold_reg: after any cycle outside STATE_DESC / DESC_WAIT / ISSUE, and after
+// any cycle with cmds_idle, in which the state machine steps its phase, head or pointers).
+// Checked in simulation below.
+logic [63:0]            rdc_addr_dreg [0:3];
+logic [31:0]            rdc_beats_dreg [0:3];
+logic [3:0]             rdc_tag_dreg [0:3];
+logic                   hold_reg, hold_next;
 logic                   wrc_valid_reg [0:3];
 logic                   wrc_valid_next [0:3];
 logic [63:0]            wrc_addr_reg [0:3];
@@ -855,7 +866,7 @@ wire unused_status = &{1'b0, ra_busy, rb_busy, w_busy, emb_done, emb_out_tlast,
 /*
  * Sequencer
  */
-logic        cmds_idle, pend_idle, step_end;
+logic        cmds_none, cmds_idle, pend_idle, step_end;  // cmds_none: no command pending
 logic [2:0]  mm;                       // MM steps: matrix (0 wqkv, 1 wo, 2 w13, 3 w2, 4 classifier)
 logic        mm_norm, mm_hidden;       // ... an RMSNorm in front; the input is hidden long
 logic [AW-1:0] mm_src, mm_dst;
@@ -1027,7 +1038,7 @@ always_comb begin
         st_blocks_next[c] = st_blocks_reg[c];
     end
 
-    cmds_idle = 1'b1;
+    cmds_none = 1'b1;
     pend_idle = 1'b1;
     for (int c = 0; c < 4; c++) begin
         wptr_next[c]      = wptr_reg[c];
@@ -1043,7 +1054,7 @@ always_comb begin
         wr_pend_next[c]   = wr_pend_reg[c] + 8'(wrc_valid_reg[c] && ch_wr_cmd_ready[c]) - 8'(ch_wr_done[c]);
         wr_none_next[c]   = wr_pend_next[c] == 8'd0;
         if (rdc_valid_reg[c] || wrc_valid_reg[c]) begin
-            cmds_idle = 1'b0;
+            cmds_none = 1'b0;
         end
         if (!wr_none_reg[c]) begin
             pend_idle = 1'b0;
@@ -1055,6 +1066,8 @@ always_comb begin
             wr_err_next = 1'b1;
         end
     end
+    cmds_idle = cmds_none && !hold_reg;
+    hold_next = !(state_reg == STATE_DESC || state_reg == STATE_DESC_WAIT || state_reg == STATE_ISSUE) || cmds_idle;
 
     // The end of the current step (STATE_WAIT).
     case (step_reg)
@@ -1117,7 +1130,7 @@ always_comb begin
                 cfg_err_next = 1'b1;
                 done_next    = 1'b1;
                 state_next   = STATE_IDLE;
-            end else begin
+            end else if (cmds_idle) begin  // (its first cycle holds: see hold_reg)
                 rdc_valid_next[0] = 1'b1;
                 cfg_clear         = 1'b1;
                 desc_cnt_next     = '0;
@@ -1668,77 +1681,59 @@ always_comb begin
     endcase
 end
 
+// Each command value is one source chosen by a flat select (the step and a phase bit or two), the
+// values an AND-OR of the selected sources: a step that reads nothing selects none (its values are
+// 0, and no command goes out with them). As a case on the step with a default arm (the steps that
+// read nothing), the selects were a chain through the step's bits in front of the value mux
+// (logic depth: 9 LUT levels from step_reg to rdc_beats_reg in the whole-design run of 1775b12).
+logic rd_mm, sel_emb_s, sel_emb_q, sel_rope_row, sel_norm, sel_w;
+logic sel_ks, sel_k, sel_vs, sel_v, sel_sbeat, sel_desc, sel_prompt;
+always_comb begin
+    rd_mm        = step_reg == STEP_QKV || step_reg == STEP_WO || step_reg == STEP_W13 || step_reg == STEP_W2
+                || step_reg == STEP_CLS;
+    // channel A only: the embedding row (phase 0 its scales, 1 its values), the RoPE row, the norm
+    // weights (a matrix step's phase 0), the descriptor (STATE_DESC), a batch's prompt beat
+    sel_emb_s    = step_reg == STEP_EMBED && !phase_reg[0];
+    sel_emb_q    = step_reg == STEP_EMBED && phase_reg[0];
+    sel_rope_row = step_reg == STEP_ROPE_ROW;
+    sel_norm     = rd_mm && !phase_reg[0];
+    sel_desc     = step_reg == STEP_DESC && state_reg == STATE_DESC;
+    sel_prompt   = step_reg == STEP_DESC && state_reg != STATE_DESC;
+    // every channel: its matrix blocks (phase 1), the attention head's four streams (att_phase's
+    // order; 4 and above: the head's end, no command), the int8 KV scale beat read-ahead
+    sel_w        = rd_mm && phase_reg[0];
+    sel_ks       = att_step && att_phase == 3'd0;
+    sel_k        = att_step && att_phase == 3'd1;
+    sel_vs       = att_step && att_phase == 3'd2;
+    sel_v        = att_step && att_phase == 3'd3;
+    sel_sbeat    = step_reg == STEP_ROPE;
+end
+
 always_comb begin
     for (int c = 0; c < 4; c++) begin
-        // STEP_ATT's values (a head's end: its kv head's base), unless the step says otherwise.
-        rdc_addr_data[c]  = att_addr_reg[ATT_A_K];
-        rdc_beats_data[c] = seq_t;
-        rdc_tag_data[c]   = TAG_K;
-        case (step_reg)
-            STEP_EMBED: begin  // channel 0: phase 0 the row's scales, phase 1 its values
-                if (c == 0) begin
-                    rdc_addr_data[c]  = phase_reg[0] ? emb_q_t : emb_s_t;
-                    rdc_beats_data[c] = phase_reg[0] ? c_emb_q_beats : c_emb_s_beats;
-                    rdc_tag_data[c]   = phase_reg[0] ? TAG_EMB_Q : TAG_EMB_S;
-                end
-            end
-            STEP_ROPE_ROW: begin
-                if (c == 0) begin
-                    rdc_addr_data[c]  = rope_t;
-                    rdc_beats_data[c] = c_hs_beats;
-                    rdc_tag_data[c]   = TAG_ROPE;
-                end
-            end
-            STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin  // phase 0 norm (channel 0), 1 blocks
-                if (phase_reg[0]) begin
-                    rdc_addr_data[c]  = wptr_reg[c];
-                    rdc_beats_data[c] = mmb_reg[c];
-                    rdc_tag_data[c]   = TAG_W;
-                end else if (c == 0) begin
-                    rdc_addr_data[c]  = step_reg == STEP_CLS ? c_final_norm_addr : norm_ptr_reg;
-                    rdc_beats_data[c] = c_dim_beats;
-                    rdc_tag_data[c]   = TAG_NORM;
-                end
-            end
-            STEP_ATT: begin
-                case (att_phase)
-                    3'd0: begin
-                        rdc_addr_data[c]  = att_addr_reg[ATT_A_KS];
-                        rdc_beats_data[c] = scale_t;
-                        rdc_tag_data[c]   = TAG_KS;
-                    end
-                    3'd2: begin
-                        rdc_addr_data[c]  = att_addr_reg[ATT_A_VS];
-                        rdc_beats_data[c] = scale_t;
-                        rdc_tag_data[c]   = TAG_VS;
-                    end
-                    3'd3: begin
-                        rdc_addr_data[c]  = att_addr_reg[ATT_A_V];
-                        rdc_tag_data[c]   = TAG_V;
-                    end
-                    default: begin  // 3'd1 keys, or a head's end
-                    end
-                endcase
-            end
-            STEP_ROPE: begin  // int8 KV: the scale beat read-ahead
-                rdc_addr_data[c]  = sbpf_addr;
-                rdc_beats_data[c] = 32'd1;
-                rdc_tag_data[c]   = TAG_SBEAT;
-            end
-            STEP_DESC: begin
-                if (c == 0) begin
-                    // STATE_DESC reads the descriptor, STATE_DESC_WAIT (a batch) the prompt beat.
-                    rdc_addr_data[c]  = state_reg == STATE_DESC ? desc_ptr_reg : prompt_ptr_reg;
-                    rdc_beats_data[c] = state_reg == STATE_DESC ? 32'(forward_desc_pkg::DESC_BEATS) : 32'd1;
-                    rdc_tag_data[c]   = TAG_DESC;
-                end
-            end
-            default: begin
-            end
-        endcase
-        rdc_addr_next[c]  = cmds_idle ? rdc_addr_data[c] : rdc_addr_reg[c];
-        rdc_beats_next[c] = cmds_idle ? rdc_beats_data[c] : rdc_beats_reg[c];
-        rdc_tag_next[c]   = cmds_idle ? rdc_tag_data[c] : rdc_tag_reg[c];
+        rdc_addr_data[c]  = ({64{sel_w}} & wptr_reg[c]) | ({64{sel_ks}} & att_addr_reg[ATT_A_KS])
+                          | ({64{sel_k}} & att_addr_reg[ATT_A_K]) | ({64{sel_vs}} & att_addr_reg[ATT_A_VS])
+                          | ({64{sel_v}} & att_addr_reg[ATT_A_V]) | ({64{sel_sbeat}} & sbpf_addr);
+        rdc_beats_data[c] = ({32{sel_w}} & mmb_reg[c]) | ({32{sel_ks || sel_vs}} & scale_t)
+                          | ({32{sel_k || sel_v}} & seq_t) | 32'(sel_sbeat);
+        rdc_tag_data[c]   = ({4{sel_w}} & TAG_W) | ({4{sel_ks}} & TAG_KS) | ({4{sel_k}} & TAG_K)
+                          | ({4{sel_vs}} & TAG_VS) | ({4{sel_v}} & TAG_V) | ({4{sel_sbeat}} & TAG_SBEAT);
+        if (c == 0) begin
+            rdc_addr_data[c]  = rdc_addr_data[c] | ({64{sel_emb_s}} & emb_s_t) | ({64{sel_emb_q}} & emb_q_t)
+                              | ({64{sel_rope_row}} & rope_t)
+                              | ({64{sel_norm}} & (step_reg == STEP_CLS ? c_final_norm_addr : norm_ptr_reg))
+                              | ({64{sel_desc}} & desc_ptr_reg) | ({64{sel_prompt}} & prompt_ptr_reg);
+            rdc_beats_data[c] = rdc_beats_data[c] | ({32{sel_emb_s}} & c_emb_s_beats)
+                              | ({32{sel_emb_q}} & c_emb_q_beats) | ({32{sel_rope_row}} & c_hs_beats)
+                              | ({32{sel_norm}} & c_dim_beats)
+                              | ({32{sel_desc}} & 32'(forward_desc_pkg::DESC_BEATS)) | 32'(sel_prompt);
+            rdc_tag_data[c]   = rdc_tag_data[c] | ({4{sel_emb_s}} & TAG_EMB_S) | ({4{sel_emb_q}} & TAG_EMB_Q)
+                              | ({4{sel_rope_row}} & TAG_ROPE) | ({4{sel_norm}} & TAG_NORM)
+                              | ({4{sel_desc || sel_prompt}} & TAG_DESC);
+        end
+        rdc_addr_next[c]  = cmds_idle ? rdc_addr_dreg[c] : rdc_addr_reg[c];
+        rdc_beats_next[c] = cmds_idle ? rdc_beats_dreg[c] : rdc_beats_reg[c];
+        rdc_tag_next[c]   = cmds_idle ? rdc_tag_dreg[c] : rdc_tag_reg[c];
     end
 end
 
@@ -1874,6 +1869,9 @@ always_ff @(posedge clk) begin
         rdc_valid_reg[c] <= rdc_valid_next[c];
         rdc_addr_reg[c]  <= rdc_addr_next[c];
         rdc_beats_reg[c] <= rdc_beats_next[c];
+        rdc_addr_dreg[c]  <= rdc_addr_data[c];
+        rdc_beats_dreg[c] <= rdc_beats_data[c];
+        rdc_tag_dreg[c]   <= rdc_tag_data[c];
         rdc_tag_reg[c]   <= rdc_tag_next[c];
         wrc_valid_reg[c] <= wrc_valid_next[c];
         wrc_addr_reg[c]  <= wrc_addr_next[c];
@@ -1908,9 +1906,11 @@ always_ff @(posedge clk) begin
         end
     end
 
+    hold_reg <= hold_next;
     if (rst_reg) begin
         state_reg     <= STATE_IDLE;
         step_reg      <= STEP_EMBED;
+        hold_reg      <= 1'b1;
         rd_err_reg    <= 1'b0;
         wr_err_reg    <= 1'b0;
         cfg_err_reg   <= 1'b0;
@@ -2859,8 +2859,20 @@ end
 // only if a run starts with none pending: every run ends with its reads consumed and its writes
 // acknowledged.
 always_ff @(posedge clk) begin
-    if (sim_reset_seen && !rst_reg && state_reg == STATE_DESC && !cmds_idle) begin
+    if (sim_reset_seen && !rst_reg && state_reg == STATE_DESC && !cmds_none) begin
         $error("forward: a run started with a memory command still pending");
+    end
+end
+// hold_reg's rule (above): a read command issues with the values of its own cycle.
+always_ff @(posedge clk) begin
+    for (int c = 0; c < 4; c++) begin
+        if (sim_reset_seen && !rst_reg && cmds_idle && rdc_valid_next[c]
+                && (rdc_addr_dreg[c] != rdc_addr_data[c] || rdc_beats_dreg[c] != rdc_beats_data[c]
+                    || rdc_tag_dreg[c] != rdc_tag_data[c])) begin
+            $error("forward: channel %0d's read command (step %0d, phase %0d) issued with the values of the cycle before: %h/%0d/%0d, not %h/%0d/%0d",
+                   c, step_reg, phase_reg, rdc_addr_dreg[c], rdc_beats_dreg[c], rdc_tag_dreg[c],
+                   rdc_addr_data[c], rdc_beats_data[c], rdc_tag_data[c]);
+        end
     end
 end
 `endif

@@ -241,8 +241,10 @@ end
  * the state register)
  */
 logic [63:0] align_or;     // only the low 6 bits are checked
-logic        shape_ok, args_ok;
-logic        shape_ok_reg, args_ok_reg;
+// (the shape's compares and the pointers' (alignment, windows) registered apart: as one AND they
+// were 9 LUT levels from desc_reg to shape_ok_reg in the whole-design run of 1775b12)
+logic        shape_ok, place_ok, args_ok;
+logic        shape_ok_reg, place_ok_reg, args_ok_reg;
 
 wire unused_align = &{1'b0, align_or[63:6]};
 
@@ -275,11 +277,11 @@ always_comb begin
             && f_seq_len >= 64'd1 && f_seq_len <= 64'(MAX_SEQ_LEN)
             && f_hs >= 64'd16 && f_hs <= 64'(MAX_HEAD_SIZE) && f_hs[3:0] == 4'd0
             && (f_gs == 64'd32 || f_gs == 64'd64)
-            && (f_dim & (f_gs - 64'd1)) == 64'd0 && (f_hidden & (f_gs - 64'd1)) == 64'd0
+            // dim and hidden multiples of the group size (32 or 64: the bits below it zero)
+            && f_dim[4:0] == 5'd0 && f_hidden[4:0] == 5'd0 && (f_gs != 64'd64 || !(f_dim[5] || f_hidden[5]))
             && f_kv_int8 == 64'(KV_INT8)
-            && (!KV_INT8 || f_hs == 64'd32 || f_hs == 64'd64)  // int8 KV: quantize_core's group sizes
-            && align_or[5:0] == 6'd0
-            && windows_ok;
+            && (!KV_INT8 || f_hs == 64'd32 || f_hs == 64'd64);  // int8 KV: quantize_core's group sizes
+    place_ok = align_or[5:0] == 6'd0 && windows_ok;
     args_ok  = 64'(pos_last_c) < f_seq_len && 64'(arg_layers) <= f_layers;
     for (int t = 0; t < MAX_TOKENS; t++) begin
         if (t < ntok_c && 64'(tok_id_c[t]) >= f_vocab) begin
@@ -408,7 +410,7 @@ always_comb begin
             state_next = STATE_CHECKED;
         end
         STATE_CHECKED: begin
-            if (shape_ok_reg && args_ok_reg) begin
+            if (shape_ok_reg && place_ok_reg && args_ok_reg) begin
                 acc_next   = f_kv_heads[31:0];
                 state_next = STATE_DIV;
             end else begin
@@ -475,6 +477,7 @@ always_ff @(posedge clk) begin
         layers_reg <= arg_layers;
     end
     shape_ok_reg <= shape_ok;
+    place_ok_reg <= place_ok;
     args_ok_reg  <= args_ok;
     if (state_reg == STATE_CHECK) begin
         // The ids as checked (arg_token and the prompt beat hold from check on).

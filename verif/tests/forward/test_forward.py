@@ -547,10 +547,14 @@ async def run_test_config_errors(dut) -> None:
     good_args = {"desc": desc_addr, "token": 1, "pos": 0, "layers": c.n_layers, "skip_logits": 0, "tokens": 0,
                  "prompt": 0, "load": 0}
     await tb.ensure_loaded(c.n_layers)
+    assert c.hidden_dim % 64 == 0, "the group-size-64 case below needs a hidden_dim that is a multiple of 64"
     cases = [
         ("bad magic", patched(magic=0x1234), {}),
         ("dim > MAX_DIM", patched(dim=tb.maxima["MAX_DIM"] + 64), {}),
         ("group size 48", patched(group_size=48), {}),
+        # a multiple of 32, not of 64
+        ("hidden_dim not a multiple of group size 64", patched(group_size=64, hidden_dim=c.hidden_dim - 32), {}),
+        ("weights C misaligned", patched(weights_c=model.desc["weights_c"] + 32), {}),
         ("n_kv_heads not dividing n_heads", patched(n_kv_heads=3), {}),
         ("token >= vocab", good_desc, {"token": c.vocab_size}),
         ("pos >= seq_len", good_desc, {"pos": c.seq_len}),
