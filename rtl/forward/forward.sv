@@ -500,6 +500,10 @@ typedef enum logic [3:0] {
 state_t                 state_reg, state_next;
 step_t                  step_reg, step_next;
 logic [2:0]             phase_reg, phase_next;        // STATE_ISSUE: the next command batch
+// A step that streams a weight matrix (the four layer matrices and the classifier): counted as
+// matmul cycles, and its reads are the norm weights then the matrix.
+wire mm_step = step_reg == STEP_QKV || step_reg == STEP_WO || step_reg == STEP_W13 || step_reg == STEP_W2
+            || step_reg == STEP_CLS;
 
 // Where the cycles and the memory traffic go (the bench's breakdown; CYCLES is the total).
 // (explicit compares, not `inside`: Yosys, which `make synth` uses, does not parse it)
@@ -507,8 +511,7 @@ wire in_steps = state_reg == STATE_STEP || state_reg == STATE_ISSUE || state_reg
              || state_reg == STATE_NEXT;
 always_comb begin
     perf_count = '0;
-    perf_count[FORWARD_PERF_MATMUL_CYCLES]    = in_steps && (step_reg == STEP_QKV || step_reg == STEP_WO
-                                                || step_reg == STEP_W13 || step_reg == STEP_W2 || step_reg == STEP_CLS);
+    perf_count[FORWARD_PERF_MATMUL_CYCLES]    = in_steps && mm_step;
     perf_count[FORWARD_PERF_ATTENTION_CYCLES] = in_steps && step_reg == STEP_ATT;
     perf_count[FORWARD_PERF_KV_CYCLES]        = in_steps && (step_reg == STEP_KVQ || step_reg == STEP_KV);
     perf_count[FORWARD_PERF_RD_BEATS_A]       = m_axi_ch0_rvalid && m_axi_ch0_rready;
@@ -595,8 +598,9 @@ logic [31:0]            rdc_beats_next [0:3];
 logic [3:0]             rdc_tag_reg [0:3];
 logic [3:0]             rdc_tag_next [0:3];
 // A read command's values are picked by the step and the phase alone (registers), in rdc_*_data,
-// and every channel's command registers follow them while no command is pending (cmds_idle): a
-// command is only ever issued then, and a channel reads them only with its valid. The state
+// and every channel's command registers load them (through rdc_*_dreg, below) while no command is
+// pending (cmds_idle): a command is only ever issued then, and a channel reads them only with its
+// valid. The state
 // machine's branches say which channels issue (rdc_valid_next), nothing else: muxed through the
 // branches, or loaded by which branch issues, the values came behind the branches' conditions
 // (logic depth).
@@ -1686,22 +1690,20 @@ end
 // 0, and no command goes out with them). As a case on the step with a default arm (the steps that
 // read nothing), the selects were a chain through the step's bits in front of the value mux
 // (logic depth: 9 LUT levels from step_reg to rdc_beats_reg in the whole-design run of 1775b12).
-logic rd_mm, sel_emb_s, sel_emb_q, sel_rope_row, sel_norm, sel_w;
+logic sel_emb_s, sel_emb_q, sel_rope_row, sel_norm, sel_w;
 logic sel_ks, sel_k, sel_vs, sel_v, sel_sbeat, sel_desc, sel_prompt;
 always_comb begin
-    rd_mm        = step_reg == STEP_QKV || step_reg == STEP_WO || step_reg == STEP_W13 || step_reg == STEP_W2
-                || step_reg == STEP_CLS;
     // channel A only: the embedding row (phase 0 its scales, 1 its values), the RoPE row, the norm
     // weights (a matrix step's phase 0), the descriptor (STATE_DESC), a batch's prompt beat
     sel_emb_s    = step_reg == STEP_EMBED && !phase_reg[0];
     sel_emb_q    = step_reg == STEP_EMBED && phase_reg[0];
     sel_rope_row = step_reg == STEP_ROPE_ROW;
-    sel_norm     = rd_mm && !phase_reg[0];
+    sel_norm     = mm_step && !phase_reg[0];
     sel_desc     = step_reg == STEP_DESC && state_reg == STATE_DESC;
     sel_prompt   = step_reg == STEP_DESC && state_reg != STATE_DESC;
     // every channel: its matrix blocks (phase 1), the attention head's four streams (att_phase's
     // order; 4 and above: the head's end, no command), the int8 KV scale beat read-ahead
-    sel_w        = rd_mm && phase_reg[0];
+    sel_w        = mm_step && phase_reg[0];
     sel_ks       = att_step && att_phase == 3'd0;
     sel_k        = att_step && att_phase == 3'd1;
     sel_vs       = att_step && att_phase == 3'd2;
