@@ -500,10 +500,26 @@ typedef enum logic [3:0] {
 state_t                 state_reg, state_next;
 step_t                  step_reg, step_next;
 logic [2:0]             phase_reg, phase_next;        // STATE_ISSUE: the next command batch
-// A step that streams a weight matrix (the four layer matrices and the classifier): counted as
-// matmul cycles, and its reads are the norm weights then the matrix.
-wire mm_step = step_reg == STEP_QKV || step_reg == STEP_WO || step_reg == STEP_W13 || step_reg == STEP_W2
-            || step_reg == STEP_CLS;
+// Classes of steps, a register bit each beside the step (loaded from step_next, so always
+// step_reg's classes; checked in simulation): the step's end and STATE_NEXT's branches test them.
+// As compares there, they were ORs over the step's one-hot bits that ABC maps as a chain of LUT2s
+// in front of the next step and state (logic depth: 9 LUT levels from step_reg to step_reg, and in
+// the stories15M build to state_reg, in the whole-design runs of c0d8eb4).
+localparam int SC_MM       = 0;  // streams a weight matrix: the four layer matrices and the classifier
+localparam int SC_MM_LAYER = 1;  // a layer's matrix: a batch runs it again until its last x load
+localparam int SC_PER_TOK  = 2;  // runs once for each token of a batch, one after another
+localparam int SC_ON_WRITE = 3;  // ends when its write is acknowledged (no end of its own)
+function automatic logic [3:0] step_class(input step_t s);
+    logic mm_layer, mm, per_tok, on_write;
+    mm_layer = s == STEP_QKV || s == STEP_WO || s == STEP_W13 || s == STEP_W2;
+    mm       = mm_layer || s == STEP_CLS;
+    per_tok  = s == STEP_EMBED || s == STEP_ROPE_ROW || s == STEP_ATT || s == STEP_RES1 || s == STEP_SWIGLU
+            || s == STEP_RES2;
+    on_write = !(mm || s == STEP_KVQ || s == STEP_KV || s == STEP_EMBED);
+    step_class = {on_write, per_tok, mm_layer, mm};
+endfunction
+logic [3:0]             step_cls_reg;
+wire                    mm_step = step_cls_reg[SC_MM];
 
 // Where the cycles and the memory traffic go (the bench's breakdown; CYCLES is the total).
 // (explicit compares, not `inside`: Yosys, which `make synth` uses, does not parse it)
@@ -751,11 +767,8 @@ wire                    mm_sub_last_go = step_reg == STEP_CLS || tok_last;
 // STATE_NEXT runs the same step again for the batch's next token: the steps that run per token
 // until the last, the matrix steps until their last x load. (ROPE, KVQ and KV repeat as a group,
 // in the KV arm; the classifier runs once, for the last token.)
-wire                    tok_repeat = (!tok_last && (step_reg == STEP_EMBED || step_reg == STEP_ROPE_ROW
-                                                    || step_reg == STEP_ATT || step_reg == STEP_RES1
-                                                    || step_reg == STEP_SWIGLU || step_reg == STEP_RES2))
-                                  || (!mm_sub_last && (step_reg == STEP_QKV || step_reg == STEP_WO
-                                                       || step_reg == STEP_W13 || step_reg == STEP_W2));
+wire                    tok_repeat = (!tok_last && step_cls_reg[SC_PER_TOK])
+                                  || (!mm_sub_last && step_cls_reg[SC_MM_LAYER]);
 // STATE_NEXT after the decoder layers (the embedding when the run has none, the last layer's
 // second residual): the run ends (skip_logits) or the classifier follows, written once.
 // (A load run's layers end at their last W2.)
@@ -1073,20 +1086,17 @@ always_comb begin
     cmds_idle = cmds_none && !hold_reg;
     hold_next = !(state_reg == STATE_DESC || state_reg == STATE_DESC_WAIT || state_reg == STATE_ISSUE) || cmds_idle;
 
-    // The end of the current step (STATE_WAIT).
-    case (step_reg)
-        STEP_KVQ:    step_end = kvb_full_reg;
-        STEP_KV:     step_end = (KV_INT8 ? !sb_valid_reg && !kvd_valid_reg : ra_seen_reg)
-                             && (which_reg == 1'b0 || !kvh_last_reg || pend_idle);
-        STEP_EMBED:  step_end = wr_seen_reg && !emb_busy;
-        // (a batch's x loads but the last: that token's x is in the engines)
-        // (the classifier: its logits also streamed out and their write acknowledged)
-        STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: step_end = st_loading ? ld_seen_reg == 4'b1111
-                                                                : (mm_sub_last ? wr_seen_reg : q_seen_reg)
-                                                                  && !rms_busy && !q_busy
-                                                                  && (step_reg != STEP_CLS || (rb_seen_reg && pend_idle));
-        default:     step_end = wr_seen_reg;
-    endcase
+    // The end of the current step (STATE_WAIT): one term a step or class of steps.
+    step_end = (step_reg == STEP_KVQ && kvb_full_reg)
+            || (step_reg == STEP_KV && (KV_INT8 ? !sb_valid_reg && !kvd_valid_reg : ra_seen_reg)
+                                    && (which_reg == 1'b0 || !kvh_last_reg || pend_idle))
+            || (step_reg == STEP_EMBED && wr_seen_reg && !emb_busy)
+            // (a batch's x loads but the last: that token's x is in the engines)
+            // (the classifier: its logits also streamed out and their write acknowledged)
+            || (mm_step && (st_loading ? ld_seen_reg == 4'b1111
+                                       : (mm_sub_last ? wr_seen_reg : q_seen_reg) && !rms_busy && !q_busy
+                                         && (step_reg != STEP_CLS || (rb_seen_reg && pend_idle))))
+            || (step_cls_reg[SC_ON_WRITE] && wr_seen_reg);
 
     case (state_reg)
         STATE_IDLE: begin
@@ -1742,6 +1752,7 @@ end
 always_ff @(posedge clk) begin
     state_reg       <= state_next;
     step_reg        <= step_next;
+    step_cls_reg    <= step_class(step_next);
     phase_reg       <= phase_next;
     desc_ptr_reg    <= desc_ptr_next;
     desc_bad_reg    <= desc_bad_next;
@@ -1912,6 +1923,7 @@ always_ff @(posedge clk) begin
     if (rst_reg) begin
         state_reg     <= STATE_IDLE;
         step_reg      <= STEP_EMBED;
+        step_cls_reg  <= step_class(STEP_EMBED);
         hold_reg      <= 1'b1;
         rd_err_reg    <= 1'b0;
         wr_err_reg    <= 1'b0;
@@ -2863,6 +2875,12 @@ end
 always_ff @(posedge clk) begin
     if (sim_reset_seen && !rst_reg && state_reg == STATE_DESC && !cmds_none) begin
         $error("forward: a run started with a memory command still pending");
+    end
+end
+// step_cls_reg is the step's classes (above).
+always_ff @(posedge clk) begin
+    if (sim_reset_seen && !rst_reg && step_cls_reg != step_class(step_reg)) begin
+        $error("forward: step %0d's class bits %b, expected %b", step_reg, step_cls_reg, step_class(step_reg));
     end
 end
 // hold_reg's rule (above): a read command issues with the values of its own cycle.
