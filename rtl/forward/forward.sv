@@ -497,34 +497,50 @@ typedef enum logic [3:0] {
     STEP_DESC       // before the steps (STATE_DESC, STATE_CONFIG): the descriptor read's command
 } step_t;
 
-state_t                 state_reg, state_next;
+// The state one-hot, a bit a state (bit STATE_x): every test of the state reads one bit. As a
+// binary code, each test was a compare over its bits that ABC mapped as a chain of LUT2s in
+// front of the step's next-state logic (logic depth: 9 LUT levels from state_reg into the step's
+// one-hot flops in both whole-design runs of deefdb1).
+logic [7:0]             state_reg, state_next;
+function automatic logic [7:0] at(input state_t s);
+    at = 8'd1 << s;
+endfunction
 step_t                  step_reg, step_next;
 logic [2:0]             phase_reg, phase_next;        // STATE_ISSUE: the next command batch
-// Classes of steps, a register bit each beside the step (loaded from step_next, so always
-// step_reg's classes; checked in simulation): the step's end and STATE_NEXT's branches test them.
-// As compares there, they were ORs over the step's one-hot bits that ABC maps as a chain of LUT2s
-// in front of the next step and state (logic depth: 9 LUT levels from step_reg to step_reg, and in
-// the stories15M build to state_reg, in the whole-design runs of c0d8eb4).
+// Classes of steps, a register bit each beside the step (step_cls_next is set next to every
+// step_next, as step_class of that arm's step, a constant there: so always step_reg's classes;
+// checked in simulation): the step's end, STATE_NEXT's branches and the arms of STATE_STEP and
+// STATE_ISSUE test them. As compares there, they were ORs over the step's one-hot bits that ABC
+// maps as a chain of LUT2s in front of the next step and state (logic depth: 9 LUT levels from
+// step_reg to step_reg, and in the stories15M build to state_reg, in the whole-design runs of
+// c0d8eb4). (step_class(step_next) after the case, instead of a constant per arm, put the class
+// register behind the whole next-step logic: 8 levels in the module flow.)
 localparam int SC_MM       = 0;  // streams a weight matrix: the four layer matrices and the classifier
 localparam int SC_MM_LAYER = 1;  // a layer's matrix: a batch runs it again until its last x load
 localparam int SC_PER_TOK  = 2;  // runs once for each token of a batch, one after another
 localparam int SC_ON_WRITE = 3;  // ends when its write is acknowledged (no end of its own)
-function automatic logic [3:0] step_class(input step_t s);
-    logic mm_layer, mm, per_tok, on_write;
+localparam int SC_EW       = 4;  // an elementwise step: reader A (and B) -> fwd_elementwise -> writer
+function automatic logic [4:0] step_class(input step_t s);
+    logic mm_layer, mm, per_tok, on_write, ew;
     mm_layer = s == STEP_QKV || s == STEP_WO || s == STEP_W13 || s == STEP_W2;
     mm       = mm_layer || s == STEP_CLS;
     per_tok  = s == STEP_EMBED || s == STEP_ROPE_ROW || s == STEP_ATT || s == STEP_RES1 || s == STEP_SWIGLU
             || s == STEP_RES2;
     on_write = !(mm || s == STEP_KVQ || s == STEP_KV || s == STEP_EMBED);
-    step_class = {on_write, per_tok, mm_layer, mm};
+    ew       = s == STEP_ROPE || s == STEP_RES1 || s == STEP_RES2 || s == STEP_SWIGLU;
+    step_class = {ew, on_write, per_tok, mm_layer, mm};
 endfunction
-logic [3:0]             step_cls_reg;
+logic [4:0]             step_cls_reg, step_cls_next;
 wire                    mm_step = step_cls_reg[SC_MM];
+// The classifier step, tested as the negation of this compare: `step_reg != STEP_CLS` maps, after
+// Yosys's one-hot recoding of the step, as an OR over every other step's bit (logic depth: 8 LUT
+// levels into state_reg in the module flow of the deployed build).
+wire                    step_is_cls = step_reg == STEP_CLS;
 
 // Where the cycles and the memory traffic go (the bench's breakdown; CYCLES is the total).
 // (explicit compares, not `inside`: Yosys, which `make synth` uses, does not parse it)
-wire in_steps = state_reg == STATE_STEP || state_reg == STATE_ISSUE || state_reg == STATE_WAIT
-             || state_reg == STATE_NEXT;
+wire in_steps = state_reg[STATE_STEP] || state_reg[STATE_ISSUE] || state_reg[STATE_WAIT]
+             || state_reg[STATE_NEXT];
 always_comb begin
     perf_count = '0;
     perf_count[FORWARD_PERF_MATMUL_CYCLES]    = in_steps && mm_step;
@@ -833,7 +849,7 @@ wire  [CW-1:0]          w_written;                     // the writer's words wri
 // Reader B streams the logits out. (wd_src_reg == WD_RB says the same while the classifier runs,
 // with wd_src reset at a run's start; that form put forward at 9 LUT levels, step_reg ->
 // state_reg, in the module flow at the stories15M on-chip parameters: 7 with this one.)
-wire                    rb_logits = step_reg == STEP_CLS;
+wire                    rb_logits = step_is_cls;
 
 // Cores.
 wire                    emb_s_tready, emb_q_tready, emb_out_tvalid, emb_out_tlast, emb_busy, emb_done;
@@ -932,7 +948,7 @@ always_comb begin
     // A sub-step takes the next scale beat of its channel once it has started (not in
     // STATE_STEP, which clears sbeat_have) and until it has one; the read-ahead's later beats
     // wait in the channel's read FIFO, in sub-step order.
-    sbeat_take    = step_reg == STEP_KV && (state_reg == STATE_ISSUE || state_reg == STATE_WAIT) && !sbeat_have_reg;
+    sbeat_take    = step_reg == STEP_KV && (state_reg[STATE_ISSUE] || state_reg[STATE_WAIT]) && !sbeat_have_reg;
     sbeat_merged  = sbeat_reg;
     sbeat_merged[32 * pos_t[3:0] +: 32] = kvs_reg;
     // The KV buffer's group of kv head kvh: k (group kvh) or v (n_kv_heads + kvh); its value
@@ -944,6 +960,7 @@ end
 always_comb begin
     state_next     = state_reg;
     step_next      = step_reg;
+    step_cls_next  = step_cls_reg;  // (set beside every step_next: a class a constant per arm)
     phase_next     = phase_reg;
     desc_ptr_next  = desc_ptr_reg;
     desc_bad_next  = desc_bad_reg;
@@ -1084,7 +1101,7 @@ always_comb begin
         end
     end
     cmds_idle = cmds_none && !hold_reg;
-    hold_next = !(state_reg == STATE_DESC || state_reg == STATE_DESC_WAIT || state_reg == STATE_ISSUE) || cmds_idle;
+    hold_next = !(state_reg[STATE_DESC] || state_reg[STATE_DESC_WAIT] || state_reg[STATE_ISSUE]) || cmds_idle;
 
     // The end of the current step (STATE_WAIT): one term a step or class of steps.
     step_end = (step_reg == STEP_KVQ && kvb_full_reg)
@@ -1095,11 +1112,15 @@ always_comb begin
             // (the classifier: its logits also streamed out and their write acknowledged)
             || (mm_step && (st_loading ? ld_seen_reg == 4'b1111
                                        : (mm_sub_last ? wr_seen_reg : q_seen_reg) && !rms_busy && !q_busy
-                                         && (step_reg != STEP_CLS || (rb_seen_reg && pend_idle))))
+                                         && (!step_is_cls || (rb_seen_reg && pend_idle))))
             || (step_cls_reg[SC_ON_WRITE] && wr_seen_reg);
 
-    case (state_reg)
-        STATE_IDLE: begin
+    unique case (1'b1)
+        state_reg[STATE_IDLE]: begin
+            // The step waits at the descriptor's read while idle, so core_start alone moves the
+            // state (a step change conditional on it was a level in front of the step's flops).
+            step_next = STEP_DESC;
+            step_cls_next = step_class(step_next);
             if (core_start) begin
                 desc_ptr_next = core_args[32 * ARG_DESC +: 64];
                 // Arguments wrong by themselves (desc not a beat address in channel A,
@@ -1127,31 +1148,31 @@ always_comb begin
                 prompt_ptr_next  = core_args[32 * ARG_PROMPT +: 64];
                 prompt_sent_next = 1'b0;
                 // The descriptor read's command comes from the step case like every other
-                // (an override by state in front of it cost channel 0's address a LUT level).
-                step_next     = STEP_DESC;
+                // (an override by state in front of it cost channel 0's address a LUT level):
+                // the step is STEP_DESC (above).
                 token_next    = core_args[32 * ARG_TOKEN +: 32];
                 pos_next      = core_args[32 * ARG_POS +: 32];
                 layers_next   = core_args[32 * ARG_LAYERS +: 32];
                 rd_err_next   = 1'b0;
                 wr_err_next   = 1'b0;
                 cfg_err_next  = 1'b0;
-                state_next    = STATE_DESC;
+                state_next    = at(STATE_DESC);
             end
         end
-        STATE_DESC: begin
+        state_reg[STATE_DESC]: begin
             if (desc_bad_reg) begin
                 // An argument wrong by itself (above): no memory access at all.
                 cfg_err_next = 1'b1;
                 done_next    = 1'b1;
-                state_next   = STATE_IDLE;
+                state_next   = at(STATE_IDLE);
             end else if (cmds_idle) begin  // (its first cycle holds: see hold_reg)
                 rdc_valid_next[0] = 1'b1;
                 cfg_clear         = 1'b1;
                 desc_cnt_next     = '0;
-                state_next        = STATE_DESC_WAIT;
+                state_next        = at(STATE_DESC_WAIT);
             end
         end
-        STATE_DESC_WAIT: begin
+        state_reg[STATE_DESC_WAIT]: begin
             // A batch's token ids: one more beat on channel A, after the descriptor's.
             if (batch_reg && !prompt_sent_reg && cmds_idle) begin
                 rdc_valid_next[0] = 1'b1;
@@ -1164,19 +1185,24 @@ always_comb begin
                 if (rd_err_reg) begin
                     // The descriptor itself is unreliable: stop here.
                     done_next  = 1'b1;
-                    state_next = STATE_IDLE;
+                    state_next = at(STATE_IDLE);
                 end else begin
                     cfg_check  = 1'b1;
-                    state_next = STATE_CONFIG;
+                    state_next = at(STATE_CONFIG);
                 end
             end
         end
-        STATE_CONFIG: begin
+        state_reg[STATE_CONFIG]: begin
+            // The steps start at the embedding: set while the checks run, whatever their outcome
+            // (nothing reads the step until STATE_STEP or, on an error, the next run's STATE_DESC),
+            // so that cfg_done and cfg_ok stay out of the step's next-state logic.
+            step_next = STEP_EMBED;
+            step_cls_next = step_class(step_next);
             if (cfg_done) begin
                 if (!cfg_ok) begin
                     cfg_err_next = 1'b1;
                     done_next    = 1'b1;
-                    state_next   = STATE_IDLE;
+                    state_next   = at(STATE_IDLE);
                 end else begin
                     for (int c = 0; c < 4; c++) begin
                         wptr_next[c]  = c_weights_addr[64 * c +: 64];
@@ -1185,8 +1211,7 @@ always_comb begin
                     norm_ptr_next = c_norms_addr;
                     layer_next    = 32'd0;
                     tok_clr       = 1'b1;
-                    step_next     = STEP_EMBED;
-                    state_next    = STATE_STEP;
+                    state_next    = at(STATE_STEP);
                     bptr_next     = '0;
                     if (st_loading) begin
                         // A load: the store empties (what it held is gone), then the matrix
@@ -1195,12 +1220,12 @@ always_comb begin
                         // no layer is loaded).
                         st_clear_next = 1'b1;
                         loaded_next   = 1'b0;
-                        state_next    = STATE_NEXT;
+                        state_next    = at(STATE_NEXT);
                     end
                 end
             end
         end
-        STATE_STEP: begin
+        state_reg[STATE_STEP]: begin
             // Start the step's units (their configuration registers change with the pulses).
             phase_next   = 3'd0;
             for (int c = 0; c < 4; c++) begin
@@ -1212,8 +1237,10 @@ always_comb begin
             ra_seen_next = 1'b0;
             rb_seen_next = 1'b0;
             wr_seen_next = 1'b0;
-            case (step_reg)
-                STEP_EMBED: begin
+            // One arm a step or class of steps, each selected by one bit (a case over the step
+            // with arms of several steps ORed its one-hot bits in front of every setting).
+            unique case (1'b1)
+                step_reg == STEP_EMBED: begin
                     emb_start_next = 1'b1;
                     w_start_next   = 1'b1;
                     w_base_next    = AW'(X_BASE);
@@ -1221,14 +1248,14 @@ always_comb begin
                     w_engines_next = 1'b0;
                     w_src_next     = WS_EMBED;
                 end
-                STEP_ROPE_ROW: begin
+                step_reg == STEP_ROPE_ROW: begin
                     w_start_next   = 1'b1;
                     w_base_next    = AW'(ROPE_BASE);
                     w_count_next   = CW'(c_hs_beats);
                     w_engines_next = 1'b0;
                     w_src_next     = WS_ROPE;
                 end
-                STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin
+                mm_step: begin
                     // A sub-step per token of the batch loads its x vector (the classifier: the
                     // last token's alone); the first starts the engines and the writer, which
                     // take the batch's vectors one after another and write every token's results.
@@ -1300,7 +1327,7 @@ always_comb begin
                         end
                     end
                 end
-                STEP_ROPE, STEP_RES1, STEP_RES2, STEP_SWIGLU: begin
+                step_cls_reg[SC_EW]: begin
                     ra_start_next  = 1'b1;
                     ra_route_next  = RA_EW;
                     rb_start_next  = 1'b1;
@@ -1347,7 +1374,7 @@ always_comb begin
                         w_count_next  = CW'(c_dim_beats);
                     end
                 end
-                STEP_KVQ: begin
+                step_reg == STEP_KVQ: begin
                     // The k and v head vectors (QKV[dim .. dim + 2 kv_dim], k heads then v heads)
                     // quantized in one run with a group of head_size (32 or 64: quantize_core's
                     // group sizes) each, into the KV buffer: the run's latency is paid once a
@@ -1366,7 +1393,7 @@ always_comb begin
                     kvb_scnt_next   = '0;
                     kvb_full_next   = 1'b0;
                 end
-                STEP_KV: begin
+                step_reg == STEP_KV: begin
                     ra_wch_next = kv_ch;
                     if (KV_INT8) begin
                         // From the KV buffer: the value beat goes to the slot, the scale into
@@ -1391,7 +1418,7 @@ always_comb begin
                         kvbase_we = 1'b1;
                     end
                 end
-                STEP_ATT: begin
+                step_reg == STEP_ATT: begin
                     // One run of the four attention lanes for all query heads: the q region
                     // streams once (head order), each head's beats to its lane; the lanes'
                     // results reach ATT by address (the writer's addressed four-stream mode).
@@ -1417,38 +1444,38 @@ always_comb begin
             // carry their word addresses (att_out_taddr). A base a step leaves as it was belongs
             // to a unit it does not start.
             ra_base_next = ra_base_next | tb;
-            if (step_reg != STEP_CLS) begin
+            if (!step_is_cls) begin
                 rb_base_next = rb_base_next | tb;
             end
             if (!w_engines_next) begin
                 w_base_next = w_base_next | tb;
             end
-            state_next = STATE_ISSUE;
+            state_next = at(STATE_ISSUE);
         end
-        STATE_ISSUE: begin
+        state_reg[STATE_ISSUE]: begin
             // One batch of commands (at most one per channel) at a time; a channel's commands
             // are issued in the order its beats are consumed.
             if (cmds_idle) begin
                 phase_next = phase_reg + 1'b1;
-                case (step_reg)
-                    STEP_EMBED: begin
+                unique case (1'b1)  // (one bit an arm, as in STATE_STEP)
+                    step_reg == STEP_EMBED: begin
                         // Scales first: embed_core takes them all before the first value beat.
                         if (phase_reg == 3'd0) begin
                             rdc_valid_next[0] = 1'b1;
                         end else if (phase_reg == 3'd1) begin
                             rdc_valid_next[0] = 1'b1;
                         end else begin
-                            state_next = STATE_WAIT;
+                            state_next = at(STATE_WAIT);
                         end
                     end
-                    STEP_ROPE_ROW: begin
+                    step_reg == STEP_ROPE_ROW: begin
                         if (phase_reg == 3'd0) begin
                             rdc_valid_next[0] = 1'b1;
                         end else begin
-                            state_next = STATE_WAIT;
+                            state_next = at(STATE_WAIT);
                         end
                     end
-                    STEP_QKV, STEP_WO, STEP_W13, STEP_W2, STEP_CLS: begin
+                    mm_step: begin
                         // The norm weights, then every channel's blocks of the matrix (a channel
                         // may have none). The weight pointers move on by what was read.
                         // A batch: each token's sub-step reads the norm weights; the last moves
@@ -1457,7 +1484,7 @@ always_comb begin
                         if (phase_reg == 3'd0) begin
                             if (mm_norm && !st_loading) begin
                                 rdc_valid_next[0] = 1'b1;
-                                if (step_reg != STEP_CLS && mm_sub_last) begin
+                                if (!step_is_cls && mm_sub_last) begin
                                     norm_ptr_next = norm_ptr_reg + c_norm_stride;
                                 end
                             end
@@ -1471,7 +1498,7 @@ always_comb begin
                                 end
                             end
                             if (!mm_sub_last) begin
-                                state_next = STATE_WAIT;  // an earlier token's sub-step: its x load alone
+                                state_next = at(STATE_WAIT);  // an earlier token's sub-step: its x load alone
                             end
                         end else if (phase_reg == 3'd2 && step_reg == STEP_CLS && !st_loading) begin
                             // The logits buffer's write: its data is reader B's stream of LOGITS.
@@ -1479,10 +1506,10 @@ always_comb begin
                             wrc_addr_next[0]  = c_logits_addr;
                             wrc_beats_next[0] = c_vocab_beats;
                         end else begin
-                            state_next = STATE_WAIT;
+                            state_next = at(STATE_WAIT);
                         end
                     end
-                    STEP_KV: begin
+                    step_reg == STEP_KV: begin
                         if (phase_reg == 3'd0) begin
                             wrc_valid_next[kv_ch] = 1'b1;
                             wrc_addr_next[kv_ch]  = kv_head_base + slot_off_reg[which_reg];
@@ -1500,10 +1527,10 @@ always_comb begin
                                 phase_next = phase_reg;
                             end
                         end else begin
-                            state_next = STATE_WAIT;
+                            state_next = at(STATE_WAIT);
                         end
                     end
-                    STEP_ATT: begin
+                    step_reg == STEP_ATT: begin
                         // Per query head, in head order: (int8: key scales,) keys, (value scales,)
                         // values of positions 0..pos of its kv head, one stream each (head-major
                         // cache), on the kv head's channel in the order attention_core takes them.
@@ -1525,11 +1552,11 @@ always_comb begin
                                 sub_next = sub_reg + 32'd1;
                             end
                             if (head_last_reg) begin
-                                state_next = STATE_WAIT;
+                                state_next = at(STATE_WAIT);
                             end
                         end
                     end
-                    STEP_ROPE: begin
+                    step_reg == STEP_ROPE: begin
                         // int8 KV: the scale is one word of a beat, so the KV step reads the beat,
                         // merges the word and writes the beat back (this token's other scales are
                         // in other beats or other rows). Every such read is issued here, while
@@ -1543,25 +1570,25 @@ always_comb begin
                                 sbpf_cur_next[kv_ch] = sbpf_cur_reg[kv_ch] + (c_cache_bytes << 1);
                                 kvh_next             = kvh_reg + 1'b1;
                                 if (kvh_last_reg) begin
-                                    state_next = STATE_WAIT;
+                                    state_next = at(STATE_WAIT);
                                 end
                             end
                         end else begin
-                            state_next = STATE_WAIT;
+                            state_next = at(STATE_WAIT);
                         end
                     end
                     default: begin  // elementwise steps: no memory traffic
-                        state_next = STATE_WAIT;
+                        state_next = at(STATE_WAIT);
                     end
                 endcase
             end
         end
-        STATE_WAIT: begin
+        state_reg[STATE_WAIT]: begin
             if (step_end) begin
-                state_next = STATE_NEXT;
+                state_next = at(STATE_NEXT);
             end
         end
-        STATE_NEXT: begin
+        state_reg[STATE_NEXT]: begin
             // A batch runs each step for its tokens one after another: tok_repeat, the same step
             // again for the next token (tok_inc). The matrix steps repeat their sub-steps, each
             // loading one token's x (the last streams the weights once for all); ROPE, KVQ and KV
@@ -1569,7 +1596,7 @@ always_comb begin
             // before the next token's RoPE step reads ahead its int8 scale beats, which may be the
             // same beats). A step that goes on starts its successor at token 0 (tok_clr); the
             // classifier keeps the last token.
-            state_next = STATE_STEP;
+            state_next = at(STATE_STEP);
             // The attention walk starts at head 0 whenever STEP_ATT is entered (only it reads these).
             head_next  = '0;
             akvh_next  = '0;
@@ -1582,10 +1609,11 @@ always_comb begin
                     // Prompt tokens: their KV slots were written (and acknowledged) in the KV
                     // steps, so the run is over.
                     done_next  = 1'b1;
-                    state_next = STATE_IDLE;
+                    state_next = at(STATE_IDLE);
                 end else begin
                     // The classifier's blocks follow every layer's: skip the layers not run.
                     step_next = STEP_CLS;
+                    step_cls_next = step_class(step_next);
                     for (int c = 0; c < 4; c++) begin
                         wptr_next[c] = wptr_reg[c] + c_skip_bytes[64 * c +: 64];
                     end
@@ -1594,17 +1622,18 @@ always_comb begin
                 // A load: the matrices in stream order, every layer's then the classifier's
                 // (which the layers_done branch above starts, skipping the layers not loaded).
                 case (step_reg)
-                    STEP_EMBED: step_next = STEP_QKV;  // (the load's start: STATE_CONFIG)
-                    STEP_QKV:   step_next = STEP_WO;
-                    STEP_WO:    step_next = STEP_W13;
-                    STEP_W13:   step_next = STEP_W2;
+                    STEP_EMBED: begin step_next = STEP_QKV; step_cls_next = step_class(step_next); end  // (the load's start: STATE_CONFIG)
+                    STEP_QKV:   begin step_next = STEP_WO; step_cls_next = step_class(step_next); end
+                    STEP_WO:    begin step_next = STEP_W13; step_cls_next = step_class(step_next); end
+                    STEP_W13:   begin step_next = STEP_W2; step_cls_next = step_class(step_next); end
                     STEP_W2: begin
                         layer_next = layer_reg + 32'd1;
                         step_next  = STEP_QKV;
+                        step_cls_next = step_class(step_next);
                     end
                     default: begin  // STEP_CLS: the store holds the model, unless a bank overflowed
                         done_next  = 1'b1;
-                        state_next = STATE_IDLE;
+                        state_next = at(STATE_IDLE);
                         if (st_overflow != 4'd0) begin
                             cfg_err_next = 1'b1;
                         end else begin
@@ -1619,14 +1648,17 @@ always_comb begin
                     STEP_EMBED: begin
                         tok_clr   = 1'b1;
                         step_next = STEP_ROPE_ROW;
+                        step_cls_next = step_class(step_next);
                     end
                     STEP_ROPE_ROW: begin
                         tok_clr   = 1'b1;
                         step_next = STEP_QKV;
+                        step_cls_next = step_class(step_next);
                     end
                     STEP_QKV: begin
                         tok_clr   = 1'b1;
                         step_next = STEP_ROPE;
+                        step_cls_next = step_class(step_next);
                         // Each token's KV step walks the layer's kv heads from here.
                         for (int c = 0; c < 4; c++) begin
                             kvcur_lay_next[c] = kvcur_reg[c];
@@ -1634,12 +1666,14 @@ always_comb begin
                     end
                     STEP_ROPE: begin
                         step_next  = KV_INT8 ? STEP_KVQ : STEP_KV;
+                        step_cls_next = step_class(step_next);
                         kvh_next   = '0;
                         which_next = 1'b0;
                         kvoff_next = '0;
                     end
                     STEP_KVQ: begin
                         step_next = STEP_KV;
+                        step_cls_next = step_class(step_next);
                         kvgv_next = KVG_WIDTH'(c_n_kv_heads);
                     end
                     STEP_KV: begin
@@ -1654,6 +1688,7 @@ always_comb begin
                                 // The batch's next token: its RoPE, KVQ and KV steps, the same heads.
                                 tok_inc   = 1'b1;
                                 step_next = STEP_ROPE;
+                                step_cls_next = step_class(step_next);
                                 for (int c = 0; c < 4; c++) begin
                                     kvcur_next[c] = kvcur_lay_reg[c];
                                 end
@@ -1662,35 +1697,40 @@ always_comb begin
                                 // batch's earlier tokens were written in the KV steps above.
                                 tok_clr   = 1'b1;
                                 step_next = STEP_ATT;
+                                step_cls_next = step_class(step_next);
                             end
                         end
                     end
                     STEP_ATT: begin
                         tok_clr   = 1'b1;
                         step_next = STEP_WO;
+                        step_cls_next = step_class(step_next);
                     end
                     STEP_WO, STEP_W13, STEP_W2: begin
                         tok_clr   = 1'b1;
                         step_next = step_reg == STEP_WO ? STEP_RES1 : step_reg == STEP_W13 ? STEP_SWIGLU : STEP_RES2;
+                        step_cls_next = step_class(step_next);
                     end
                     STEP_RES1, STEP_SWIGLU: begin
                         tok_clr   = 1'b1;
                         step_next = step_reg == STEP_RES1 ? STEP_W13 : STEP_W2;
+                        step_cls_next = step_class(step_next);
                     end
                     STEP_RES2: begin
                         layer_next = layer_reg + 32'd1;
                         tok_clr    = 1'b1;
                         step_next  = STEP_QKV;
+                        step_cls_next = step_class(step_next);
                     end
                     default: begin  // STEP_CLS: the run is over
                         done_next  = 1'b1;
-                        state_next = STATE_IDLE;
+                        state_next = at(STATE_IDLE);
                     end
                 endcase
             end
         end
         default: begin
-            state_next = STATE_IDLE;
+            state_next = at(STATE_IDLE);
         end
     endcase
 end
@@ -1709,8 +1749,8 @@ always_comb begin
     sel_emb_q    = step_reg == STEP_EMBED && phase_reg[0];
     sel_rope_row = step_reg == STEP_ROPE_ROW;
     sel_norm     = mm_step && !phase_reg[0];
-    sel_desc     = step_reg == STEP_DESC && state_reg == STATE_DESC;
-    sel_prompt   = step_reg == STEP_DESC && state_reg != STATE_DESC;
+    sel_desc     = step_reg == STEP_DESC && state_reg[STATE_DESC];
+    sel_prompt   = step_reg == STEP_DESC && !state_reg[STATE_DESC];
     // every channel: its matrix blocks (phase 1), the attention head's four streams (att_phase's
     // order; 4 and above: the head's end, no command), the int8 KV scale beat read-ahead
     sel_w        = mm_step && phase_reg[0];
@@ -1752,7 +1792,7 @@ end
 always_ff @(posedge clk) begin
     state_reg       <= state_next;
     step_reg        <= step_next;
-    step_cls_reg    <= step_class(step_next);
+    step_cls_reg    <= step_cls_next;
     phase_reg       <= phase_next;
     desc_ptr_reg    <= desc_ptr_next;
     desc_bad_reg    <= desc_bad_next;
@@ -1921,7 +1961,7 @@ always_ff @(posedge clk) begin
 
     hold_reg <= hold_next;
     if (rst_reg) begin
-        state_reg     <= STATE_IDLE;
+        state_reg     <= at(STATE_IDLE);
         step_reg      <= STEP_EMBED;
         step_cls_reg  <= step_class(STEP_EMBED);
         hold_reg      <= 1'b1;
@@ -1961,7 +2001,7 @@ end
 // kernel_control collects core_status from core_start to core_done, both included: the
 // error flags still hold the last run's values in the core_start cycle, so they only show
 // while a run is in progress or finishing.
-wire run_active = state_reg != STATE_IDLE || done_reg;
+wire run_active = !state_reg[STATE_IDLE] || done_reg;
 
 always_comb begin
     core_done   = done_reg;
@@ -2863,7 +2903,7 @@ always_comb begin
     endcase
 end
 always_ff @(posedge clk) begin
-    if (sim_reset_seen && !rst_reg && state_reg == STATE_ISSUE && step_reg == STEP_ATT && cmds_idle && !att_phase[2]
+    if (sim_reset_seen && !rst_reg && state_reg[STATE_ISSUE] && step_reg == STEP_ATT && cmds_idle && !att_phase[2]
             && rdc_addr_data[att_ch] != att_addr_expect) begin
         $error("forward: attention read address %h for kv head %0d phase %0d, expected %h",
                rdc_addr_data[att_ch], akvh_reg, att_phase, att_addr_expect);
@@ -2873,14 +2913,17 @@ end
 // only if a run starts with none pending: every run ends with its reads consumed and its writes
 // acknowledged.
 always_ff @(posedge clk) begin
-    if (sim_reset_seen && !rst_reg && state_reg == STATE_DESC && !cmds_none) begin
+    if (sim_reset_seen && !rst_reg && state_reg[STATE_DESC] && !cmds_none) begin
         $error("forward: a run started with a memory command still pending");
     end
 end
-// step_cls_reg is the step's classes (above).
+// step_cls_reg is the step's classes, state_reg one bit a state (above).
 always_ff @(posedge clk) begin
     if (sim_reset_seen && !rst_reg && step_cls_reg != step_class(step_reg)) begin
         $error("forward: step %0d's class bits %b, expected %b", step_reg, step_cls_reg, step_class(step_reg));
+    end
+    if (sim_reset_seen && !rst_reg && !$onehot(state_reg)) begin
+        $error("forward: state %b is not one state", state_reg);
     end
 end
 // hold_reg's rule (above): a read command issues with the values of its own cycle.
