@@ -313,6 +313,7 @@ def run_cocotb(
     # Runs of one build may overlap (see above): a host program's run gets files of its own.
     run_tag = f"-{os.getpid()}" if log_files else ""
     results_xml = build_dir / f"results{run_tag}.xml"
+    results_xml.unlink(missing_ok=True)  # (a run that dies early must not leave an older run's)
     try:
         results_xml = runner.test(
             test_module=module,
@@ -329,11 +330,14 @@ def run_cocotb(
             timescale=TIMESCALE,
             log_file=build_dir / f"sim{run_tag}.log" if log_files else None,
         )
-    except SystemExit as exc:
-        # cocotb's runner calls sys.exit() on a failed simulation; report it as a test failure.
+    except (SystemExit, RuntimeError) as exc:
+        # cocotb's runner calls sys.exit() on a failed simulation, or raises RuntimeError when the
+        # simulator exits non-zero with its output in a log file (an HDL $error, $fatal or $stop, a
+        # crash): report either as a test failure.
         if results_xml.is_file():
             check_results(results_xml, seed)
-        raise SimulationFailed(f"simulator exited with status {exc.code} (COCOTB_RANDOM_SEED={seed})") from None
+        status = exc.code if isinstance(exc, SystemExit) else exc
+        raise SimulationFailed(f"simulator exited with status {status} (COCOTB_RANDOM_SEED={seed})") from None
     check_results(results_xml, seed)
     if waves:
         log.info("waves: %s", build_dir / "dump.fst")

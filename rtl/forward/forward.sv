@@ -632,10 +632,9 @@ logic [3:0]             rdc_tag_next [0:3];
 // A read command's values are picked by the step and the phase alone (registers), in rdc_*_data,
 // and every channel's command registers load them (through rdc_*_dreg, below) while no command is
 // pending (cmds_idle): a command is only ever issued then, and a channel reads them only with its
-// valid. The state
-// machine's branches say which channels issue (rdc_valid_next), nothing else: muxed through the
-// branches, or loaded by which branch issues, the values came behind the branches' conditions
-// (logic depth).
+// valid. The state machine's branches say which channels issue (rdc_valid_next), nothing else:
+// muxed through the branches, or loaded by which branch issues, the values came behind the
+// branches' conditions (logic depth).
 logic [63:0]            rdc_addr_data [0:3];
 logic [31:0]            rdc_beats_data [0:3];
 logic [3:0]             rdc_tag_data [0:3];
@@ -1115,7 +1114,10 @@ always_comb begin
                                          && (!step_is_cls || (rb_seen_reg && pend_idle))))
             || (step_cls_reg[SC_ON_WRITE] && wr_seen_reg);
 
-    unique case (1'b1)
+    // One arm a state bit: parallel (Yosys) and, the state one-hot, the same as the priority case
+    // a simulator runs (`unique` would have Verilator assert on the random state before reset).
+    (* full_case, parallel_case *)
+    case (1'b1)
         state_reg[STATE_IDLE]: begin
             // The step waits at the descriptor's read while idle, so core_start alone moves the
             // state (a step change conditional on it was a level in front of the step's flops).
@@ -1239,7 +1241,8 @@ always_comb begin
             wr_seen_next = 1'b0;
             // One arm a step or class of steps, each selected by one bit (a case over the step
             // with arms of several steps ORed its one-hot bits in front of every setting).
-            unique case (1'b1)
+            (* full_case, parallel_case *)
+            case (1'b1)
                 step_reg == STEP_EMBED: begin
                     emb_start_next = 1'b1;
                     w_start_next   = 1'b1;
@@ -1457,7 +1460,8 @@ always_comb begin
             // are issued in the order its beats are consumed.
             if (cmds_idle) begin
                 phase_next = phase_reg + 1'b1;
-                unique case (1'b1)  // (one bit an arm, as in STATE_STEP)
+                (* full_case, parallel_case *)  // (one bit an arm, as in STATE_STEP)
+                case (1'b1)
                     step_reg == STEP_EMBED: begin
                         // Scales first: embed_core takes them all before the first value beat.
                         if (phase_reg == 3'd0) begin
@@ -2889,6 +2893,22 @@ always @(posedge clk) begin
         sim_reset_seen <= 1'b1;
     end
 end
+// Fault injection, to show each check can fail (verif/tests/forward test_sim_checks_catch_faults):
+// +fwd_fault=NAME corrupts what that check reads (never the design's own registers).
+bit fault_att, fault_pending, fault_class, fault_state, fault_command;
+initial begin
+    string fault;
+    fault = "";
+    void'($value$plusargs("fwd_fault=%s", fault));
+    fault_att     = fault == "attention";
+    fault_pending = fault == "pending";
+    fault_class   = fault == "class";
+    fault_state   = fault == "state";
+    fault_command = fault == "command";
+    if (fault != "" && !(fault_att || fault_pending || fault_class || fault_state || fault_command)) begin
+        $fatal(1, "forward: +fwd_fault=%s names no check", fault);
+    end
+end
 // att_addr_reg's schedule (above) against the sums it stands for, at every attention read
 // command: a head's commands faster than the next addresses form would stop the simulation here.
 logic [63:0] att_base;  // kv head akvh's base (its key cache), from the head table
@@ -2904,7 +2924,7 @@ always_comb begin
 end
 always_ff @(posedge clk) begin
     if (sim_reset_seen && !rst_reg && state_reg[STATE_ISSUE] && step_reg == STEP_ATT && cmds_idle && !att_phase[2]
-            && rdc_addr_data[att_ch] != att_addr_expect) begin
+            && (rdc_addr_data[att_ch] ^ (fault_att ? 64'd64 : 64'd0)) != att_addr_expect) begin
         $error("forward: attention read address %h for kv head %0d phase %0d, expected %h",
                rdc_addr_data[att_ch], akvh_reg, att_phase, att_addr_expect);
     end
@@ -2913,16 +2933,16 @@ end
 // only if a run starts with none pending: every run ends with its reads consumed and its writes
 // acknowledged.
 always_ff @(posedge clk) begin
-    if (sim_reset_seen && !rst_reg && state_reg[STATE_DESC] && !cmds_none) begin
+    if (sim_reset_seen && !rst_reg && state_reg[STATE_DESC] && (!cmds_none || fault_pending)) begin
         $error("forward: a run started with a memory command still pending");
     end
 end
 // step_cls_reg is the step's classes, state_reg one bit a state (above).
 always_ff @(posedge clk) begin
-    if (sim_reset_seen && !rst_reg && step_cls_reg != step_class(step_reg)) begin
+    if (sim_reset_seen && !rst_reg && (step_cls_reg ^ 5'(fault_class)) != step_class(step_reg)) begin
         $error("forward: step %0d's class bits %b, expected %b", step_reg, step_cls_reg, step_class(step_reg));
     end
-    if (sim_reset_seen && !rst_reg && !$onehot(state_reg)) begin
+    if (sim_reset_seen && !rst_reg && !$onehot(state_reg ^ (fault_state ? 8'h80 : 8'h00))) begin
         $error("forward: state %b is not one state", state_reg);
     end
 end
@@ -2930,7 +2950,8 @@ end
 always_ff @(posedge clk) begin
     for (int c = 0; c < 4; c++) begin
         if (sim_reset_seen && !rst_reg && cmds_idle && rdc_valid_next[c]
-                && (rdc_addr_dreg[c] != rdc_addr_data[c] || rdc_beats_dreg[c] != rdc_beats_data[c]
+                && ((rdc_addr_dreg[c] ^ (fault_command ? 64'd64 : 64'd0)) != rdc_addr_data[c]
+                    || rdc_beats_dreg[c] != rdc_beats_data[c]
                     || rdc_tag_dreg[c] != rdc_tag_data[c])) begin
             $error("forward: channel %0d's read command (step %0d, phase %0d) issued with the values of the cycle before: %h/%0d/%0d, not %h/%0d/%0d",
                    c, step_reg, phase_reg, rdc_addr_dreg[c], rdc_beats_dreg[c], rdc_tag_dreg[c],

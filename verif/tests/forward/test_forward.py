@@ -65,7 +65,7 @@ from hlstransform.model.weights import random_weights
 from hlstransform.verif import toolchain
 from hlstransform.verif.ddr import HONEST_TIMING, DdrModel
 from hlstransform.verif.regs import KernelControl, RunStatus
-from hlstransform.verif.runner import run_cocotb
+from hlstransform.verif.runner import SimulationFailed, build_dir_for, dotted_module_name, run_cocotb
 from hlstransform.verif.scoreboard import assert_streams_equal, compare_streams, format_mismatches
 from hlstransform.verif.tb import TbBase, cycle_pause, param
 
@@ -828,6 +828,32 @@ def test_forward(build: str) -> None:
         return
     kv_int8 = int(build == "int8_kv")
     run_cocotb("forward", __file__, {**PARAMETERS, "KV_INT8": kv_int8}, testcase=INT8_TESTS if kv_int8 else FP32_TESTS)
+
+
+# forward.sv's simulation checks (ifndef SYNTHESIS), each with the start of its message: a run with
+# +fwd_fault=NAME, which corrupts what that check reads, must stop there (a check that can fail).
+SIM_CHECKS = {
+    "attention": "forward: attention read address",
+    "pending": "forward: a run started with a memory command still pending",
+    "class": "class bits",
+    "state": "is not one state",
+    "command": "issued with the values of the cycle before",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(SIM_CHECKS))
+def test_sim_checks_catch_faults(fault: str) -> None:
+    """Each simulation check of forward.sv stops a run when what it reads is corrupted (the
+    fp32-KV build of test_forward; the attention check needs the run to reach attention)."""
+    import os
+
+    parameters = {**PARAMETERS, "KV_INT8": 0}
+    with pytest.raises(SimulationFailed):
+        run_cocotb("forward", __file__, parameters, testcase="run_test_layers", waves=False,
+                   extra_plusargs=[f"+fwd_fault={fault}"], log_files=True)
+    log = build_dir_for("forward", parameters, dotted_module_name(__file__), False) / f"sim-{os.getpid()}.log"
+    text = log.read_text(errors="replace")
+    assert SIM_CHECKS[fault] in text, f"+fwd_fault={fault}: the run failed without the check's message ({log})"
 
 
 def test_every_cocotb_test_runs_in_a_build() -> None:
